@@ -1,0 +1,86 @@
+/*
+ * csvio.h: streaming CSV in and out, in the dialect of SPEC.md section 1.
+ *
+ * The reader is a pull interface over libcsv's push parser: it reads the
+ * file in blocks, lets libcsv split them into fields, copies the fields out
+ * of libcsv's callbacks and hands back one record at a time. It is strict:
+ * the header must be exactly the expected column names, every record must
+ * have exactly as many fields, quotes must be well formed (libcsv strict
+ * mode), an empty line is an error, a field is capped at 16 MiB (an
+ * unterminated quote cannot swallow the rest of a large file into memory).
+ * Nothing is trimmed or normalised. Errors name the file and the line.
+ *
+ * The writer quotes minimally (a field is quoted iff it holds `,` `"` CR or
+ * LF; quotes doubled; an empty value is written as nothing), ends lines with
+ * LF, and writes through an atomic file (fsutil.h).
+ */
+#ifndef SK_CSVIO_H
+#define SK_CSVIO_H
+
+#include "errors.h"
+#include "fsutil.h"
+
+/* Upper bound on columns in any file stepkit reads. */
+#define SK_CSV_MAX_COLS 32
+
+/* One record. Pointers are borrowed: valid until the next sk_csv_next(). */
+struct sk_csv_row {
+	size_t n;                       /* number of fields (== the header's) */
+	const char *f[SK_CSV_MAX_COLS]; /* NUL-terminated values, quotes removed */
+	size_t len[SK_CSV_MAX_COLS];    /* their lengths (a value may hold NUL) */
+	unsigned long line;             /* physical line the record starts on */
+};
+
+struct sk_csv_reader;
+
+/*
+ * Open `path` and check that its header is exactly `header[0..ncols-1]`.
+ * Returns a handle (caller closes), or NULL with `err`: SK_E_IO for a missing
+ * or unreadable file, SK_E_DATA for an empty file or a wrong header.
+ */
+struct sk_csv_reader *sk_csv_open(const char *path, const char *const *header,
+				  size_t ncols, struct sk_err *err);
+
+/* The next record: 1, or 0 at end of file, or -1 with `err` (SK_E_DATA, SK_E_IO). */
+int sk_csv_next(struct sk_csv_reader *r, struct sk_csv_row *row, struct sk_err *err);
+
+/* Bytes consumed so far (for progress logs). */
+unsigned long long sk_csv_bytes(const struct sk_csv_reader *r);
+
+/* The path given to sk_csv_open (borrowed). */
+const char *sk_csv_path(const struct sk_csv_reader *r);
+
+/* Close and free. NULL is fine. */
+void sk_csv_close(struct sk_csv_reader *r);
+
+struct sk_csv_writer;
+
+/* Start writing `path` atomically and write `header`. NULL with `err` on failure. */
+struct sk_csv_writer *sk_csv_create(const char *path, const char *const *header,
+				    size_t ncols, struct sk_err *err);
+
+/* Append one field to the current row (separators are added for you). */
+void sk_csv_put(struct sk_csv_writer *w, const char *s, size_t len);
+
+/* Same for a NUL-terminated string. */
+void sk_csv_puts(struct sk_csv_writer *w, const char *s);
+
+/* Append a signed integer field. */
+void sk_csv_put_int(struct sk_csv_writer *w, long long v);
+
+/* Append integer cents as money (SPEC: "12.30", never a sign for >= 0). */
+void sk_csv_put_money(struct sk_csv_writer *w, long long cents);
+
+/* Finish the row. 0, or -1 with `err` (a write error from any earlier put). */
+int sk_csv_end_row(struct sk_csv_writer *w, struct sk_err *err);
+
+/* Data rows written so far (the header excluded). */
+unsigned long long sk_csv_rows(const struct sk_csv_writer *w);
+
+/* Flush, fsync, rename into place and free `w`; `info` may be NULL. */
+int sk_csv_commit(struct sk_csv_writer *w, struct sk_file_info *info, struct sk_err *err);
+
+/* Drop everything written, remove the temporary file, free `w`. NULL is fine. */
+void sk_csv_abort(struct sk_csv_writer *w);
+
+#endif

@@ -1,0 +1,69 @@
+/*
+ * fsutil.h: atomic output files and small file-system helpers.
+ *
+ * An atomic file (git lockfile.h) is written to a temporary file in the same
+ * directory as its final name (".NAME.tmp-XXXXXX"), then flushed, fsynced,
+ * made group-writable (OpenShift runs pods as an arbitrary uid in group 0)
+ * and renamed over the final name; the directory is fsynced too. Until the
+ * commit the final name is untouched; on abort, error or signal the temporary
+ * file is removed. Bytes written are counted and hashed (SHA-256) on the way,
+ * so the step's event can report them without reading the file again.
+ */
+#ifndef SK_FSUTIL_H
+#define SK_FSUTIL_H
+
+#include "errors.h"
+#include "sha256.h"
+
+#include <limits.h>
+
+struct sk_afile;
+
+/* What a committed file turned out to be. */
+struct sk_file_info {
+	char path[PATH_MAX];
+	unsigned long long bytes;
+	char sha256[SK_SHA256_HEX_LEN + 1];
+};
+
+/*
+ * Start writing `path`. Returns a handle the caller must pass to
+ * sk_afile_commit() or sk_afile_abort(), or NULL with `err` set (SK_E_IO,
+ * naming the directory: missing, not writable, full).
+ */
+struct sk_afile *sk_afile_open(const char *path, struct sk_err *err);
+
+/* Append `n` bytes (buffered). 0, or -1 with `err` (disk full, EIO...). */
+int sk_afile_write(struct sk_afile *f, const void *p, size_t n, struct sk_err *err);
+
+/*
+ * Flush, fsync, rename into place, fsync the directory, free `f`. On success
+ * fills `info` (may be NULL). On failure the temporary file is removed, the
+ * final name untouched, `f` freed, -1 returned with `err` set. Refuses to
+ * commit once a termination signal was received (SK_E_INTERRUPTED).
+ */
+int sk_afile_commit(struct sk_afile *f, struct sk_file_info *info, struct sk_err *err);
+
+/* Remove the temporary file and free `f`. NULL is fine. */
+void sk_afile_abort(struct sk_afile *f);
+
+/* The final path `f` will be committed to (borrowed). */
+const char *sk_afile_path(const struct sk_afile *f);
+
+/* mkdir -p with mode 02775 &~umask semantics left to the OS. 0 or -1 + err. */
+int sk_mkdir_p(const char *dir, struct sk_err *err);
+
+/*
+ * Join `dir` and `name` into `out` (PATH_MAX bytes). An absolute `name`, or a
+ * `name` containing a '/', is used as given (a user-supplied --in path).
+ * 0, or -1 with `err` (SK_E_USAGE) when too long.
+ */
+int sk_path_join(char out[PATH_MAX], const char *dir, const char *name,
+		 struct sk_err *err);
+
+/* Read a whole small file (a secret, a query) into a NUL-terminated string
+ * owned by the caller; trailing newlines are stripped when `strip_nl`.
+ * Fails above `max` bytes. NULL with `err` set. */
+char *sk_read_small_file(const char *path, size_t max, int strip_nl, struct sk_err *err);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * money.h: exact money in integer cents, and the other field parsers of the
+ * data contract (integers, dates, timestamps). Nothing here uses floating
+ * point: SPEC.md requires byte-exact sums.
+ */
+#ifndef SK_MONEY_H
+#define SK_MONEY_H
+
+#include <stddef.h>
+
+/* Longest text sk_money_format writes, NUL included. */
+#define SK_MONEY_BUFSIZE 32
+
+/*
+ * Parse a decimal with at most two fraction digits ("2.1", "-110.62", "18",
+ * "0", ".5", "3."): optional sign, digits, optional point and up to two
+ * digits. Returns 0 and the value in cents, or -1 (empty, stray character,
+ * three or more fraction digits, beyond +/- 2^62 cents).
+ */
+int sk_money_parse(const char *s, size_t len, long long *cents);
+
+/* Write `cents` as "[-]INT.DD" into `buf`; returns the length. */
+size_t sk_money_format(long long cents, char buf[SK_MONEY_BUFSIZE]);
+
+/* Parse a base-10 integer (optional sign, digits only). 0, or -1. */
+int sk_parse_int(const char *s, size_t len, long long *v);
+
+/* 1 if `s` is a real calendar date "YYYY-MM-DD", else 0. */
+int sk_is_date(const char *s, size_t len);
+
+/* 1 if `s` is "YYYY-MM-DDTHH:MM:SS" with a real date and time, else 0. */
+int sk_is_timestamp(const char *s, size_t len);
+
+#endif

@@ -1,0 +1,378 @@
+#include "base.h"
+#include "step.h"
+#include "log.h"
+#include "sig.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <sys/time.h>
+
+#define MAX_OPTS 64
+#define PROGRESS_EVERY_SEC 5.0
+
+struct sk_step {
+	const struct sk_tool *tool;
+	const char *workdir;
+	const char *event_file;
+	const char *run_id;
+	struct timeval start;
+	double last_progress;
+	long long rows_in, rows_out;
+	json_t *inputs, *outputs, *counts, *details;
+};
+
+/* Options every tool has, with their environment variables. */
+static const char *opt_workdir, *opt_event_file, *opt_run_id, *opt_log_format,
+	*opt_log_level, *opt_check, *opt_help, *opt_version;
+
+static const struct sk_opt common_opts[] = {
+	{"workdir", "STEPKIT_WORKDIR", "DIR", "read and write files in DIR (default .)", &opt_workdir},
+	{"event-file", "STEPKIT_EVENT_FILE", "FILE", "write the step event to FILE (default DIR/events/STEP.json)", &opt_event_file},
+	{"run-id", "STEPKIT_RUN_ID", "ID", "run id in logs and events (default: local)", &opt_run_id},
+	{"log-format", "STEPKIT_LOG_FORMAT", "FMT", "auto, text or json (auto: json unless stderr is a terminal)", &opt_log_format},
+	{"log-level", "STEPKIT_LOG_LEVEL", "LEVEL", "debug, info, warn or error (default info)", &opt_log_level},
+	{"check", NULL, NULL, "check configuration and connectivity, move no data", &opt_check},
+	{"help", NULL, NULL, "show this help", &opt_help},
+	{"version", NULL, NULL, "show the version", &opt_version},
+	{0},
+};
+
+static double now_seconds(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+static void print_opts(FILE *out, const struct sk_opt *o)
+{
+	for (; o->name; o++) {
+		char left[64];
+
+		snprintf(left, sizeof(left), "--%s%s%s", o->name, o->arg ? " " : "",
+			 o->arg ? o->arg : "");
+		fprintf(out, "  %-26s %s", left, o->help);
+		if (o->env)
+			fprintf(out, " [%s]", o->env);
+		fputc('\n', out);
+	}
+}
+
+static int usage(const struct sk_tool *t)
+{
+	printf("usage: %s [OPTION]...%s%s\n%s\n\nOptions:\n", t->name, t->args ? " " : "",
+	       t->args ? t->args : "", t->summary);
+	print_opts(stdout, t->opts);
+	print_opts(stdout, common_opts);
+	if (t->details)
+		printf("\n%s", t->details);
+	printf("\nExit status: 0 success, 1 permanent failure, 2 usage or configuration "
+	       "error,\n3 data-quality gate failed, 75 temporary failure (worth a retry).\n");
+	return fflush(stdout) == 0 && !ferror(stdout) ? SK_EXIT_OK : SK_EXIT_FAIL;
+}
+
+/* Fill option values from the environment, then from argv (argv wins). */
+static int parse_opts(const struct sk_tool *t, int argc, char **argv, int *optind_out,
+		      struct sk_err *err)
+{
+	struct option longopts[MAX_OPTS + 1];
+	const struct sk_opt *all[MAX_OPTS];
+	size_t n = 0;
+	int c;
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (const struct sk_opt *o = pass ? common_opts : t->opts; o && o->name; o++) {
+			if (n == MAX_OPTS)
+				return sk_err_set(err, SK_E_USAGE, "too many options");
+			all[n] = o;
+			longopts[n] = (struct option){o->name, o->arg ? required_argument : no_argument,
+						      NULL, (int)(n + 256)};
+			n++;
+			if (o->env && getenv(o->env) && *getenv(o->env))
+				*o->value = getenv(o->env);
+		}
+	}
+	longopts[n] = (struct option){0};
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+		if (c == '?' || c == ':') {
+			const char *bad = argv[optind - 1];
+			return sk_err_set(err, SK_E_USAGE, "%s '%s': try '%s --help'",
+					  optopt && c == ':' ? "missing argument to" : "unknown option",
+					  bad ? bad : "?", t->name);
+		}
+		*all[c - 256]->value = all[c - 256]->arg ? optarg : "1";
+	}
+	*optind_out = optind;
+	return 0;
+}
+
+static json_t *jstr(const char *s)
+{
+	json_t *v = json_string(s);
+
+	/* a file name that is not UTF-8 still gets recorded, escaped lossy */
+	return v ? v : json_string("(not utf-8)");
+}
+
+static int write_event(struct sk_step *s, int exit_code, const struct sk_err *e,
+		       struct sk_err *err)
+{
+	char path[PATH_MAX], t0[32], t1[32], dir[PATH_MAX];
+	struct timeval end;
+	struct sk_afile *f = NULL;
+	json_t *o = json_object();
+	char *text = NULL;
+	const char *status;
+	int ret = -1;
+
+	gettimeofday(&end, NULL);
+	sk_utc_iso(&s->start, t0);
+	sk_utc_iso(&end, t1);
+	if (e->code == SK_E_NONE)
+		status = "succeeded";
+	else if (e->code == SK_E_INTERRUPTED)
+		status = "interrupted";
+	else
+		status = "failed";
+	json_object_set_new(o, "step", jstr(s->tool->name));
+	json_object_set_new(o, "run", jstr(s->run_id));
+	json_object_set_new(o, "status", json_string(status));
+	json_object_set_new(o, "exit_code", json_integer(exit_code));
+	json_object_set_new(o, "started", json_string(t0));
+	json_object_set_new(o, "finished", json_string(t1));
+	json_object_set_new(o, "seconds",
+			    json_real((double)(end.tv_sec - s->start.tv_sec) +
+				      (double)(end.tv_usec - s->start.tv_usec) / 1e6));
+	json_object_set_new(o, "rows_in", json_integer(s->rows_in));
+	json_object_set_new(o, "rows_out", json_integer(s->rows_out));
+	json_object_set(o, "inputs", s->inputs);
+	json_object_set(o, "outputs", s->outputs);
+	json_object_set(o, "counts", s->counts);
+	json_object_set(o, "details", s->details);
+	if (e->code == SK_E_NONE) {
+		json_object_set_new(o, "error", json_null());
+	} else {
+		json_t *je = json_object();
+		json_object_set_new(je, "kind", json_string(sk_ecode_name(e->code)));
+		json_object_set_new(je, "message", jstr(e->msg));
+		json_object_set_new(o, "error", je);
+	}
+	text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
+	if (!text) {
+		sk_err_set(err, SK_E_NOMEM, "cannot format the event");
+		goto out;
+	}
+	if (s->event_file) {
+		snprintf(path, sizeof(path), "%s", s->event_file);
+	} else {
+		if (sk_path_join(dir, s->workdir, "events", err) < 0)
+			goto out;
+		if (sk_mkdir_p(dir, err) < 0)
+			goto out;
+		if (snprintf(path, sizeof(path), "%s/%s.json", dir, s->tool->name) >= (int)sizeof(path)) {
+			sk_err_set(err, SK_E_USAGE, "event path too long");
+			goto out;
+		}
+	}
+	if (!(f = sk_afile_open(path, err)))
+		goto out;
+	if (sk_afile_write(f, text, strlen(text), err) < 0 || sk_afile_write(f, "\n", 1, err) < 0) {
+		sk_afile_abort(f);
+		goto out;
+	}
+	if (sk_afile_commit(f, NULL, err) < 0)
+		goto out;
+	ret = 0;
+out:
+	if (ret < 0)
+		sk_err_prefix(err, "event");
+	free(text);
+	json_decref(o);
+	return ret;
+}
+
+static int apply_common(struct sk_err *err)
+{
+	if (opt_log_format && sk_log_set_format(opt_log_format, err) < 0)
+		return -1;
+	if (opt_log_level && sk_log_set_level(opt_log_level, err) < 0)
+		return -1;
+	return 0;
+}
+
+int sk_step_main(const struct sk_tool *tool, int argc, char **argv)
+{
+	struct sk_err err = SK_ERR_INIT, eerr = SK_ERR_INIT;
+	struct sk_step s = {0};
+	int first_arg = 1, nargs, code, rc;
+
+	sk_setprogname(tool->name);
+	if (parse_opts(tool, argc, argv, &first_arg, &err) < 0 || apply_common(&err) < 0) {
+		sk_errorf("%s", err.msg);
+		return SK_EXIT_USAGE;
+	}
+	if (opt_help)
+		return usage(tool);
+	if (opt_version) {
+		printf("%s (stepkit) %s\n", tool->name, SK_VERSION);
+		return fflush(stdout) == 0 ? SK_EXIT_OK : SK_EXIT_FAIL;
+	}
+	nargs = argc - first_arg;
+	if (tool->max_args >= 0 && nargs > tool->max_args) {
+		sk_errorf("unexpected argument '%s': try '%s --help'", argv[first_arg + tool->max_args],
+			  tool->name);
+		return SK_EXIT_USAGE;
+	}
+	s.tool = tool;
+	s.workdir = opt_workdir ? opt_workdir : ".";
+	s.event_file = opt_event_file;
+	s.run_id = opt_run_id ? opt_run_id : "local";
+	sk_log_set_run(s.run_id);
+	gettimeofday(&s.start, NULL);
+	s.last_progress = now_seconds();
+	s.inputs = json_array();
+	s.outputs = json_array();
+	s.counts = json_object();
+	s.details = json_object();
+
+	if (opt_check) {
+		if (!tool->check)
+			rc = sk_err_set(&err, SK_E_USAGE, "--check is not supported by %s", tool->name);
+		else
+			rc = tool->check(&s, nargs, argv + first_arg, &err);
+		if (rc == 0)
+			sk_infof("check passed");
+	} else {
+		rc = tool->run(&s, nargs, argv + first_arg, &err);
+	}
+	if (rc < 0 && err.code == SK_E_NONE)
+		err.code = SK_E_PERMANENT; /* a tool forgot to classify: never exit 0 */
+	if (sk_interrupted() && err.code == SK_E_NONE)
+		sk_err_set(&err, SK_E_INTERRUPTED, "interrupted by signal %d", sk_interrupt_signal());
+	code = sk_ecode_exit(err.code);
+	if (!opt_check && write_event(&s, code, &err, &eerr) < 0) {
+		sk_errorf("%s", eerr.msg);
+		if (code == SK_EXIT_OK)
+			code = sk_ecode_exit(eerr.code);
+	}
+	if (err.code != SK_E_NONE)
+		sk_errorf("%s", err.msg);
+	else if (!opt_check)
+		sk_log_fields(SK_LOG_INFO, (struct sk_log_field[]){{"rows_in", s.rows_in, NULL},
+								  {"rows_out", s.rows_out, NULL}},
+			      2, "done: %lld rows in, %lld rows out, %.2f s", s.rows_in, s.rows_out,
+			      now_seconds() - ((double)s.start.tv_sec + (double)s.start.tv_usec / 1e6));
+	json_decref(s.inputs);
+	json_decref(s.outputs);
+	json_decref(s.counts);
+	json_decref(s.details);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		if (errno != EPIPE)
+			sk_errorf("writing stdout: %s", strerror(errno));
+		if (code == SK_EXIT_OK)
+			code = SK_EXIT_FAIL;
+	}
+	if (err.code == SK_E_INTERRUPTED)
+		sk_reraise();
+	return code;
+}
+
+const char *sk_step_workdir(const struct sk_step *s)
+{
+	return s->workdir;
+}
+
+int sk_step_path(const struct sk_step *s, char out[PATH_MAX], const char *override,
+		 const char *name, struct sk_err *err)
+{
+	if (override && *override) {
+		if (snprintf(out, PATH_MAX, "%s", override) >= PATH_MAX)
+			return sk_err_set(err, SK_E_USAGE, "'%s': path too long", override);
+		return 0;
+	}
+	return sk_path_join(out, s->workdir, name, err);
+}
+
+void sk_step_rows(struct sk_step *s, long long in, long long out)
+{
+	s->rows_in += in;
+	s->rows_out += out;
+}
+
+void sk_step_count(struct sk_step *s, const char *key, long long n)
+{
+	json_t *v = json_object_get(s->counts, key);
+
+	json_object_set_new(s->counts, key,
+			    json_integer((v ? json_integer_value(v) : 0) + n));
+}
+
+void sk_step_input(struct sk_step *s, const char *path)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "path", jstr(path));
+	json_array_append_new(s->inputs, o);
+}
+
+void sk_step_output(struct sk_step *s, const struct sk_file_info *info)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "path", jstr(info->path));
+	json_object_set_new(o, "bytes", json_integer((json_int_t)info->bytes));
+	json_object_set_new(o, "sha256", json_string(info->sha256));
+	json_array_append_new(s->outputs, o);
+}
+
+void sk_step_detail(struct sk_step *s, const char *key, const char *value)
+{
+	json_object_set_new(s->details, key, jstr(value));
+}
+
+void sk_step_progress(struct sk_step *s, unsigned long long rows)
+{
+	double now, start;
+
+	if (rows & 0xffff)
+		return; /* look at the clock only every 65536 rows */
+	now = now_seconds();
+	if (now - s->last_progress < PROGRESS_EVERY_SEC)
+		return;
+	s->last_progress = now;
+	start = (double)s->start.tv_sec + (double)s->start.tv_usec / 1e6;
+	sk_log_fields(SK_LOG_INFO,
+		      (struct sk_log_field[]){{"rows", (long long)rows, NULL},
+					      {"rows_per_s", (long long)((double)rows / (now - start)), NULL}},
+		      2, "progress: %llu rows, %.0f rows/s", rows, (double)rows / (now - start));
+}
+
+char *sk_env_secret(const char *name, struct sk_err *err)
+{
+	char file_var[128];
+	const char *direct = getenv(name), *file;
+	char *v;
+
+	snprintf(file_var, sizeof(file_var), "%s_FILE", name);
+	file = getenv(file_var);
+	if (direct && *direct && file && *file) {
+		sk_err_set(err, SK_E_USAGE, "both %s and %s are set: use one", name, file_var);
+		return NULL;
+	}
+	if (file && *file) {
+		v = sk_read_small_file(file, 64 * 1024, 1, err);
+		if (!v)
+			sk_err_prefix(err, "%s", file_var);
+		return v;
+	}
+	if (direct && *direct) {
+		v = strdup(direct);
+		if (!v)
+			sk_err_set(err, SK_E_NOMEM, "out of memory");
+		return v;
+	}
+	return NULL;
+}

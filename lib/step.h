@@ -1,0 +1,88 @@
+/*
+ * step.h: the step contract shared by every tool (DESIGN.md, "The step
+ * contract"): common options, configuration from flags or environment, the
+ * per-step JSON event, progress logs, and the mapping of errors to exit codes.
+ *
+ * A tool is a `const struct sk_tool tool` in tools/NAME.c; lib/toolmain.c
+ * holds the one main() that calls sk_step_main(&tool, argc, argv).
+ */
+#ifndef SK_STEP_H
+#define SK_STEP_H
+
+#include "errors.h"
+#include "fsutil.h"
+
+#include <limits.h>
+
+struct sk_step;
+
+/*
+ * One command-line option of a tool. `env` names the environment variable of
+ * the same meaning (the flag wins); the value lands in `*value` as a borrowed
+ * string (argv or environ), "1" for a flag without argument. Secrets are not
+ * options: read them with sk_env_secret().
+ */
+struct sk_opt {
+	const char *name;   /* long name without "--" */
+	const char *env;    /* environment variable, or NULL */
+	const char *arg;    /* argument name for --help ("FILE"), NULL: a flag */
+	const char *help;   /* one line */
+	const char **value; /* where the value goes */
+};
+
+struct sk_tool {
+	const char *name;        /* "transform"; also the step name in events */
+	const char *summary;     /* one line for --help */
+	const char *args;        /* positional arguments for the usage line, or NULL */
+	const char *details;     /* more --help text (files in/out), or NULL */
+	const struct sk_opt *opts; /* tool options, ended by {0} */
+	int max_args;            /* positional arguments allowed (-1: any number) */
+	/* The work. Returns 0, or -1 with `err`. argv holds positionals only. */
+	int (*run)(struct sk_step *s, int argc, char **argv, struct sk_err *err);
+	/* --check: validate configuration and connectivity without moving data. */
+	int (*check)(struct sk_step *s, int argc, char **argv, struct sk_err *err);
+};
+
+/* Parse options, run or check, write the event, log, return the exit status. */
+int sk_step_main(const struct sk_tool *tool, int argc, char **argv);
+
+/* The work directory (--workdir / STEPKIT_WORKDIR, default "."). Borrowed. */
+const char *sk_step_workdir(const struct sk_step *s);
+
+/*
+ * Resolve a file name against the work directory: `override` (an --in/--out
+ * value) when set, else `name` inside the work directory. See sk_path_join.
+ */
+int sk_step_path(const struct sk_step *s, char out[PATH_MAX], const char *override,
+		 const char *name, struct sk_err *err);
+
+/* Count rows read and written (added to the totals in the event). */
+void sk_step_rows(struct sk_step *s, long long in, long long out);
+
+/* Add `n` to the named counter under "counts" in the event (e.g. drop reasons). */
+void sk_step_count(struct sk_step *s, const char *key, long long n);
+
+/* Record an input file in the event. */
+void sk_step_input(struct sk_step *s, const char *path);
+
+/* Record a committed output file (path, bytes, sha256) in the event. */
+void sk_step_output(struct sk_step *s, const struct sk_file_info *info);
+
+/* Record a string detail in the event under "details" (e.g. the source). */
+void sk_step_detail(struct sk_step *s, const char *key, const char *value);
+
+/*
+ * Progress: call once per row with the running row count; every few seconds
+ * it logs "N rows, R rows/s". Cheap enough for a per-row call.
+ */
+void sk_step_progress(struct sk_step *s, unsigned long long rows);
+
+/*
+ * A secret from the environment: NAME, or the content of the file named by
+ * NAME_FILE (a mounted Secret; trailing newlines stripped). Returns a string
+ * the caller frees, NULL when neither is set (err untouched), or NULL with
+ * `err` set when the file cannot be read or both are set.
+ */
+char *sk_env_secret(const char *name, struct sk_err *err);
+
+#endif

@@ -1,0 +1,68 @@
+# tests/lib.sh: TAP helpers for the shell tests (tests/cli/*.t, tests/int/*.t).
+# Source it first; it sets $TOP (repository root), $BIN, a private $T (removed
+# at exit, together with any server registered with `stop_at_exit PID`).
+set -u
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+BIN=$TOP/bin
+T=$(mktemp -d "${TMPDIR:-/tmp}/stepkit-test.XXXXXX")
+chmod 755 "$T"
+export STEPKIT_LOG_FORMAT=text
+_n=0
+_failed=0
+_pids=""
+
+_cleanup() {
+	for p in $_pids; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	for p in $_pids; do
+		for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
+		kill -KILL "$p" 2>/dev/null
+	done
+	rm -rf "$T"
+}
+trap _cleanup EXIT
+
+# stop_at_exit PID: kill PID (TERM, then KILL) when the test ends.
+stop_at_exit() { _pids="$_pids $1"; }
+
+ok() { # ok COND_STATUS NAME
+	_n=$((_n + 1))
+	if [ "$1" -eq 0 ]; then echo "ok $_n - $2"; else echo "not ok $_n - $2"; _failed=$((_failed + 1)); fi
+}
+
+# run CMD...: run with stdout in $T/out, stderr in $T/err, status in $rc
+run() { "$@" >"$T/out" 2>"$T/err"; rc=$?; }
+
+# expect_exit CODE NAME CMD...: run CMD, check its exit status
+expect_exit() {
+	want=$1 name=$2; shift 2
+	run "$@"
+	if [ "$rc" -eq "$want" ]; then ok 0 "$name (exit $want)"; else
+		ok 1 "$name (exit $rc, want $want)"; sed 's/^/#   stderr: /' "$T/err" | head -20; fi
+}
+
+# expect_err TEXT NAME: the last command's stderr holds TEXT exactly (fixed string)
+expect_err() {
+	if grep -qF -- "$1" "$T/err"; then ok 0 "$2"; else ok 1 "$2"
+		echo "#   want in stderr: $1"; sed 's/^/#   stderr: /' "$T/err" | head -20; fi
+}
+
+# same_file GOT WANT NAME: byte-identical files
+same_file() {
+	if cmp -s "$1" "$2"; then ok 0 "$3"; else ok 1 "$3"
+		diff -u "$2" "$1" 2>&1 | head -30 | sed 's/^/#   /'; fi
+}
+
+# no_file PATH NAME: PATH does not exist
+no_file() { if [ -e "$1" ]; then ok 1 "$2 ($1 exists)"; else ok 0 "$2"; fi; }
+
+# no_temp DIR NAME: no temporary file left in DIR
+no_temp() {
+	left=$(find "$1" -maxdepth 1 -name '.*.tmp-*' | head -3)
+	if [ -z "$left" ]; then ok 0 "$2"; else ok 1 "$2: left $left"; fi
+}
+
+skip_all() { echo "1..0 # SKIP $*"; trap - EXIT; rm -rf "$T"; exit 0; }
+
+done_testing() { echo "1..$_n"; [ "$_failed" -eq 0 ]; }
