@@ -376,3 +376,12 @@ char *sk_env_secret(const char *name, struct sk_err *err)
 	}
 	return NULL;
 }
+
+void sk_step_retry_notice(const struct sk_retry_state *st, double wait, const struct sk_err *e)
+{
+	sk_log_fields(SK_LOG_WARN,
+		      (struct sk_log_field[]){{"attempt", st->attempt, NULL},
+					      {"max_attempts", st->max_attempts, NULL}},
+		      2, "attempt %d/%d failed: %s; retrying in %.1f s", st->attempt,
+		      st->max_attempts, e->msg, wait);
+}

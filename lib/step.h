@@ -11,6 +11,7 @@
 
 #include "errors.h"
 #include "fsutil.h"
+#include "retry.h"
 
 #include <limits.h>
 
@@ -84,5 +85,11 @@ void sk_step_progress(struct sk_step *s, unsigned long long rows);
  * `err` set when the file cannot be read or both are set.
  */
 char *sk_env_secret(const char *name, struct sk_err *err);
+
+/*
+ * A `notice` for struct sk_retry_policy that logs one warning per retry:
+ * "attempt 1/5 failed: <error>; retrying in 1.2 s".
+ */
+void sk_step_retry_notice(const struct sk_retry_state *st, double wait, const struct sk_err *e);
 
 #endif

@@ -1,0 +1,56 @@
+/*
+ * retry.h: the one retry policy (curl retrycheck, DESIGN.md exit codes).
+ *
+ * An operation is retried only while it fails with SK_E_TRANSIENT; anything
+ * else (or success) ends the loop at once. Waits double from `base_delay`
+ * up to `max_delay`, with jitter (a random point in the upper half of the
+ * wait, so a fleet of pods does not retry in lockstep). A server's own
+ * request (HTTP Retry-After, S3 SlowDown) replaces the computed wait, still
+ * capped by `max_delay`. The loop stops early when a termination signal
+ * arrives or when the next wait would pass the overall deadline. When it
+ * gives up, `err` holds the last failure (still SK_E_TRANSIENT: exit 75, so
+ * Argo's retryStrategy can try again later in a new pod).
+ */
+#ifndef SK_RETRY_H
+#define SK_RETRY_H
+
+#include "errors.h"
+
+struct sk_retry_state;
+
+struct sk_retry_policy {
+	int max_attempts;  /* total attempts, at least 1 */
+	double base_delay; /* seconds before the second attempt */
+	double max_delay;  /* cap on any single wait, seconds */
+	double deadline;   /* overall budget in seconds from the first attempt; 0: none */
+	/* Called before each wait (for a log line); may be NULL. */
+	void (*notice)(const struct sk_retry_state *st, double wait, const struct sk_err *e);
+};
+
+/* Per-run state, readable by the operation and after the loop. */
+struct sk_retry_state {
+	int attempt;        /* 1 for the first attempt */
+	int max_attempts;
+	double retry_after; /* set by the operation: server-requested wait (s), 0 none */
+};
+
+/* The defaults: 5 attempts, 1 s doubling to 30 s, 300 s deadline; then the
+ * environment: STEPKIT_RETRIES (attempts), STEPKIT_RETRY_DELAY (base
+ * seconds), STEPKIT_RETRY_MAX_DELAY, STEPKIT_RETRY_DEADLINE. Returns 0, or -1
+ * with `err` (SK_E_USAGE) naming the bad variable. */
+int sk_retry_policy_init(struct sk_retry_policy *p, struct sk_err *err);
+
+/*
+ * Run `op(ctx, st, err)` until it returns 0, fails with a code other than
+ * SK_E_TRANSIENT, or the policy is exhausted. `st` (caller-owned) tells the
+ * op which attempt this is and lets it set retry_after. Returns 0 or -1.
+ */
+int sk_retry(const struct sk_retry_policy *p,
+	     int (*op)(void *ctx, struct sk_retry_state *st, struct sk_err *err), void *ctx,
+	     struct sk_retry_state *st, struct sk_err *err);
+
+/* Parse an HTTP Retry-After value (delta-seconds or an HTTP date) into
+ * seconds from now; 0 when absent or unparseable. */
+double sk_retry_after_parse(const char *value);
+
+#endif
