@@ -13,6 +13,7 @@ Follows shared/SPEC.md byte for byte:
 Run it with Debian's python3 (python3-pandas); a pyenv python3 usually lacks pandas.
 """
 import os
+import re
 import sys
 
 import numpy as np
@@ -31,8 +32,11 @@ TRANSFORMED_COLS = [
 ]
 
 # optional sign, digits, optional '.' and at most 2 fraction digits; at least one digit
-MONEY_RE = r"^(?P<sign>[+-]?)(?P<int>[0-9]*)(?:\.(?P<frac>[0-9]{0,2}))?$"
-INT_RE = r"^[+-]?[0-9]+$"
+MONEY_RE = re.compile(r"[+-]?([0-9]*)(?:\.([0-9]{0,2}))?")
+INT_RE = re.compile(r"[+-]?[0-9]+")
+
+# Columns hold few distinct values (prices, quantities, codes, names), so every
+# per-value conversion below is done once per distinct value and mapped back.
 
 
 def die(msg):
@@ -60,51 +64,61 @@ def read_csv(path, columns):
     return df[columns]
 
 
+def map_distinct(series, fn, dtype=None):
+    uniq = pd.unique(series.to_numpy())
+    table = pd.Series([fn(v) for v in uniq], index=uniq, dtype=object if dtype is None else dtype)
+    out = series.map(table)
+    return out if dtype is None else out.astype(dtype)
+
+
+def abs_cents_text(v, what):
+    """'-110.62' -> 11062: |value| of a decimal text (<= 2 fraction digits) in integer cents."""
+    m = MONEY_RE.fullmatch(v)
+    if m is None or (m.group(1) == "" and not m.group(2)):
+        die("bad %s value %r" % (what, v))
+    return int(m.group(1) or "0") * 100 + int((m.group(2) or "").ljust(2, "0"))
+
+
+def abs_int_text(v, what):
+    if INT_RE.fullmatch(v) is None:
+        die("bad %s value %r" % (what, v))
+    return abs(int(v))
+
+
 def cents_of(series, what):
-    """Decimal text (at most 2 fraction digits) -> absolute value in integer cents (int64)."""
-    parts = series.str.extract(MONEY_RE)
-    bad = parts["int"].isna() | ((parts["int"] == "") & (parts["frac"].fillna("") == ""))
-    if bad.any():
-        die("bad %s value %r" % (what, series[bad].iloc[0]))
-    ip = parts["int"].where(parts["int"] != "", "0").astype(np.int64)
-    fp = parts["frac"].fillna("").str.ljust(2, "0").astype(np.int64)
-    return ip * 100 + fp  # sign dropped: every money value is |x| in the SPEC
+    """Decimal text -> absolute value in integer cents (int64); the sign is dropped."""
+    return map_distinct(series, lambda v: abs_cents_text(v, what), np.int64)
 
 
-def int_of(series, what):
-    if len(series) and not series.str.match(INT_RE).all():
-        die("bad %s value %r" % (what, series[~series.str.match(INT_RE)].iloc[0]))
-    return series.astype(np.int64)
+def abs_int_of(series, what):
+    return map_distinct(series, lambda v: abs_int_text(v, what), np.int64)
+
+
+def money_text(c):
+    c = int(c)
+    return "%d.%02d" % (c // 100, c % 100)
 
 
 def money(cents):
     """int64 cents (>= 0) -> 'I.FF' strings."""
-    cents = cents.astype(np.int64)
-    return (cents // 100).astype(str) + "." + (cents % 100).astype(str).str.zfill(2)
+    return map_distinct(pd.Series(cents, copy=False), money_text)
 
 
-def csv_field(series):
-    """SPEC §1 minimal quoting: quote iff the value holds , \" CR or LF; double every \"."""
-    s = series.astype(str)
-    need = s.str.contains(r'[,"\r\n]', regex=True)
-    if need.any():
-        s = s.copy()
-        s[need] = '"' + s[need].str.replace('"', '""', regex=False) + '"'
-    return s
+def csv_text(v):
+    """SPEC section 1 minimal quoting: quote iff the value holds , \" CR or LF; double every \"."""
+    if "," in v or '"' in v or "\r" in v or "\n" in v:
+        return '"' + v.replace('"', '""') + '"'
+    return v
 
 
 def write_csv(path, df, columns):
-    head = ",".join(csv_field(pd.Series(columns)).tolist())
-    if len(df):
-        fields = [csv_field(df[c]) for c in columns]
-        lines = fields[0].str.cat(fields[1:], sep=",")
-        body = "\n".join(lines.tolist()) + "\n"
-    else:
-        body = ""
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write((head + "\n" + body).encode(ENC, ENC_ERR))
-    os.replace(tmp, path)
+    head = ",".join(csv_text(c) for c in columns)
+    cols = [map_distinct(df[c].astype(str), csv_text).tolist() for c in columns]
+    with open(path + ".tmp", "wb") as f:
+        f.write((head + "\n").encode(ENC, ENC_ERR))
+        if cols and cols[0]:
+            f.write(("\n".join(map(",".join, zip(*cols))) + "\n").encode(ENC, ENC_ERR))
+    os.replace(path + ".tmp", path)
 
 
 def byte_key(series):
@@ -128,9 +142,9 @@ def transform(wd):
     # 2. fill
     df["customer_id"] = df["customer_id"].where(df["customer_id"] != "", "GUEST")
     # 3./4. abs and exact line total in cents
-    qty = int_of(df["quantity"], "quantity").abs()
+    qty = abs_int_of(df["quantity"], "quantity")
     price = cents_of(df["unit_price"], "unit_price")
-    df["quantity"] = qty.astype(str)
+    df["quantity"] = map_distinct(qty, str)
     df["unit_price"] = money(price)
     df["line_total"] = money(qty * price)
     # 5. left joins (merge how="left" keeps the left order)
@@ -148,7 +162,7 @@ def load_transformed(wd):
     df = read_csv(os.path.join(wd, "transformed_data.csv"), TRANSFORMED_COLS)
     df = df.assign(
         date=df["invoice_date"].str[:10],
-        qty=int_of(df["quantity"], "quantity"),
+        qty=abs_int_of(df["quantity"], "quantity"),
         cents=cents_of(df["line_total"], "line_total"),
     )
     return df
@@ -186,14 +200,18 @@ def sort_by_revenue_then_key(rep, key):
 
 def analyze_customers(wd):
     df = load_transformed(wd)
+    # smallest / largest invoice_date in byte order: rank the distinct values by their bytes
+    dates = sorted(pd.unique(df["invoice_date"].to_numpy()), key=lambda v: v.encode(ENC, ENC_ERR))
+    ranked = pd.Categorical(df["invoice_date"], categories=dates)
+    df["date_rank"] = ranked.codes
     g = df.groupby("customer_id", sort=False)
     rep = pd.DataFrame({
         "country": g["country"].first(),  # all equal; else the first row's in file order
         "orders": g["invoice_no"].nunique(),
         "units": g["qty"].sum(),
         "rev": g["cents"].sum(),
-        "first": g["invoice_date"].agg(lambda s: min(s, key=lambda v: v.encode(ENC, ENC_ERR))),
-        "last": g["invoice_date"].agg(lambda s: max(s, key=lambda v: v.encode(ENC, ENC_ERR))),
+        "first": g["date_rank"].min(),
+        "last": g["date_rank"].max(),
     }).reset_index()
     rep = sort_by_revenue_then_key(rep, "customer_id")
     out = pd.DataFrame({
@@ -202,8 +220,8 @@ def analyze_customers(wd):
         "orders": rep["orders"].astype(str),
         "units": rep["units"].astype(str),
         "revenue": money(rep["rev"]),
-        "first_purchase": rep["first"].str[:10],
-        "last_purchase": rep["last"].str[:10],
+        "first_purchase": [dates[i][:10] for i in rep["first"]],
+        "last_purchase": [dates[i][:10] for i in rep["last"]],
     })
     write_csv(os.path.join(wd, "customer_report.csv"), out, list(out.columns))
 
