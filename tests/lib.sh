@@ -36,7 +36,7 @@ run() { "$@" >"$T/out" 2>"$T/err"; rc=$?; }
 
 # expect_exit CODE NAME CMD...: run CMD, check its exit status
 expect_exit() {
-	want=$1 name=$2; shift 2
+	local want=$1 name=$2; shift 2
 	run "$@"
 	if [ "$rc" -eq "$want" ]; then ok 0 "$name (exit $want)"; else
 		ok 1 "$name (exit $rc, want $want)"; sed 's/^/#   stderr: /' "$T/err" | head -20; fi

@@ -1,0 +1,42 @@
+/*
+ * analyze-customers: customer_report.csv (SPEC.md section 4), one row per
+ * customer: country, orders, units, revenue, first and last purchase.
+ * The work is in lib/analyze.c; this file names the report and its options.
+ */
+#include "base.h"
+#include "analyze.h"
+#include "step.h"
+
+static struct sk_analyze_opts o = {.report = SK_REPORT_CUSTOMERS};
+
+static const struct sk_opt opts[] = {
+	{"in", "STEPKIT_TRANSFORMED_FILE", "FILE",
+	 "read FILE (default DIR/transformed_data.csv)", &o.in},
+	{"out", "STEPKIT_CUSTOMER_REPORT", "FILE",
+	 "write FILE (default DIR/customer_report.csv)", &o.out},
+	{0},
+};
+
+static int run(struct sk_step *s, int argc, char **argv, struct sk_err *err)
+{
+	(void)argc, (void)argv;
+	return sk_analyze_run(s, &o, err);
+}
+
+static int check(struct sk_step *s, int argc, char **argv, struct sk_err *err)
+{
+	(void)argc, (void)argv;
+	return sk_analyze_check(s, &o, err);
+}
+
+const struct sk_tool tool = {
+	.name = "analyze-customers",
+	.summary = "Customer report: orders, units, revenue, first and last purchase per customer.",
+	.details = "Reads transformed_data.csv (SPEC.md section 3) and writes customer_report.csv:\n"
+		   "one row per customer_id (revenue descending, then id): country, orders,\n"
+		   "units, revenue, first_purchase, last_purchase.\n",
+	.opts = opts,
+	.max_args = 0,
+	.run = run,
+	.check = check,
+};

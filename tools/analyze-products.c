@@ -1,0 +1,42 @@
+/*
+ * analyze-products: product_report.csv (SPEC.md section 4), one row per
+ * stock code: description, category, units, revenue, distinct customers.
+ * The work is in lib/analyze.c; this file names the report and its options.
+ */
+#include "base.h"
+#include "analyze.h"
+#include "step.h"
+
+static struct sk_analyze_opts o = {.report = SK_REPORT_PRODUCTS};
+
+static const struct sk_opt opts[] = {
+	{"in", "STEPKIT_TRANSFORMED_FILE", "FILE",
+	 "read FILE (default DIR/transformed_data.csv)", &o.in},
+	{"out", "STEPKIT_PRODUCT_REPORT", "FILE",
+	 "write FILE (default DIR/product_report.csv)", &o.out},
+	{0},
+};
+
+static int run(struct sk_step *s, int argc, char **argv, struct sk_err *err)
+{
+	(void)argc, (void)argv;
+	return sk_analyze_run(s, &o, err);
+}
+
+static int check(struct sk_step *s, int argc, char **argv, struct sk_err *err)
+{
+	(void)argc, (void)argv;
+	return sk_analyze_check(s, &o, err);
+}
+
+const struct sk_tool tool = {
+	.name = "analyze-products",
+	.summary = "Product report: units, revenue and distinct customers per stock code.",
+	.details = "Reads transformed_data.csv (SPEC.md section 3) and writes product_report.csv:\n"
+		   "one row per stock_code (revenue descending, then code): description,\n"
+		   "category, units, revenue, customers.\n",
+	.opts = opts,
+	.max_args = 0,
+	.run = run,
+	.check = check,
+};

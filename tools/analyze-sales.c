@@ -1,0 +1,42 @@
+/*
+ * analyze-sales: sales_report.csv (SPEC.md section 4), one row per date:
+ * invoices, lines, units, revenue, average order value.
+ * The work is in lib/analyze.c; this file names the report and its options.
+ */
+#include "base.h"
+#include "analyze.h"
+#include "step.h"
+
+static struct sk_analyze_opts o = {.report = SK_REPORT_SALES};
+
+static const struct sk_opt opts[] = {
+	{"in", "STEPKIT_TRANSFORMED_FILE", "FILE",
+	 "read FILE (default DIR/transformed_data.csv)", &o.in},
+	{"out", "STEPKIT_SALES_REPORT", "FILE",
+	 "write FILE (default DIR/sales_report.csv)", &o.out},
+	{0},
+};
+
+static int run(struct sk_step *s, int argc, char **argv, struct sk_err *err)
+{
+	(void)argc, (void)argv;
+	return sk_analyze_run(s, &o, err);
+}
+
+static int check(struct sk_step *s, int argc, char **argv, struct sk_err *err)
+{
+	(void)argc, (void)argv;
+	return sk_analyze_check(s, &o, err);
+}
+
+const struct sk_tool tool = {
+	.name = "analyze-sales",
+	.summary = "Daily sales: invoices, lines, units, revenue and average order per date.",
+	.details = "Reads transformed_data.csv (SPEC.md section 3) and writes sales_report.csv:\n"
+		   "one row per date (date ascending): invoices, lines, units, revenue,\n"
+		   "avg_order_value.\n",
+	.opts = opts,
+	.max_args = 0,
+	.run = run,
+	.check = check,
+};
