@@ -11,7 +11,9 @@ WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wfor
 ifdef WERROR
 WARN    += -Werror
 endif
-ALL_CFLAGS := -std=c11 $(WARN) $(CFLAGS) -iquote lib
+# libpq's headers live outside the default path on Debian (/usr/include/postgresql)
+PG_CFLAGS := $(shell pkg-config --cflags libpq 2>/dev/null || echo -I$$(pg_config --includedir 2>/dev/null))
+ALL_CFLAGS := -std=c11 $(WARN) $(CFLAGS) $(PG_CFLAGS) -iquote lib
 LDFLAGS ?=
 AR      ?= ar
 

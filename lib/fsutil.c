@@ -12,6 +12,7 @@
 struct sk_afile {
 	int fd;
 	int slot; /* temp-file registry slot for signal cleanup */
+	int on_signal; /* commit even when interrupted (the step event) */
 	char path[PATH_MAX];
 	char tmp[PATH_MAX];
 	char dir[PATH_MAX];
@@ -160,7 +161,7 @@ int sk_afile_commit(struct sk_afile *f, struct sk_file_info *info, struct sk_err
 		goto out;
 	}
 	f->fd = -1;
-	if (sk_interrupted()) {
+	if (sk_interrupted() && !f->on_signal) {
 		sk_err_set(err, SK_E_INTERRUPTED, "'%s': not written: interrupted by signal %d",
 			   f->path, sk_interrupt_signal());
 		goto out;
@@ -186,6 +187,11 @@ out:
 	else
 		afile_free(f);
 	return ret;
+}
+
+void sk_afile_commit_on_signal(struct sk_afile *f)
+{
+	f->on_signal = 1;
 }
 
 void sk_afile_abort(struct sk_afile *f)

@@ -44,6 +44,13 @@ int sk_afile_write(struct sk_afile *f, const void *p, size_t n, struct sk_err *e
  */
 int sk_afile_commit(struct sk_afile *f, struct sk_file_info *info, struct sk_err *err);
 
+/*
+ * Let `f` be committed even after a termination signal arrived: for the
+ * step's event, which must still say "interrupted". Outputs keep the default
+ * (a signal means the data may be incomplete: never commit it).
+ */
+void sk_afile_commit_on_signal(struct sk_afile *f);
+
 /* Remove the temporary file and free `f`. NULL is fine. */
 void sk_afile_abort(struct sk_afile *f);
 

@@ -179,6 +179,7 @@ static int write_event(struct sk_step *s, int exit_code, const struct sk_err *e,
 	}
 	if (!(f = sk_afile_open(path, err)))
 		goto out;
+	sk_afile_commit_on_signal(f); /* an interrupted run still reports */
 	if (sk_afile_write(f, text, strlen(text), err) < 0 || sk_afile_write(f, "\n", 1, err) < 0) {
 		sk_afile_abort(f);
 		goto out;
@@ -283,6 +284,11 @@ int sk_step_main(const struct sk_tool *tool, int argc, char **argv)
 const char *sk_step_workdir(const struct sk_step *s)
 {
 	return s->workdir;
+}
+
+const char *sk_step_run_id(const struct sk_step *s)
+{
+	return s->run_id;
 }
 
 int sk_step_path(const struct sk_step *s, char out[PATH_MAX], const char *override,

@@ -50,6 +50,9 @@ int sk_step_main(const struct sk_tool *tool, int argc, char **argv);
 /* The work directory (--workdir / STEPKIT_WORKDIR, default "."). Borrowed. */
 const char *sk_step_workdir(const struct sk_step *s);
 
+/* The run id (--run-id / STEPKIT_RUN_ID, default "local"). Borrowed. */
+const char *sk_step_run_id(const struct sk_step *s);
+
 /*
  * Resolve a file name against the work directory: `override` (an --in/--out
  * value) when set, else `name` inside the work directory. See sk_path_join.

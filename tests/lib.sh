@@ -59,7 +59,7 @@ no_file() { if [ -e "$1" ]; then ok 1 "$2 ($1 exists)"; else ok 0 "$2"; fi; }
 
 # no_temp DIR NAME: no temporary file left in DIR
 no_temp() {
-	left=$(find "$1" -maxdepth 1 -name '.*.tmp-*' | head -3)
+	local left; left=$(find "$1" -maxdepth 1 -name '.*.tmp-*' | head -3)
 	if [ -z "$left" ]; then ok 0 "$2"; else ok 1 "$2: left $left"; fi
 }
 
