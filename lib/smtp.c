@@ -1,0 +1,1040 @@
+#include "base.h"
+#include "smtp.h"
+#include "sig.h"
+
+#include <curl/curl.h>
+#include <openssl/evp.h>
+#include <poll.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+/* RFC 5322 2.1.1: a line MUST NOT pass 998 bytes and SHOULD stay under 78. */
+#define LINE_MAX_BYTES 998
+#define LINE_SOFT 78
+/* Bytes of UTF-8 per encoded-word: base64 of 45 bytes is 60 characters,
+ * plus "=?UTF-8?B?" and "?=" makes 72, under RFC 2047's 75. */
+#define EW_CHUNK 45
+
+/* ---- addresses ---------------------------------------------------------- */
+
+static int is_alnum(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* RFC 5322 atext: what a dot-atom local part may hold besides '.'. */
+static int is_atext(int c)
+{
+	return is_alnum(c) || (c && strchr("!#$%&'*+-/=?^_`{|}~", c));
+}
+
+static int has_ctl(const char *s, size_t len, int *line_break)
+{
+	*line_break = 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '\r' || c == '\n')
+			*line_break = 1;
+		if (c < 0x20 || c == 0x7f)
+			return 1;
+	}
+	return 0;
+}
+
+/* Length of the valid UTF-8 sequence at `s` (at most `left` bytes), 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t left)
+{
+	size_t n;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (n > left)
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+static int valid_utf8(const char *s, size_t len)
+{
+	for (size_t i = 0, n; i < len; i += n)
+		if (!(n = utf8_len((const unsigned char *)s + i, len - i)))
+			return 0;
+	return 1;
+}
+
+static int check_addr_spec(const char *a, const char *what, struct sk_err *err)
+{
+	const char *at = strchr(a, '@'), *dom;
+	size_t llen, dlen;
+
+	if (!at || strchr(at + 1, '@'))
+		return sk_err_set(err, SK_E_USAGE, "%s: '%s': an address needs exactly one '@'",
+				  what, a);
+	llen = (size_t)(at - a);
+	dom = at + 1;
+	dlen = strlen(dom);
+	if (llen == 0 || llen > 64 || a[0] == '.' || at[-1] == '.')
+		return sk_err_set(err, SK_E_USAGE, "%s: '%s': bad local part", what, a);
+	for (size_t i = 0; i < llen; i++)
+		if (!(is_atext((unsigned char)a[i]) || (a[i] == '.' && a[i + 1] != '.')))
+			return sk_err_set(err, SK_E_USAGE,
+					  "%s: '%s': character '%c' not allowed in the local part",
+					  what, a, a[i]);
+	if (dlen == 0 || dlen > 253 || dom[0] == '.' || dom[0] == '-' || dom[dlen - 1] == '.' ||
+	    dom[dlen - 1] == '-')
+		return sk_err_set(err, SK_E_USAGE, "%s: '%s': bad domain", what, a);
+	for (size_t i = 0; i < dlen; i++)
+		if (!(is_alnum((unsigned char)dom[i]) || dom[i] == '-' ||
+		      (dom[i] == '.' && dom[i + 1] != '.')))
+			return sk_err_set(err, SK_E_USAGE, "%s: '%s': bad domain", what, a);
+	return 0;
+}
+
+static void trim(const char **s, size_t *len)
+{
+	while (*len && (**s == ' ' || **s == '\t')) {
+		(*s)++;
+		(*len)--;
+	}
+	while (*len && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t'))
+		(*len)--;
+}
+
+int sk_mail_addr_parse(struct sk_mail_addr *a, const char *s, size_t len, const char *what,
+		       struct sk_err *err)
+{
+	const char *name = NULL, *addr = s;
+	size_t nlen = 0, alen;
+	int lb;
+
+	memset(a, 0, sizeof(*a));
+	trim(&s, &len);
+	addr = s;
+	alen = len;
+	if (has_ctl(s, len, &lb))
+		return sk_err_set(err, SK_E_USAGE, "%s: an address contains %s", what,
+				  lb ? "a line break" : "a control character");
+	if (len == 0)
+		return sk_err_set(err, SK_E_USAGE, "%s: empty address", what);
+	if (s[len - 1] == '>') {
+		const char *lt = NULL;
+		for (size_t i = 0; i < len; i++)
+			if (s[i] == '<')
+				lt = s + i;
+		if (!lt)
+			return sk_err_set(err, SK_E_USAGE, "%s: '%.*s': '>' without '<'", what,
+					  (int)len, s);
+		name = s;
+		nlen = (size_t)(lt - s);
+		trim(&name, &nlen);
+		if (nlen >= 2 && name[0] == '"' && name[nlen - 1] == '"') {
+			name++;
+			nlen -= 2;
+		}
+		addr = lt + 1;
+		alen = (size_t)(s + len - 1 - addr);
+	}
+	for (size_t i = 0; i < nlen; i++)
+		if (strchr("\"\\<>", name[i]))
+			return sk_err_set(err, SK_E_USAGE,
+					  "%s: '%.*s': character '%c' not allowed in a display name",
+					  what, (int)len, s, name[i]);
+	if (nlen >= sizeof(a->name) || !valid_utf8(name ? name : "", nlen))
+		return sk_err_set(err, SK_E_USAGE, "%s: '%.*s': display name too long or not UTF-8",
+				  what, (int)len, s);
+	if (alen >= sizeof(a->addr) || memchr(addr, '<', alen) || memchr(addr, '>', alen) ||
+	    memchr(addr, ' ', alen))
+		return sk_err_set(err, SK_E_USAGE, "%s: '%.*s': not an address (want local@domain)",
+				  what, (int)len, s);
+	memcpy(a->addr, addr, alen);
+	a->addr[alen] = '\0';
+	if (nlen)
+		memcpy(a->name, name, nlen);
+	a->name[nlen] = '\0';
+	return check_addr_spec(a->addr, what, err);
+}
+
+int sk_mail_addrs_parse(struct sk_mail_addrs *l, const char *list, const char *what,
+			struct sk_err *err)
+{
+	const char *p = list;
+
+	while (p && *p) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		const char *item = p;
+		size_t ilen = len;
+
+		trim(&item, &ilen);
+		if (ilen > 0) {
+			if (l->n == SK_MAIL_MAX_RCPT)
+				return sk_err_set(err, SK_E_USAGE, "%s: more than %d addresses",
+						  what, SK_MAIL_MAX_RCPT);
+			if (sk_mail_addr_parse(&l->v[l->n], item, ilen, what, err) < 0)
+				return -1;
+			l->n++;
+		}
+		p = comma ? comma + 1 : NULL;
+	}
+	return 0;
+}
+
+/* ---- message ------------------------------------------------------------ */
+
+int sk_mail_new_id(const char *from_addr, char id[SK_MAIL_ID_MAX], char boundary[80],
+		   struct sk_err *err)
+{
+	unsigned char r[16];
+	char hex[33];
+	const char *at = strrchr(from_addr, '@');
+	const char *dom = at && at[1] ? at + 1 : "localhost";
+	size_t got = 0;
+
+	while (got < sizeof(r)) {
+		ssize_t n = getrandom(r + got, sizeof(r) - got, 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return sk_err_set(err, SK_E_IO, "getrandom: %s", strerror(errno));
+		}
+		got += (size_t)n;
+	}
+	for (size_t i = 0; i < sizeof(r); i++)
+		snprintf(hex + 2 * i, 3, "%02x", r[i]);
+	if (snprintf(id, SK_MAIL_ID_MAX, "<%s@%s>", hex, dom) >= SK_MAIL_ID_MAX)
+		return sk_err_set(err, SK_E_USAGE, "message id too long");
+	snprintf(boundary, 80, "=_stepkit_%s", hex);
+	return 0;
+}
+
+void sk_mail_date(time_t t, char out[40])
+{
+	static const char *const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+	static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	struct tm tm;
+
+	/* English names and +0000 by hand: strftime would follow the locale */
+	if (!gmtime_r(&t, &tm)) {
+		snprintf(out, 40, "Thu, 01 Jan 1970 00:00:00 +0000");
+		return;
+	}
+	snprintf(out, 40, "%s, %02d %s %04d %02d:%02d:%02d +0000", days[tm.tm_wday], tm.tm_mday,
+		 months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* Base64 of `len` bytes of `p` as one run of characters (no line breaks). */
+static int add_b64(struct sk_buf *out, const void *p, size_t len, struct sk_err *err)
+{
+	unsigned char chunk[4 * (EW_CHUNK / 3) + 8];
+
+	for (size_t i = 0; i < len; i += EW_CHUNK) {
+		size_t n = len - i < EW_CHUNK ? len - i : EW_CHUNK;
+		int w = EVP_EncodeBlock(chunk, (const unsigned char *)p + i, (int)n);
+		if (sk_buf_add(out, chunk, (size_t)w, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * `s` as encoded-words, each holding whole UTF-8 characters, separated by
+ * CRLF SP (decoders drop the white space between adjacent encoded-words, so
+ * the text comes back exactly).
+ */
+static int add_encoded_words(struct sk_buf *out, const char *s, size_t len, struct sk_err *err)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		size_t n = 0, c;
+		while (i + n < len) {
+			c = utf8_len((const unsigned char *)s + i + n, len - i - n);
+			if (c == 0)
+				c = 1; /* not UTF-8: carried byte by byte, still no CR/LF */
+			if (n + c > EW_CHUNK)
+				break;
+			n += c;
+		}
+		if ((i > 0 && sk_buf_adds(out, "\r\n ", err) < 0) ||
+		    sk_buf_adds(out, "=?UTF-8?B?", err) < 0 || add_b64(out, s + i, n, err) < 0 ||
+		    sk_buf_adds(out, "?=", err) < 0)
+			return -1;
+		i += n;
+	}
+	return 0;
+}
+
+/* Printable ASCII without control characters: can go into a header as is. */
+static int plain_ascii(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
+			return 0;
+	return 1;
+}
+
+int sk_mail_header_text(struct sk_buf *out, const char *name, const char *s,
+			struct sk_err *err)
+{
+	char *v = strdup(s ? s : "");
+	size_t len, col, start, longest = 0, run = 0;
+	int ret = -1;
+
+	if (!v)
+		return sk_err_set(err, SK_E_NOMEM, "out of memory");
+	len = strlen(v);
+	/* a CR or LF here would start a new header: they become spaces */
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+			v[i] = ' ';
+	for (size_t i = 0; i < len; i++) {
+		run = v[i] == ' ' ? 0 : run + 1;
+		if (run > longest)
+			longest = run;
+	}
+	if (sk_buf_addf(out, err, "%s: ", name) < 0)
+		goto out;
+	col = strlen(name) + 2;
+	/* encoded-words for anything a reader could not take literally: 8-bit
+	 * bytes, text that looks like an encoded-word, a word too long to fold */
+	if (!plain_ascii(v, len) || strstr(v, "=?") || col + longest > LINE_MAX_BYTES - 2) {
+		if (add_encoded_words(out, v, len, err) < 0)
+			goto out;
+	} else {
+		/* fold before a space when a line would pass 78 characters */
+		start = 0;
+		while (len - start + col > LINE_SOFT) {
+			size_t cut = 0;
+			for (size_t i = start + 1; i < len && i - start + col <= LINE_SOFT; i++)
+				if (v[i] == ' ')
+					cut = i;
+			if (!cut) /* first word longer than the line: next space */
+				for (size_t i = start + 1; i < len && !cut; i++)
+					if (v[i] == ' ')
+						cut = i;
+			if (!cut)
+				break;
+			if (sk_buf_add(out, v + start, cut - start, err) < 0 ||
+			    sk_buf_adds(out, "\r\n", err) < 0)
+				goto out;
+			start = cut;
+			col = 0;
+		}
+		if (sk_buf_add(out, v + start, len - start, err) < 0)
+			goto out;
+	}
+	if (sk_buf_adds(out, "\r\n", err) < 0)
+		goto out;
+	ret = 0;
+out:
+	free(v);
+	return ret;
+}
+
+/* "Name <addr>" for a header: the name quoted, or encoded when not ASCII. */
+static int add_addr(struct sk_buf *out, const struct sk_mail_addr *a, struct sk_err *err)
+{
+	size_t nlen = strlen(a->name);
+
+	if (nlen == 0)
+		return sk_buf_adds(out, a->addr, err);
+	if (plain_ascii(a->name, nlen) && !strstr(a->name, "=?")) {
+		if (sk_buf_addf(out, err, "\"%s\"", a->name) < 0)
+			return -1;
+	} else if (add_encoded_words(out, a->name, nlen, err) < 0) {
+		return -1;
+	}
+	return sk_buf_addf(out, err, " <%s>", a->addr);
+}
+
+/* "To: a, b,\r\n c\r\n": one address per line once the line gets long. */
+static int add_addr_header(struct sk_buf *out, const char *name,
+			   const struct sk_mail_addr *v, size_t n, struct sk_err *err)
+{
+	size_t line_start;
+
+	if (sk_buf_addf(out, err, "%s: ", name) < 0)
+		return -1;
+	line_start = out->len - strlen(name) - 2;
+	for (size_t i = 0; i < n; i++) {
+		size_t before = out->len;
+		if (i > 0 && sk_buf_adds(out, ", ", err) < 0)
+			return -1;
+		if (add_addr(out, &v[i], err) < 0)
+			return -1;
+		if (i > 0 && out->len - line_start > LINE_SOFT) {
+			/* redo this address on a continuation line */
+			out->len = before;
+			out->data[out->len] = '\0';
+			if (sk_buf_adds(out, ",\r\n ", err) < 0)
+				return -1;
+			line_start = out->len - 1;
+			if (add_addr(out, &v[i], err) < 0)
+				return -1;
+		}
+	}
+	return sk_buf_adds(out, "\r\n", err);
+}
+
+/* 7bit is enough: ASCII, no stray control characters, no line over 998. */
+static int body_is_7bit(const char *b)
+{
+	size_t line = 0;
+
+	for (const unsigned char *p = (const unsigned char *)b; *p; p++) {
+		if (*p == '\n') {
+			line = 0;
+			continue;
+		}
+		if (*p == '\r' && p[1] == '\n')
+			continue;
+		if (*p >= 0x80 || (*p < 0x20 && *p != '\t') || *p == 0x7f)
+			return 0;
+		if (++line > LINE_MAX_BYTES)
+			return 0;
+	}
+	return 1;
+}
+
+static int add_body_7bit(struct sk_buf *out, const char *b, struct sk_err *err)
+{
+	size_t len = strlen(b);
+	const char *p = b;
+
+	while (p < b + len) {
+		const char *nl = memchr(p, '\n', (size_t)(b + len - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(b + len - p);
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		if (sk_buf_add(out, p, n, err) < 0 || sk_buf_adds(out, "\r\n", err) < 0)
+			return -1;
+		p = nl ? nl + 1 : b + len;
+	}
+	return 0;
+}
+
+/* Quoted-printable (RFC 2045 6.7), lines of at most 76 characters. */
+static int add_body_qp(struct sk_buf *out, const char *b, struct sk_err *err)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t len = strlen(b);
+	const unsigned char *p = (const unsigned char *)b, *end = p + len;
+
+	while (p < end) {
+		const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p), col = 0;
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		for (size_t i = 0; i < n; i++) {
+			char tok[3];
+			size_t tl;
+			unsigned char c = p[i];
+			int last = i + 1 == n;
+			if ((c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !last)) {
+				tok[0] = (char)c;
+				tl = 1;
+			} else {
+				tok[0] = '=';
+				tok[1] = hex[c >> 4];
+				tok[2] = hex[c & 15];
+				tl = 3;
+			}
+			/* a soft break keeps room for the "=" at the end of the line */
+			if (col + tl > 75) {
+				if (sk_buf_adds(out, "=\r\n", err) < 0)
+					return -1;
+				col = 0;
+			}
+			if (sk_buf_add(out, tok, tl, err) < 0)
+				return -1;
+			col += tl;
+		}
+		if (sk_buf_adds(out, "\r\n", err) < 0)
+			return -1;
+		p = nl ? nl + 1 : end;
+	}
+	return 0;
+}
+
+static int add_text_part(struct sk_buf *out, const char *body, struct sk_err *err)
+{
+	int seven = body_is_7bit(body);
+
+	if (sk_buf_addf(out, err,
+			"Content-Type: text/plain; charset=UTF-8\r\n"
+			"Content-Transfer-Encoding: %s\r\n\r\n",
+			seven ? "7bit" : "quoted-printable") < 0)
+		return -1;
+	return seven ? add_body_7bit(out, body, err) : add_body_qp(out, body, err);
+}
+
+/* A file name parameter: quoted when plain ASCII, RFC 2231 otherwise. */
+static int add_filename_params(struct sk_buf *out, const char *name, struct sk_err *err)
+{
+	size_t len = strlen(name);
+
+	if (plain_ascii(name, len) && !strpbrk(name, "\"\\") && len <= 200)
+		return sk_buf_addf(out, err, "; filename=\"%s\"", name);
+	if (sk_buf_adds(out, "; filename*=UTF-8''", err) < 0)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (is_alnum(c) || strchr("!#$&+-.^_`|~", c)) {
+			if (sk_buf_add(out, &name[i], 1, err) < 0)
+				return -1;
+		} else if (sk_buf_addf(out, err, "%%%02X", c) < 0) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int add_attachment(struct sk_buf *out, const struct sk_mail_part *pt, struct sk_err *err)
+{
+	unsigned char line[80];
+	size_t len = strlen(pt->name);
+	const unsigned char *d = pt->data;
+
+	if (sk_buf_addf(out, err, "Content-Type: %s", pt->content_type) < 0)
+		return -1;
+	if (plain_ascii(pt->name, len) && !strpbrk(pt->name, "\"\\") && len <= 200 &&
+	    sk_buf_addf(out, err, "; name=\"%s\"", pt->name) < 0)
+		return -1;
+	if (sk_buf_adds(out, "\r\nContent-Disposition: attachment", err) < 0 ||
+	    add_filename_params(out, pt->name, err) < 0 ||
+	    sk_buf_adds(out, "\r\nContent-Transfer-Encoding: base64\r\n\r\n", err) < 0)
+		return -1;
+	/* 57 bytes make one 76-character base64 line (RFC 2045 6.8) */
+	for (size_t i = 0; i < pt->len; i += 57) {
+		size_t n = pt->len - i < 57 ? pt->len - i : 57;
+		int w = EVP_EncodeBlock(line, d + i, (int)n);
+		if (sk_buf_add(out, line, (size_t)w, err) < 0 || sk_buf_adds(out, "\r\n", err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int sk_mail_build(const struct sk_mail *m, struct sk_buf *out, struct sk_err *err)
+{
+	char date[40];
+
+	if (!m->from || !m->message_id || (m->nparts && !m->boundary))
+		return sk_err_set(err, SK_E_USAGE, "mail: sender, message id or boundary missing");
+	sk_mail_date(m->date, date);
+	if (sk_buf_addf(out, err, "Date: %s\r\nFrom: ", date) < 0 || add_addr(out, m->from, err) < 0 ||
+	    sk_buf_adds(out, "\r\n", err) < 0)
+		return -1;
+	if (m->to && m->to->n && add_addr_header(out, "To", m->to->v, m->to->n, err) < 0)
+		return -1;
+	if (m->cc && m->cc->n && add_addr_header(out, "Cc", m->cc->v, m->cc->n, err) < 0)
+		return -1;
+	if (sk_mail_header_text(out, "Subject", m->subject, err) < 0)
+		return -1;
+	/* Auto-Submitted (RFC 3834) keeps vacation responders from answering */
+	if (sk_buf_addf(out, err,
+			"Message-ID: %s\r\nMIME-Version: 1.0\r\nAuto-Submitted: auto-generated\r\n",
+			m->message_id) < 0)
+		return -1;
+	if (m->nparts == 0)
+		return add_text_part(out, m->body ? m->body : "", err);
+	if (sk_buf_addf(out, err,
+			"Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n"
+			"This is a multi-part message in MIME format.\r\n\r\n--%s\r\n",
+			m->boundary, m->boundary) < 0 ||
+	    add_text_part(out, m->body ? m->body : "", err) < 0)
+		return -1;
+	for (size_t i = 0; i < m->nparts; i++)
+		if (sk_buf_addf(out, err, "--%s\r\n", m->boundary) < 0 ||
+		    add_attachment(out, &m->parts[i], err) < 0)
+			return -1;
+	return sk_buf_addf(out, err, "--%s--\r\n", m->boundary);
+}
+
+/* ---- transport ---------------------------------------------------------- */
+
+/* What the debug callback saw of the SMTP dialogue (never a secret). */
+struct trace {
+	char last_reply[200]; /* the server's last reply line */
+	int starttls;         /* we sent STARTTLS */
+	int auth;             /* we sent AUTH */
+	int quit;             /* we sent QUIT: later replies explain nothing */
+};
+
+static int debug_cb(CURL *h, curl_infotype type, char *data, size_t size, void *ud)
+{
+	struct trace *t = ud;
+	size_t start = 0, end;
+
+	(void)h;
+	if (type == CURLINFO_HEADER_OUT) {
+		/* only the verb is looked at: the AUTH line carries the password */
+		if (size >= 8 && !strncmp(data, "STARTTLS", 8))
+			t->starttls = 1;
+		if (size >= 5 && !strncmp(data, "AUTH ", 5))
+			t->auth = 1;
+		if (size >= 4 && !strncmp(data, "QUIT", 4))
+			t->quit = 1;
+		return 0;
+	}
+	if (type != CURLINFO_HEADER_IN || t->quit)
+		return 0;
+	/* keep the last non-empty line of the reply */
+	end = size;
+	while (end > 0 && (data[end - 1] == '\r' || data[end - 1] == '\n'))
+		end--;
+	for (size_t i = 0; i < end; i++)
+		if (data[i] == '\n')
+			start = i + 1;
+	if (end > start) {
+		size_t n = end - start < sizeof(t->last_reply) - 1 ? end - start
+								     : sizeof(t->last_reply) - 1;
+		memcpy(t->last_reply, data + start, n);
+		t->last_reply[n] = '\0';
+		for (size_t i = 0; i < n; i++)
+			if ((unsigned char)t->last_reply[i] < 0x20 || t->last_reply[i] == 0x7f)
+				t->last_reply[i] = ' ';
+	}
+	return 0;
+}
+
+static int xfer_cb(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	(void)ud, (void)dt, (void)dn, (void)ut, (void)un;
+	return sk_interrupted() ? 1 : 0;
+}
+
+/* "scheme://host:port" of the URL, for messages. */
+static void url_label(const char *url, char *out, size_t outsz)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL;
+
+	snprintf(out, outsz, "(bad url)");
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK)
+		snprintf(out, outsz, "%s://%s:%s", scheme, host, port);
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+}
+
+int sk_smtp_cfg_check(const struct sk_smtp_cfg *c, struct sk_err *err)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *user = NULL, *pass = NULL;
+	int ret = -1;
+
+	if (!u) {
+		sk_err_set(err, SK_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if (!c->url || !*c->url) {
+		sk_err_set(err, SK_E_USAGE, "SMTP_URL is not set");
+		goto out;
+	}
+	if (curl_url_set(u, CURLUPART_URL, c->url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+		/* not echoed: a malformed URL may still hold a password */
+		sk_err_set(err, SK_E_USAGE,
+			   "SMTP_URL does not parse: want smtp://HOST[:PORT] or smtps://HOST[:PORT]");
+		goto out;
+	}
+	if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PASSWORD, &pass, 0) == CURLUE_OK) {
+		sk_err_set(err, SK_E_USAGE,
+			   "SMTP_URL must not hold credentials: use SMTP_USER and SMTP_PASSWORD "
+			   "(or SMTP_PASSWORD_FILE)");
+		goto out;
+	}
+	if (strcmp(scheme, "smtp") && strcmp(scheme, "smtps")) {
+		sk_err_set(err, SK_E_USAGE, "SMTP_URL '%s': scheme must be smtp or smtps", c->url);
+		goto out;
+	}
+	if (c->tls_none && !strcmp(scheme, "smtps")) {
+		sk_err_set(err, SK_E_USAGE, "SMTP_TLS=none contradicts smtps:// (implicit TLS)");
+		goto out;
+	}
+	if (c->password && !c->user) {
+		sk_err_set(err, SK_E_USAGE, "SMTP_PASSWORD is set but SMTP_USER is not");
+		goto out;
+	}
+	if (c->user && !c->password) {
+		sk_err_set(err, SK_E_USAGE,
+			   "SMTP_USER is set but neither SMTP_PASSWORD nor SMTP_PASSWORD_FILE");
+		goto out;
+	}
+	if (c->password && c->tls_none) {
+		sk_err_set(err, SK_E_USAGE,
+			   "SMTP_TLS=none: refusing to send the password without TLS "
+			   "(drop SMTP_TLS=none or the credentials)");
+		goto out;
+	}
+	if (c->ca_file && access(c->ca_file, R_OK) < 0) {
+		sk_err_set(err, SK_E_USAGE, "SMTP_CA_FILE '%s': %s", c->ca_file, strerror(errno));
+		goto out;
+	}
+	ret = 0;
+out:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(user);
+	curl_free(pass);
+	curl_url_cleanup(u);
+	return ret;
+}
+
+static int setup(CURL *h, const struct sk_smtp_cfg *c, char *errbuf, struct trace *t)
+{
+	CURLcode rc = CURLE_OK;
+
+	errbuf[0] = '\0';
+#define SET(opt, val) \
+	if (rc == CURLE_OK) \
+	rc = curl_easy_setopt(h, opt, val)
+	SET(CURLOPT_URL, c->url);
+	SET(CURLOPT_ERRORBUFFER, errbuf);
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	/* STARTTLS required unless explicitly turned off for a local relay */
+	SET(CURLOPT_USE_SSL, c->tls_none ? (long)CURLUSESSL_NONE : (long)CURLUSESSL_ALL);
+	SET(CURLOPT_SSL_VERIFYPEER, 1L);
+	SET(CURLOPT_SSL_VERIFYHOST, 2L);
+	if (c->ca_file)
+		SET(CURLOPT_CAINFO, c->ca_file);
+	if (c->user) {
+		SET(CURLOPT_USERNAME, c->user);
+		SET(CURLOPT_PASSWORD, c->password);
+	}
+	SET(CURLOPT_CONNECTTIMEOUT, c->connect_timeout > 0 ? c->connect_timeout : 20L);
+	SET(CURLOPT_TIMEOUT, c->timeout > 0 ? c->timeout : 120L);
+	SET(CURLOPT_NOPROGRESS, 0L);
+	SET(CURLOPT_XFERINFOFUNCTION, xfer_cb);
+	/* the debug callback only runs in verbose mode; it writes nothing */
+	SET(CURLOPT_DEBUGFUNCTION, debug_cb);
+	SET(CURLOPT_DEBUGDATA, t);
+	SET(CURLOPT_VERBOSE, 1L);
+#undef SET
+	return rc == CURLE_OK ? 0 : -1;
+}
+
+/* Turn libcurl's result and the last SMTP reply into a classified error. */
+static int classify(CURLcode rc, long code, const struct trace *t, const char *errbuf,
+		    const struct sk_smtp_cfg *c, struct sk_err *err)
+{
+	char label[300];
+	const char *why = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+	const char *reply = t->last_reply[0] ? t->last_reply : why;
+
+	url_label(c->url, label, sizeof(label));
+	if (rc == CURLE_ABORTED_BY_CALLBACK && sk_interrupted())
+		return sk_err_set(err, SK_E_INTERRUPTED, "smtp '%s': interrupted", label);
+	if (code >= 400 && code < 500)
+		return sk_err_set(err, SK_E_TRANSIENT, "smtp '%s': temporary failure: server replied '%s'",
+				  label, reply);
+	if (rc == CURLE_LOGIN_DENIED || code == 535)
+		return sk_err_set(err, SK_E_PERMANENT,
+				  "smtp '%s': login refused for user '%s' ('%s'): check SMTP_USER "
+				  "and SMTP_PASSWORD",
+				  label, c->user ? c->user : "", reply);
+	if (code == 530)
+		return sk_err_set(err, SK_E_PERMANENT, "smtp '%s': server replied '%s': %s", label,
+				  reply,
+				  c->tls_none ? "the server wants STARTTLS: drop SMTP_TLS=none"
+				  : c->user   ? "the server refused the session"
+					      : "set SMTP_USER and SMTP_PASSWORD");
+	if (code >= 500)
+		return sk_err_set(err, SK_E_PERMANENT, "smtp '%s': server refused: '%s'", label,
+				  reply);
+	switch (rc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+		return sk_err_set(err, SK_E_TRANSIENT, "smtp '%s': %s", label, why);
+	case CURLE_PEER_FAILED_VERIFICATION:
+		return sk_err_set(err, SK_E_PERMANENT,
+				  "smtp '%s': TLS certificate not trusted (%s): set SMTP_CA_FILE to "
+				  "the CA that signed the server's certificate",
+				  label, why);
+	case CURLE_USE_SSL_FAILED:
+		return sk_err_set(err, SK_E_PERMANENT,
+				  "smtp '%s': the server does not offer STARTTLS: use smtps:// if "
+				  "the port speaks implicit TLS, or SMTP_TLS=none for a local relay",
+				  label);
+	case CURLE_SSL_CONNECT_ERROR:
+		return sk_err_set(err, SK_E_PERMANENT,
+				  "smtp '%s': TLS handshake failed (%s): smtps:// wants implicit "
+				  "TLS (port 465), smtp:// STARTTLS (port 587 or 25)",
+				  label, why);
+	case CURLE_SSL_CACERT_BADFILE:
+		return sk_err_set(err, SK_E_USAGE, "smtp '%s': SMTP_CA_FILE: %s", label, why);
+	default:
+		return sk_err_set(err, SK_E_PERMANENT, "smtp '%s': %s", label, why);
+	}
+}
+
+struct reader {
+	const char *p;
+	size_t left;
+};
+
+static size_t read_cb(char *buf, size_t size, size_t nitems, void *ud)
+{
+	struct reader *r = ud;
+	size_t n = size * nitems < r->left ? size * nitems : r->left;
+
+	memcpy(buf, r->p, n);
+	r->p += n;
+	r->left -= n;
+	return n;
+}
+
+static struct curl_slist *rcpt_list(const char *const *rcpt, size_t n)
+{
+	struct curl_slist *l = NULL, *t;
+	char line[300];
+
+	for (size_t i = 0; i < n; i++) {
+		snprintf(line, sizeof(line), "<%s>", rcpt[i]);
+		if (!(t = curl_slist_append(l, line))) {
+			curl_slist_free_all(l);
+			return NULL;
+		}
+		l = t;
+	}
+	return l;
+}
+
+int sk_smtp_send(const struct sk_smtp_cfg *c, const char *from, const char *const *rcpt,
+		 size_t nrcpt, const char *msg, size_t len, struct sk_err *err)
+{
+	CURL *h = curl_easy_init();
+	struct curl_slist *to = rcpt_list(rcpt, nrcpt);
+	char errbuf[CURL_ERROR_SIZE], mfrom[300];
+	struct trace t = {{0}, 0, 0, 0};
+	struct reader r = {msg, len};
+	long code = 0;
+	CURLcode rc;
+	int ret = -1;
+
+	if (!h || !to) {
+		sk_err_set(err, SK_E_NOMEM, "out of memory");
+		goto out;
+	}
+	snprintf(mfrom, sizeof(mfrom), "<%s>", from);
+	if (setup(h, c, errbuf, &t) < 0 || curl_easy_setopt(h, CURLOPT_MAIL_FROM, mfrom) ||
+	    curl_easy_setopt(h, CURLOPT_MAIL_RCPT, to) || curl_easy_setopt(h, CURLOPT_UPLOAD, 1L) ||
+	    curl_easy_setopt(h, CURLOPT_READFUNCTION, read_cb) ||
+	    curl_easy_setopt(h, CURLOPT_READDATA, &r) ||
+	    curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len)) {
+		sk_err_set(err, SK_E_PERMANENT, "smtp: libcurl refused an option");
+		goto out;
+	}
+	rc = curl_easy_perform(h);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+	if (rc != CURLE_OK) {
+		classify(rc, code, &t, errbuf, c, err);
+		goto out;
+	}
+	ret = 0;
+out:
+	curl_slist_free_all(to);
+	curl_easy_cleanup(h);
+	return ret;
+}
+
+/* ---- preflight ---------------------------------------------------------- */
+
+/* Wait until the connection is readable/writable, or the deadline passes. */
+static int wait_sock(CURL *h, int out, time_t deadline)
+{
+	curl_socket_t s = CURL_SOCKET_BAD;
+	struct pollfd p;
+
+	if (curl_easy_getinfo(h, CURLINFO_ACTIVESOCKET, &s) != CURLE_OK || s == CURL_SOCKET_BAD)
+		return -1;
+	p.fd = (int)s;
+	p.events = out ? POLLOUT : POLLIN;
+	p.revents = 0;
+	while (time(NULL) < deadline && !sk_interrupted()) {
+		int n = poll(&p, 1, 1000);
+		if (n > 0)
+			return 0;
+		if (n < 0 && errno != EINTR)
+			return -1;
+	}
+	return -1;
+}
+
+/*
+ * Send one command line (CRLF added) and read the whole reply. Returns the
+ * reply code and leaves its last line in `reply`, or -1 when the connection
+ * failed (with `reply` saying how).
+ */
+static int command(CURL *h, const char *cmd, char *reply, size_t rsz, time_t deadline)
+{
+	char line[600], buf[2048];
+	size_t len, off = 0, got = 0, end, ls;
+
+	len = (size_t)snprintf(line, sizeof(line), "%s\r\n", cmd);
+	while (off < len) {
+		size_t n = 0;
+		CURLcode rc = curl_easy_send(h, line + off, len - off, &n);
+		if (rc == CURLE_AGAIN) {
+			if (wait_sock(h, 1, deadline) < 0)
+				goto timeout;
+			continue;
+		}
+		if (rc != CURLE_OK) {
+			snprintf(reply, rsz, "%s", curl_easy_strerror(rc));
+			return -1;
+		}
+		off += n;
+	}
+	for (;;) {
+		size_t n = 0;
+		CURLcode rc;
+
+		if (got == sizeof(buf) - 1)
+			got = 0; /* a long multi-line reply: only its end matters */
+		rc = curl_easy_recv(h, buf + got, sizeof(buf) - 1 - got, &n);
+		if (rc == CURLE_AGAIN) {
+			if (wait_sock(h, 0, deadline) < 0)
+				goto timeout;
+			continue;
+		}
+		if (rc != CURLE_OK || n == 0) {
+			snprintf(reply, rsz, "%s", rc ? curl_easy_strerror(rc) : "connection closed");
+			return -1;
+		}
+		got += n;
+		if (buf[got - 1] != '\n')
+			continue;
+		/* the reply ends with a line "NNN text": a space, not '-', after the code */
+		end = got - 1;
+		if (end > 0 && buf[end - 1] == '\r')
+			end--;
+		ls = end;
+		while (ls > 0 && buf[ls - 1] != '\n')
+			ls--;
+		if (end - ls < 3 || (end - ls > 3 && buf[ls + 3] != ' '))
+			continue;
+		for (size_t i = 0; i < 3; i++)
+			if (buf[ls + i] < '0' || buf[ls + i] > '9') {
+				snprintf(reply, rsz, "malformed reply from the server");
+				return -1;
+			}
+		snprintf(reply, rsz, "%.*s", (int)(end - ls), buf + ls);
+		for (char *q = reply; *q; q++)
+			if ((unsigned char)*q < 0x20 || *q == 0x7f)
+				*q = ' ';
+		return (buf[ls] - '0') * 100 + (buf[ls + 1] - '0') * 10 + (buf[ls + 2] - '0');
+	}
+timeout:
+	snprintf(reply, rsz, "%s", sk_interrupted() ? "interrupted" : "timed out waiting for the server");
+	return -1;
+}
+
+int sk_smtp_check(const struct sk_smtp_cfg *c, const char *from, const char *const *rcpt,
+		  size_t nrcpt, char *report, size_t reportsz, struct sk_err *err)
+{
+	CURL *h = curl_easy_init();
+	char errbuf[CURL_ERROR_SIZE], label[300], cmd[320], reply[300];
+	struct trace t = {{0}, 0, 0, 0};
+	time_t deadline = time(NULL) + (c->timeout > 0 ? c->timeout : 120);
+	long code = 0;
+	CURLcode rc;
+	int ret = -1, r;
+
+	url_label(c->url, label, sizeof(label));
+	if (!h) {
+		sk_err_set(err, SK_E_NOMEM, "out of memory");
+		goto out;
+	}
+	/* CONNECT_ONLY runs libcurl's SMTP connect phase (greeting, EHLO,
+	 * STARTTLS, AUTH) and stops before MAIL FROM; we go on by hand */
+	if (setup(h, c, errbuf, &t) < 0 || curl_easy_setopt(h, CURLOPT_CONNECT_ONLY, 1L)) {
+		sk_err_set(err, SK_E_PERMANENT, "smtp: libcurl refused an option");
+		goto out;
+	}
+	rc = curl_easy_perform(h);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+	if (rc != CURLE_OK) {
+		classify(rc, code, &t, errbuf, c, err);
+		if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
+		    rc == CURLE_OPERATION_TIMEDOUT) {
+			char msg[SK_ERR_MSG_MAX];
+			snprintf(msg, sizeof(msg), "%s", err->msg);
+			sk_err_set(err, err->code,
+				   "%s: is the server reachable from here? check the host and port "
+				   "of SMTP_URL, DNS and firewalls",
+				   msg);
+		}
+		goto out;
+	}
+	snprintf(cmd, sizeof(cmd), "MAIL FROM:<%s>", from);
+	r = command(h, cmd, reply, sizeof(reply), deadline);
+	if (r < 0) {
+		sk_err_set(err, SK_E_TRANSIENT, "smtp '%s': MAIL FROM: %s", label, reply);
+		goto out;
+	}
+	if (r != 250) {
+		sk_err_set(err, r >= 400 && r < 500 ? SK_E_TRANSIENT : SK_E_PERMANENT,
+			   "smtp '%s': sender <%s> refused ('%s'): %s", label, from, reply,
+			   r == 530 && !c->user ? "the server wants a login: set SMTP_USER and SMTP_PASSWORD"
+			   : r == 530	       ? "the server wants STARTTLS or a login first"
+					       : "MAIL_FROM must be an address this server lets you send as");
+		goto out;
+	}
+	for (size_t i = 0; i < nrcpt; i++) {
+		snprintf(cmd, sizeof(cmd), "RCPT TO:<%s>", rcpt[i]);
+		r = command(h, cmd, reply, sizeof(reply), deadline);
+		if (r < 0) {
+			sk_err_set(err, SK_E_TRANSIENT, "smtp '%s': RCPT TO: %s", label, reply);
+			goto out;
+		}
+		if (r != 250 && r != 251) {
+			sk_err_set(err, r >= 400 && r < 500 ? SK_E_TRANSIENT : SK_E_PERMANENT,
+				   "smtp '%s': recipient <%s> refused ('%s'): check MAIL_TO and "
+				   "MAIL_CC",
+				   label, rcpt[i], reply);
+			goto out;
+		}
+	}
+	/* end the transaction politely; failures here do not matter */
+	(void)command(h, "RSET", reply, sizeof(reply), deadline);
+	(void)command(h, "QUIT", reply, sizeof(reply), deadline);
+	if (report)
+		snprintf(report, reportsz,
+			 "smtp '%s': connected, %s, %s, sender <%s> and %zu recipient%s accepted; "
+			 "nothing sent",
+			 label,
+			 !strncmp(c->url, "smtps:", 6) ? "implicit TLS verified"
+			 : t.starttls		       ? "STARTTLS verified"
+						       : "no TLS (SMTP_TLS=none)",
+			 t.auth	     ? "login accepted"
+			 : c->user ? "server offered no AUTH: credentials unused"
+				   : "no login",
+			 from, nrcpt, nrcpt == 1 ? "" : "s");
+	ret = 0;
+out:
+	curl_easy_cleanup(h);
+	return ret;
+}

@@ -1,0 +1,697 @@
+#include "base.h"
+#include "summary.h"
+#include "fsutil.h"
+
+#include <dirent.h>
+#include <jansson.h>
+#include <strings.h>
+
+#define EVENT_MAX_BYTES (1024 * 1024) /* an event is a few kB; more is not ours */
+#define MAX_EVENTS 1000
+#define VALUE_MAX 800       /* one value in the text, bytes: keeps lines < 998 */
+#define RAW_FAILURES_MAX 2000
+#define SUBJECT_NAMES 3     /* failed steps named in the subject */
+
+struct event {
+	json_t *o;  /* the parsed event (owned) */
+	char *path; /* where it came from (owned) */
+};
+
+struct sk_summary {
+	struct event *ev;
+	size_t nev, cap;
+	json_t *failures;   /* array of objects */
+	char *raw_failures; /* failures text that did not parse, cleaned */
+	json_t *notes;      /* array of strings */
+	char status[16];    /* set by sk_summary_set_status, "" when derived */
+};
+
+static size_t utf8_seq(const unsigned char *s, size_t left)
+{
+	size_t n;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (n > left)
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+int sk_summary_clean(struct sk_buf *out, const char *s, size_t max, struct sk_err *err)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t len = strlen((const char *)p), used = 0;
+
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_seq(p + i, len - i);
+		if (used + (n ? n : 1) > max) {
+			return sk_buf_adds(out, "...", err);
+		}
+		if (n == 0) {
+			if (sk_buf_add(out, "?", 1, err) < 0)
+				return -1;
+			n = 1;
+		} else if (n == 1 && (p[i] < 0x20 || p[i] == 0x7f)) {
+			if (sk_buf_add(out, " ", 1, err) < 0)
+				return -1;
+		} else if (sk_buf_add(out, p + i, n, err) < 0) {
+			return -1;
+		}
+		i += n;
+		used += n;
+	}
+	if (!out->data) /* an empty value still makes a valid string */
+		return sk_buf_add(out, "", 0, err);
+	return 0;
+}
+
+/* A cleaned, owned copy of `s`, or NULL with `err`. */
+static char *clean_dup(const char *s, size_t max, struct sk_err *err)
+{
+	struct sk_buf b = SK_BUF_INIT(max + 8);
+
+	if (sk_summary_clean(&b, s, max, err) < 0) {
+		sk_buf_release(&b);
+		return NULL;
+	}
+	return b.data;
+}
+
+static int add_note(struct sk_summary *sm, struct sk_err *err, const char *fmt, ...)
+	SK_PRINTF(3, 4);
+
+static int add_note(struct sk_summary *sm, struct sk_err *err, const char *fmt, ...)
+{
+	char raw[SK_ERR_MSG_MAX];
+	char *clean;
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	va_end(ap);
+	if (!(clean = clean_dup(raw, sizeof(raw), err)))
+		return -1;
+	ret = json_array_append_new(sm->notes, json_string(clean));
+	free(clean);
+	return ret == 0 ? 0 : sk_err_set(err, SK_E_NOMEM, "out of memory");
+}
+
+struct sk_summary *sk_summary_open(struct sk_err *err)
+{
+	struct sk_summary *sm = calloc(1, sizeof(*sm));
+
+	if (!sm || !(sm->failures = json_array()) || !(sm->notes = json_array())) {
+		sk_summary_close(sm);
+		sk_err_set(err, SK_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	return sm;
+}
+
+void sk_summary_close(struct sk_summary *sm)
+{
+	if (!sm)
+		return;
+	for (size_t i = 0; i < sm->nev; i++) {
+		json_decref(sm->ev[i].o);
+		free(sm->ev[i].path);
+	}
+	free(sm->ev);
+	json_decref(sm->failures);
+	json_decref(sm->notes);
+	free(sm->raw_failures);
+	free(sm);
+}
+
+static const char *str_field(json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	return v ? v : "";
+}
+
+static int by_start(const void *a, const void *b)
+{
+	const struct event *x = a, *y = b;
+	int c = strcmp(str_field(x->o, "started"), str_field(y->o, "started"));
+
+	return c ? c : strcmp(str_field(x->o, "step"), str_field(y->o, "step"));
+}
+
+int sk_summary_add_event(struct sk_summary *sm, const char *source, const char *text,
+			 struct sk_err *err)
+{
+	json_error_t je;
+	json_t *o = json_loads(text, 0, &je);
+	struct event *grown;
+
+	if (!o)
+		return add_note(sm, err, "'%s': not valid JSON (line %d: %s): event ignored", source,
+				je.line, je.text);
+	if (!json_is_object(o) || !json_is_string(json_object_get(o, "step"))) {
+		json_decref(o);
+		return add_note(sm, err, "'%s': not a step event (no \"step\"): ignored", source);
+	}
+	if (sm->nev == MAX_EVENTS) {
+		json_decref(o);
+		return add_note(sm, err, "more than %d events: '%s' ignored", MAX_EVENTS, source);
+	}
+	if (sm->nev == sm->cap) {
+		size_t cap = sm->cap ? sm->cap * 2 : 16;
+		if (!(grown = realloc(sm->ev, cap * sizeof(*grown)))) {
+			json_decref(o);
+			return sk_err_set(err, SK_E_NOMEM, "out of memory");
+		}
+		sm->ev = grown;
+		sm->cap = cap;
+	}
+	sm->ev[sm->nev].o = o;
+	if (!(sm->ev[sm->nev].path = strdup(source))) {
+		json_decref(o);
+		return sk_err_set(err, SK_E_NOMEM, "out of memory");
+	}
+	/* keep the events ordered as they come in (insertion sort: few events) */
+	for (size_t i = sm->nev; i > 0 && by_start(&sm->ev[i - 1], &sm->ev[i]) > 0; i--) {
+		struct event t = sm->ev[i - 1];
+		sm->ev[i - 1] = sm->ev[i];
+		sm->ev[i] = t;
+	}
+	sm->nev++;
+	return 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int sk_summary_load_events(struct sk_summary *sm, const char *dir, const char *skip_step,
+			   struct sk_err *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **names = NULL, path[PATH_MAX], skip[NAME_MAX + 1];
+	size_t n = 0, cap = 0;
+	int ret = -1;
+
+	if (!d) {
+		if (errno == ENOENT)
+			return add_note(sm, err, "no step events: '%s' does not exist", dir);
+		return add_note(sm, err, "no step events: '%s': %s", dir, strerror(errno));
+	}
+	snprintf(skip, sizeof(skip), "%s.json", skip_step ? skip_step : "");
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		char **grown;
+		if (de->d_name[0] == '.' || len < 6 || strcmp(de->d_name + len - 5, ".json") ||
+		    !strcmp(de->d_name, skip))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			if (!(grown = realloc(names, cap * sizeof(*names)))) {
+				sk_err_set(err, SK_E_NOMEM, "out of memory");
+				goto out;
+			}
+			names = grown;
+		}
+		if (!(names[n] = strdup(de->d_name))) {
+			sk_err_set(err, SK_E_NOMEM, "out of memory");
+			goto out;
+		}
+		n++;
+	}
+	/* readdir order is the file system's: sort for a reproducible result */
+	if (n)
+		qsort(names, n, sizeof(*names), by_name);
+	for (size_t i = 0; i < n; i++) {
+		struct sk_err rerr = SK_ERR_INIT;
+		char *text;
+		if (sk_path_join(path, dir, names[i], &rerr) < 0 ||
+		    !(text = sk_read_small_file(path, EVENT_MAX_BYTES, 0, &rerr))) {
+			if (add_note(sm, err, "%s: event ignored", rerr.msg) < 0)
+				goto out;
+			continue;
+		}
+		if (sk_summary_add_event(sm, path, text, err) < 0) {
+			free(text);
+			goto out;
+		}
+		free(text);
+	}
+	if (n == 0 && add_note(sm, err, "no step events in '%s'", dir) < 0)
+		goto out;
+	ret = 0;
+out:
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	closedir(d);
+	return ret;
+}
+
+size_t sk_summary_nevents(const struct sk_summary *sm)
+{
+	return sm->nev;
+}
+
+const char *sk_summary_event_path(const struct sk_summary *sm, size_t i)
+{
+	return i < sm->nev ? sm->ev[i].path : NULL;
+}
+
+int sk_summary_add_failures(struct sk_summary *sm, const char *text, struct sk_err *err)
+{
+	json_error_t je;
+	json_t *a;
+	size_t i;
+	json_t *v;
+	const char *p = text ? text : "";
+
+	size_t len;
+
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	len = strlen(p);
+	while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t' || p[len - 1] == '\n' ||
+			   p[len - 1] == '\r'))
+		len--;
+	if (len == 0 || (len == 4 && !strncmp(p, "null", 4)))
+		return 0;
+	a = json_loads(p, JSON_DECODE_ANY, &je);
+	if (!a || !json_is_array(a)) {
+		int ret = add_note(sm, err, "the workflow's failures are not a JSON array%s%s%s",
+				   a ? "" : " (", a ? "" : je.text, a ? "" : ")");
+		json_decref(a);
+		if (ret < 0)
+			return -1;
+		char *raw = strndup(p, len);
+		if (!raw)
+			return sk_err_set(err, SK_E_NOMEM, "out of memory");
+		free(sm->raw_failures);
+		sm->raw_failures = clean_dup(raw, RAW_FAILURES_MAX, err);
+		free(raw);
+		return sm->raw_failures ? 0 : -1;
+	}
+	json_array_foreach(a, i, v) {
+		if (!json_is_object(v)) {
+			if (add_note(sm, err, "failure %zu is not an object: ignored", i + 1) < 0)
+				goto fail;
+			continue;
+		}
+		if (json_array_append(sm->failures, v) < 0) {
+			sk_err_set(err, SK_E_NOMEM, "out of memory");
+			goto fail;
+		}
+	}
+	json_decref(a);
+	return 0;
+fail:
+	json_decref(a);
+	return -1;
+}
+
+size_t sk_summary_nfailures(const struct sk_summary *sm)
+{
+	return json_array_size(sm->failures);
+}
+
+int sk_summary_set_status(struct sk_summary *sm, const char *status, struct sk_err *err)
+{
+	static const char *const known[] = {"Succeeded", "Failed", "Error"};
+
+	for (size_t i = 0; i < SK_ARRAY_SIZE(known); i++) {
+		if (!strcasecmp(status, known[i])) {
+			snprintf(sm->status, sizeof(sm->status), "%s", known[i]);
+			return 0;
+		}
+	}
+	return sk_err_set(err, SK_E_USAGE, "status '%s': use Succeeded, Failed or Error", status);
+}
+
+static int event_failed(json_t *o)
+{
+	return strcmp(str_field(o, "status"), "succeeded") != 0;
+}
+
+const char *sk_summary_status(const struct sk_summary *sm)
+{
+	if (sm->status[0])
+		return sm->status;
+	if (json_array_size(sm->failures) || sm->raw_failures)
+		return "Failed";
+	for (size_t i = 0; i < sm->nev; i++)
+		if (event_failed(sm->ev[i].o))
+			return "Failed";
+	return sm->nev ? "Succeeded" : "Unknown";
+}
+
+size_t sk_summary_nnotes(const struct sk_summary *sm)
+{
+	return json_array_size(sm->notes);
+}
+
+const char *sk_summary_note(const struct sk_summary *sm, size_t i)
+{
+	return json_string_value(json_array_get(sm->notes, i));
+}
+
+/* The names of what failed, distinct, in order: failures first, then events. */
+static json_t *failed_names(const struct sk_summary *sm)
+{
+	json_t *names = json_array(), *seen = json_object(), *v;
+	size_t i;
+
+	if (!names || !seen)
+		goto fail;
+	json_array_foreach(sm->failures, i, v) {
+		const char *n = str_field(v, "displayName");
+		if (!*n)
+			n = str_field(v, "templateName");
+		if (*n && !json_object_get(seen, n)) {
+			if (json_object_set_new(seen, n, json_true()) < 0 ||
+			    json_array_append_new(names, json_string(n)) < 0)
+				goto fail;
+		}
+	}
+	for (i = 0; i < sm->nev; i++) {
+		const char *n = str_field(sm->ev[i].o, "step");
+		if (event_failed(sm->ev[i].o) && !json_object_get(seen, n)) {
+			if (json_object_set_new(seen, n, json_true()) < 0 ||
+			    json_array_append_new(names, json_string(n)) < 0)
+				goto fail;
+		}
+	}
+	json_decref(seen);
+	return names;
+fail:
+	json_decref(seen);
+	json_decref(names);
+	return NULL;
+}
+
+int sk_summary_subject(const struct sk_summary *sm, const char *prefix, const char *pipeline,
+		       const char *run, struct sk_buf *out, struct sk_err *err)
+{
+	const char *status = sk_summary_status(sm);
+	json_t *names = NULL;
+	size_t n;
+	int ret = -1;
+
+	if (prefix && *prefix &&
+	    (sk_summary_clean(out, prefix, VALUE_MAX, err) < 0 || sk_buf_adds(out, " ", err) < 0))
+		goto out;
+	if (sk_summary_clean(out, pipeline, VALUE_MAX, err) < 0 || sk_buf_adds(out, " ", err) < 0 ||
+	    sk_summary_clean(out, run, VALUE_MAX, err) < 0 ||
+	    sk_buf_addf(out, err, ": %s", status) < 0)
+		goto out;
+	if (!strcmp(status, "Succeeded")) {
+		ret = 0;
+		goto out;
+	}
+	if (!(names = failed_names(sm))) {
+		sk_err_set(err, SK_E_NOMEM, "out of memory");
+		goto out;
+	}
+	n = json_array_size(names);
+	for (size_t i = 0; i < n && i < SUBJECT_NAMES; i++)
+		if (sk_buf_adds(out, i ? ", " : ": ", err) < 0 ||
+		    sk_summary_clean(out, json_string_value(json_array_get(names, i)), 100, err) < 0)
+			goto out;
+	if (n > SUBJECT_NAMES && sk_buf_addf(out, err, " and %zu more", n - SUBJECT_NAMES) < 0)
+		goto out;
+	ret = 0;
+out:
+	json_decref(names);
+	return ret;
+}
+
+/* ---- text tables -------------------------------------------------------- */
+
+#define TABLE_MAX_COLS 6
+
+struct table {
+	size_t ncol;
+	const char *head[TABLE_MAX_COLS];
+	int right[TABLE_MAX_COLS]; /* 1: right-aligned (numbers) */
+	char **cells;              /* nrows * ncol owned strings */
+	size_t nrows, cap;
+};
+
+/* Display width: UTF-8 characters, not bytes, so names line up. */
+static size_t width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			w++;
+	return w;
+}
+
+static int table_row(struct table *t, struct sk_err *err, ...)
+{
+	va_list ap;
+	int ret = 0;
+
+	if (t->nrows == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 16;
+		char **grown = realloc(t->cells, cap * t->ncol * sizeof(*grown));
+		if (!grown)
+			return sk_err_set(err, SK_E_NOMEM, "out of memory");
+		t->cells = grown;
+		t->cap = cap;
+	}
+	va_start(ap, err);
+	for (size_t c = 0; c < t->ncol; c++) {
+		const char *v = va_arg(ap, const char *);
+		char *cell = ret < 0 ? NULL : clean_dup(v, VALUE_MAX, err);
+		if (!cell)
+			ret = -1;
+		t->cells[t->nrows * t->ncol + c] = cell;
+	}
+	va_end(ap);
+	t->nrows++; /* even when incomplete: table_free frees what is there */
+	return ret;
+}
+
+static int pad(struct sk_buf *out, size_t n, struct sk_err *err)
+{
+	static const char spaces[] = "                                ";
+
+	while (n > 0) {
+		size_t k = n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1;
+		if (sk_buf_add(out, spaces, k, err) < 0)
+			return -1;
+		n -= k;
+	}
+	return 0;
+}
+
+static int table_line(const struct table *t, const size_t *w, const char *const *row,
+		      struct sk_buf *out, struct sk_err *err)
+{
+	for (size_t c = 0; c < t->ncol; c++) {
+		size_t cw = width(row[c]);
+		int last = c + 1 == t->ncol;
+		if (c > 0 && sk_buf_adds(out, "  ", err) < 0)
+			return -1;
+		if (t->right[c] && pad(out, w[c] - cw, err) < 0)
+			return -1;
+		if (sk_buf_adds(out, row[c], err) < 0)
+			return -1;
+		if (!t->right[c] && !last && pad(out, w[c] - cw, err) < 0)
+			return -1;
+	}
+	return sk_buf_adds(out, "\n", err);
+}
+
+static int table_render(const struct table *t, struct sk_buf *out, struct sk_err *err)
+{
+	size_t w[TABLE_MAX_COLS];
+
+	for (size_t c = 0; c < t->ncol; c++) {
+		w[c] = width(t->head[c]);
+		for (size_t r = 0; r < t->nrows; r++)
+			if (width(t->cells[r * t->ncol + c]) > w[c])
+				w[c] = width(t->cells[r * t->ncol + c]);
+	}
+	if (table_line(t, w, t->head, out, err) < 0)
+		return -1;
+	for (size_t r = 0; r < t->nrows; r++)
+		if (table_line(t, w, (const char *const *)t->cells + r * t->ncol, out, err) < 0)
+			return -1;
+	return 0;
+}
+
+static void table_free(struct table *t)
+{
+	for (size_t i = 0; i < t->nrows * t->ncol; i++)
+		free(t->cells[i]);
+	free(t->cells);
+}
+
+/* ---- body --------------------------------------------------------------- */
+
+static void int_text(json_t *v, char out[32])
+{
+	if (json_is_integer(v))
+		snprintf(out, 32, "%lld", (long long)json_integer_value(v));
+	else
+		snprintf(out, 32, "-");
+}
+
+static int steps_section(const struct sk_summary *sm, struct sk_buf *out, struct sk_err *err)
+{
+	struct table t = {5, {"step", "status", "rows in", "rows out", "seconds"}, {0, 0, 1, 1, 1},
+			  NULL, 0, 0};
+	int ret = -1;
+
+	for (size_t i = 0; i < sm->nev; i++) {
+		json_t *o = sm->ev[i].o, *sec = json_object_get(o, "seconds");
+		char in[32], outn[32], secs[32];
+		int_text(json_object_get(o, "rows_in"), in);
+		int_text(json_object_get(o, "rows_out"), outn);
+		if (json_is_number(sec))
+			snprintf(secs, sizeof(secs), "%.2f", json_number_value(sec));
+		else
+			snprintf(secs, sizeof(secs), "-");
+		if (table_row(&t, err, str_field(o, "step"), str_field(o, "status"), in, outn,
+			      secs) < 0)
+			goto out;
+	}
+	if (sk_buf_adds(out, "\nSteps:\n", err) < 0 || table_render(&t, out, err) < 0)
+		goto out;
+	ret = 0;
+out:
+	table_free(&t);
+	return ret;
+}
+
+static int outputs_section(const struct sk_summary *sm, struct sk_buf *out, struct sk_err *err)
+{
+	struct table t = {4, {"step", "file", "bytes", "sha256"}, {0, 0, 1, 0}, NULL, 0, 0};
+	int ret = -1;
+
+	for (size_t i = 0; i < sm->nev; i++) {
+		json_t *o = sm->ev[i].o, *f;
+		size_t j;
+		json_array_foreach(json_object_get(o, "outputs"), j, f) {
+			char bytes[32];
+			int_text(json_object_get(f, "bytes"), bytes);
+			if (table_row(&t, err, str_field(o, "step"), str_field(f, "path"), bytes,
+				      str_field(f, "sha256")) < 0)
+				goto out;
+		}
+	}
+	if (t.nrows && (sk_buf_adds(out, "\nOutput files:\n", err) < 0 ||
+			table_render(&t, out, err) < 0))
+		goto out;
+	ret = 0;
+out:
+	table_free(&t);
+	return ret;
+}
+
+static int errors_section(const struct sk_summary *sm, struct sk_buf *out, struct sk_err *err)
+{
+	int any = 0;
+
+	for (size_t i = 0; i < sm->nev; i++) {
+		json_t *o = sm->ev[i].o, *e = json_object_get(o, "error");
+		char code[32];
+		if (!json_is_object(e))
+			continue;
+		int_text(json_object_get(o, "exit_code"), code);
+		if ((!any++ && sk_buf_adds(out, "\nErrors:\n", err) < 0) ||
+		    sk_summary_clean(out, str_field(o, "step"), 100, err) < 0 ||
+		    sk_buf_adds(out, ": ", err) < 0 ||
+		    sk_summary_clean(out, str_field(e, "message"), VALUE_MAX, err) < 0 ||
+		    sk_buf_adds(out, " (", err) < 0 ||
+		    sk_summary_clean(out, str_field(e, "kind"), 32, err) < 0 ||
+		    sk_buf_addf(out, err, ", exit %s)\n", code) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ", key VALUE" when the failure has that field. */
+static int failure_detail(struct sk_buf *out, int *first, const char *label, json_t *f,
+			  const char *key, struct sk_err *err)
+{
+	const char *v = str_field(f, key);
+
+	if (!*v)
+		return 0;
+	if (sk_buf_adds(out, *first ? "  " : ", ", err) < 0 || sk_buf_adds(out, label, err) < 0 ||
+	    sk_summary_clean(out, v, 200, err) < 0)
+		return -1;
+	*first = 0;
+	return 0;
+}
+
+static int failures_section(const struct sk_summary *sm, struct sk_buf *out, struct sk_err *err)
+{
+	size_t i;
+	json_t *f;
+
+	if (json_array_size(sm->failures) &&
+	    sk_buf_adds(out, "\nFailures reported by the workflow:\n", err) < 0)
+		return -1;
+	json_array_foreach(sm->failures, i, f) {
+		const char *name = str_field(f, "displayName");
+		int first = 1;
+		if (!*name)
+			name = str_field(f, "templateName");
+		if (sk_summary_clean(out, *name ? name : "(unnamed)", 200, err) < 0 ||
+		    sk_buf_adds(out, ": ", err) < 0 ||
+		    sk_summary_clean(out, *str_field(f, "message") ? str_field(f, "message") : "(no message)",
+				     VALUE_MAX, err) < 0 ||
+		    sk_buf_adds(out, "\n", err) < 0)
+			return -1;
+		if (failure_detail(out, &first, "phase ", f, "phase", err) < 0 ||
+		    failure_detail(out, &first, "template ", f, "templateName", err) < 0 ||
+		    failure_detail(out, &first, "pod ", f, "podName", err) < 0 ||
+		    failure_detail(out, &first, "finished ", f, "finishedAt", err) < 0 ||
+		    (!first && sk_buf_adds(out, "\n", err) < 0))
+			return -1;
+	}
+	if (sm->raw_failures &&
+	    sk_buf_addf(out, err, "\nFailures reported by the workflow (not JSON):\n%s\n",
+			sm->raw_failures) < 0)
+		return -1;
+	return 0;
+}
+
+int sk_summary_body(const struct sk_summary *sm, const char *pipeline, const char *run,
+		    struct sk_buf *out, struct sk_err *err)
+{
+	size_t nn = sk_summary_nnotes(sm);
+
+	if (sk_buf_adds(out, "Run ", err) < 0 || sk_summary_clean(out, pipeline, 200, err) < 0 ||
+	    sk_buf_adds(out, " ", err) < 0 || sk_summary_clean(out, run, 200, err) < 0 ||
+	    sk_buf_addf(out, err, ": %s\n", sk_summary_status(sm)) < 0)
+		return -1;
+	if (sm->nev && (steps_section(sm, out, err) < 0 || outputs_section(sm, out, err) < 0 ||
+			errors_section(sm, out, err) < 0))
+		return -1;
+	if (failures_section(sm, out, err) < 0)
+		return -1;
+	if (nn && sk_buf_adds(out, "\nNotes:\n", err) < 0)
+		return -1;
+	for (size_t i = 0; i < nn; i++)
+		if (sk_buf_addf(out, err, "%s\n", sk_summary_note(sm, i)) < 0)
+			return -1;
+	return 0;
+}

@@ -1,0 +1,247 @@
+/* Unit tests for lib/summary.c: events and Argo failures into subject and body. */
+#include "base.h"
+#include "summary.h"
+#include "tap.h"
+
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define EV(step, status, started, secs, in, out, extra)                                     \
+	"{\"step\": \"" step "\", \"run\": \"r1\", \"status\": \"" status "\", \"exit_code\": 0, " \
+	"\"started\": \"" started "\", \"seconds\": " secs ", \"rows_in\": " in               \
+	", \"rows_out\": " out extra "}"
+
+static char *text(struct sk_summary *sm, int subject, const char *prefix)
+{
+	static struct sk_buf b = SK_BUF_INIT(1 << 20);
+	struct sk_err err = SK_ERR_INIT;
+	int rc;
+
+	sk_buf_reset(&b);
+	rc = subject ? sk_summary_subject(sm, prefix, "sales-analysis", "r1", &b, &err)
+		     : sk_summary_body(sm, "sales-analysis", "r1", &b, &err);
+	if (rc < 0)
+		printf("# error: %s\n", err.msg);
+	return b.data ? b.data : (char *)"";
+}
+
+static void write_file(const char *path, const char *s)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f || fputs(s, f) < 0 || fclose(f) != 0)
+		printf("# cannot write %s\n", path);
+}
+
+static void test_clean(void)
+{
+	struct sk_buf b = SK_BUF_INIT(1024);
+	struct sk_err err = SK_ERR_INIT;
+
+	sk_summary_clean(&b, "a\r\nBcc: x@y\tz", 100, &err);
+	is_str(b.data, "a  Bcc: x@y z", "clean: CR, LF, tab become spaces");
+	sk_buf_reset(&b);
+	sk_summary_clean(&b, "ok \xff\xfe end", 100, &err);
+	is_str(b.data, "ok ?? end", "clean: invalid UTF-8 bytes become '?'");
+	sk_buf_reset(&b);
+	sk_summary_clean(&b, "Zürich", 2, &err);
+	is_str(b.data, "Z...", "clean: cut before a 2-byte character, not inside it");
+	sk_buf_reset(&b);
+	sk_summary_clean(&b, "Zürich", 3, &err);
+	is_str(b.data, "Zü...", "clean: cut after a whole character");
+	sk_buf_reset(&b);
+	sk_summary_clean(&b, "", 3, &err);
+	is_str(b.data, "", "clean: empty stays a string");
+	sk_buf_release(&b);
+}
+
+static void test_events(void)
+{
+	struct sk_err err = SK_ERR_INIT;
+	struct sk_summary *sm = sk_summary_open(&err);
+
+	ok(sm != NULL, "open");
+	is_str(sk_summary_status(sm), "Unknown", "no events, no status: Unknown");
+	/* added out of order: the body orders by start time */
+	sk_summary_add_event(sm, "e/transform.json",
+			     EV("transform", "succeeded", "2025-07-01T00:00:14Z", "3.021", "541909",
+				"530104", ", \"outputs\": [{\"path\": \"transformed_data.csv\", "
+					  "\"bytes\": 40111222, \"sha256\": \"ab12\"}], \"error\": null"),
+			     &err);
+	sk_summary_add_event(sm, "e/extract-sales.json",
+			     EV("extract-sales", "succeeded", "2025-07-01T00:00:01Z", "12.3", "0",
+				"541909", ", \"outputs\": [{\"path\": \"raw_sales.csv\", \"bytes\": "
+					  "45580638, \"sha256\": \"cd34\"}], \"error\": null"),
+			     &err);
+	is_int(sk_summary_nevents(sm), 2, "two events");
+	is_str(sk_summary_status(sm), "Succeeded", "all succeeded: Succeeded");
+	is_str(text(sm, 1, "[stepkit]"), "[stepkit] sales-analysis r1: Succeeded", "subject");
+	is_str(text(sm, 1, ""), "sales-analysis r1: Succeeded", "subject without a prefix");
+	is_str(text(sm, 0, NULL),
+	       "Run sales-analysis r1: Succeeded\n"
+	       "\n"
+	       "Steps:\n"
+	       "step           status     rows in  rows out  seconds\n"
+	       "extract-sales  succeeded        0    541909    12.30\n"
+	       "transform      succeeded   541909    530104     3.02\n"
+	       "\n"
+	       "Output files:\n"
+	       "step           file                     bytes  sha256\n"
+	       "extract-sales  raw_sales.csv         45580638  cd34\n"
+	       "transform      transformed_data.csv  40111222  ab12\n",
+	       "body: steps ordered by start, numbers right-aligned, outputs with bytes and sha256");
+
+	sk_summary_add_event(sm, "e/analyze-sales.json",
+			     EV("analyze-sales", "failed", "2025-07-01T00:00:18Z", "0.5", "7", "0",
+				", \"exit_code\": 1, \"error\": {\"kind\": \"data\", \"message\": "
+				"\"'x.csv': line 7:\\r\\nquantity 'x12' is not an integer\"}"),
+			     &err);
+	is_str(sk_summary_status(sm), "Failed", "a failed event: Failed");
+	is_str(text(sm, 1, "[stepkit]"), "[stepkit] sales-analysis r1: Failed: analyze-sales",
+	       "subject names the failed step");
+	ok(strstr(text(sm, 0, NULL),
+		  "\nErrors:\nanalyze-sales: 'x.csv': line 7:  quantity 'x12' is not an integer "
+		  "(data, exit 1)\n") != NULL,
+	   "body: the error, its kind and exit code, CR/LF flattened");
+	ok(strstr(text(sm, 0, NULL), "analyze-sales  failed           7         0     0.50\n") != NULL,
+	   "body: the failed step's row");
+	is_int(sk_summary_set_status(sm, "succeeded", &err), 0, "status in any letter case");
+	is_str(sk_summary_status(sm), "Succeeded", "an explicit status wins over the events");
+	is_str(text(sm, 1, "[x]"), "[x] sales-analysis r1: Succeeded", "no names when succeeded");
+	is_int(sk_summary_set_status(sm, "Done", &err), -1, "unknown status refused");
+	is_int(err.code, SK_E_USAGE, "as a usage error");
+	sk_summary_close(sm);
+}
+
+static void test_bad_events(void)
+{
+	struct sk_err err = SK_ERR_INIT;
+	struct sk_summary *sm = sk_summary_open(&err);
+
+	is_int(sk_summary_add_event(sm, "a.json", "{\"step\": ", &err), 0, "broken JSON is not an error");
+	is_int(sk_summary_add_event(sm, "b.json", "[1, 2]", &err), 0, "a non-event is not an error");
+	is_int(sk_summary_add_event(sm, "c.json", "{\"step\": \"x\\r\\nBcc: evil@x\", \"status\": \"failed\"}", &err),
+	       0, "a hostile step name is taken");
+	is_int(sk_summary_nevents(sm), 1, "only the real event counts");
+	is_int(sk_summary_nnotes(sm), 2, "two notes");
+	ok(strstr(sk_summary_note(sm, 0), "'a.json': not valid JSON") == sk_summary_note(sm, 0),
+	   "note names the file: %s", sk_summary_note(sm, 0));
+	is_str(sk_summary_note(sm, 1), "'b.json': not a step event (no \"step\"): ignored", "non-event note");
+	is_str(text(sm, 1, "[s]"), "[s] sales-analysis r1: Failed: x  Bcc: evil@x",
+	       "subject: control characters flattened");
+	ok(strstr(text(sm, 0, NULL), "x  Bcc: evil@x  failed        -         -        -\n") != NULL,
+	   "body: missing numbers shown as '-'");
+	ok(strstr(text(sm, 0, NULL), "\nNotes:\n'a.json'") != NULL, "body: notes at the end");
+	sk_summary_close(sm);
+}
+
+static void test_failures(void)
+{
+	struct sk_err err = SK_ERR_INIT;
+	struct sk_summary *sm = sk_summary_open(&err);
+
+	is_int(sk_summary_add_failures(sm, "", &err), 0, "empty failures");
+	is_int(sk_summary_add_failures(sm, " null\n", &err), 0, "null failures");
+	is_int(sk_summary_add_failures(sm, "[]", &err), 0, "no failures");
+	is_int(sk_summary_nfailures(sm), 0, "nothing added");
+	is_str(sk_summary_status(sm), "Unknown", "still Unknown");
+	sk_summary_add_failures(sm,
+				"[{\"displayName\":\"transform\",\"message\":\"Error (exit code 1)\","
+				"\"templateName\":\"step\",\"phase\":\"Failed\",\"podName\":\"wf-transform-1\","
+				"\"finishedAt\":\"2025-07-01T00:00:17Z\"},"
+				"{\"displayName\":\"transform\",\"message\":\"again\"},"
+				"{\"templateName\":\"upload-s3\",\"message\":\"\"},"
+				"{\"displayName\":\"analyze-sales\"},{\"displayName\":\"notify-x\"}, 7]",
+				&err);
+	is_int(sk_summary_nfailures(sm), 5, "five failure objects");
+	is_str(sk_summary_status(sm), "Failed", "failures: Failed");
+	is_str(text(sm, 1, "[stepkit]"),
+	       "[stepkit] sales-analysis r1: Failed: transform, upload-s3, analyze-sales and 1 more",
+	       "subject: distinct names, three, then a count");
+	is_str(text(sm, 0, NULL),
+	       "Run sales-analysis r1: Failed\n"
+	       "\n"
+	       "Failures reported by the workflow:\n"
+	       "transform: Error (exit code 1)\n"
+	       "  phase Failed, template step, pod wf-transform-1, finished 2025-07-01T00:00:17Z\n"
+	       "transform: again\n"
+	       "upload-s3: (no message)\n"
+	       "  template upload-s3\n"
+	       "analyze-sales: (no message)\n"
+	       "notify-x: (no message)\n"
+	       "\n"
+	       "Notes:\n"
+	       "failure 6 is not an object: ignored\n",
+	       "body: every failure with its details");
+	sk_summary_close(sm);
+
+	sm = sk_summary_open(&err);
+	is_int(sk_summary_add_failures(sm, "{{workflow.failures}}\n", &err), 0, "unparsed template: not an error");
+	is_str(sk_summary_status(sm), "Failed", "unreadable failures still mean Failed");
+	ok(strstr(text(sm, 0, NULL),
+		  "\nFailures reported by the workflow (not JSON):\n{{workflow.failures}}\n") != NULL,
+	   "body: the raw text is kept");
+	sk_summary_close(sm);
+}
+
+static void test_dir(void)
+{
+	struct sk_err err = SK_ERR_INIT;
+	const char *tmp = getenv("TMPDIR");
+	char dir[PATH_MAX], ev[PATH_MAX + 32], p[PATH_MAX + 64];
+	struct sk_summary *sm = sk_summary_open(&err);
+
+	snprintf(dir, sizeof(dir), "%s/sk-summary-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir)) {
+		ok(0, "mkdtemp");
+		return;
+	}
+	snprintf(ev, sizeof(ev), "%s/events", dir);
+	is_int(sk_summary_load_events(sm, ev, "notify", &err), 0, "a missing directory is not an error");
+	is_int(sk_summary_nnotes(sm), 1, "but a note");
+	ok(strstr(sk_summary_note(sm, 0), "does not exist") != NULL, "saying so: %s", sk_summary_note(sm, 0));
+	sk_summary_close(sm);
+
+	mkdir(ev, 0755);
+	snprintf(p, sizeof(p), "%s/b.json", ev);
+	write_file(p, EV("b", "succeeded", "2025-07-01T00:00:02Z", "1", "0", "0", ""));
+	snprintf(p, sizeof(p), "%s/a.json", ev);
+	write_file(p, EV("a", "succeeded", "2025-07-01T00:00:02Z", "1", "0", "0", ""));
+	snprintf(p, sizeof(p), "%s/notify.json", ev);
+	write_file(p, EV("notify", "failed", "2025-07-01T00:00:00Z", "1", "0", "0", ""));
+	snprintf(p, sizeof(p), "%s/.c.json.tmp-x", ev);
+	write_file(p, "half");
+	snprintf(p, sizeof(p), "%s/readme.txt", ev);
+	write_file(p, "not an event");
+	sm = sk_summary_open(&err);
+	is_int(sk_summary_load_events(sm, ev, "notify", &err), 0, "load");
+	is_int(sk_summary_nevents(sm), 2, "own event, hidden and non-JSON files skipped");
+	is_int(sk_summary_nnotes(sm), 0, "no notes");
+	snprintf(p, sizeof(p), "%s/a.json", ev);
+	is_str(sk_summary_event_path(sm, 0), p, "same start: ordered by step name");
+	is_str(sk_summary_status(sm), "Succeeded", "Succeeded");
+	sk_summary_close(sm);
+
+	for (const char *f = "a.json\0b.json\0notify.json\0.c.json.tmp-x\0readme.txt\0"; *f; f += strlen(f) + 1) {
+		snprintf(p, sizeof(p), "%s/%s", ev, f);
+		unlink(p);
+	}
+	sm = sk_summary_open(&err);
+	sk_summary_load_events(sm, ev, "notify", &err);
+	ok(sk_summary_nnotes(sm) == 1 && strstr(sk_summary_note(sm, 0), "no step events in"),
+	   "an empty directory is noted");
+	sk_summary_close(sm);
+	rmdir(ev);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	test_clean();
+	test_events();
+	test_bad_events();
+	test_failures();
+	test_dir();
+	return done_testing();
+}
