@@ -62,7 +62,7 @@ bin/%: build/tools/%.o build/lib/toolmain.o build/libstepkit.a
 build/tests/unit/%: build/tests/unit/%.o build/libstepkit.a
 	$(CC) $(LDFLAGS) -o $@ $< build/libstepkit.a $(UNIT_LIBS)
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find build/lib build/tools build/tests -name '*.d' -type f 2>/dev/null)
 .PRECIOUS: build/%.o build/tools/%.o build/tests/unit/%.o
 
 deps:
