@@ -254,7 +254,10 @@ int sk_step_main(const struct sk_tool *tool, int argc, char **argv)
 	if (sk_interrupted() && err.code == SK_E_NONE)
 		sk_err_set(&err, SK_E_INTERRUPTED, "interrupted by signal %d", sk_interrupt_signal());
 	code = sk_ecode_exit(err.code);
-	if (!opt_check && write_event(&s, code, &err, &eerr) < 0) {
+	/* an interrupted step dies by its signal: say so in the event (128+n) */
+	if (!opt_check &&
+	    write_event(&s, err.code == SK_E_INTERRUPTED && sk_interrupted() ? 128 + sk_interrupt_signal() : code, &err,
+			&eerr) < 0) {
 		sk_errorf("%s", eerr.msg);
 		if (code == SK_EXIT_OK)
 			code = sk_ecode_exit(eerr.code);

@@ -27,3 +27,7 @@ CREATE TABLE IF NOT EXISTS products (
     category     text,
     unit_cost    numeric(12,2)
 );
+
+-- extract-sales filters on invoice_date (--period, --from/--to): without this
+-- index a daily run reads the whole table.
+CREATE INDEX IF NOT EXISTS sales_invoice_date ON sales (invoice_date);
