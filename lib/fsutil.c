@@ -221,9 +221,16 @@ int sk_mkdir_p(const char *dir, struct sk_err *err)
 		if (p[i] != '/' && p[i] != '\0')
 			continue;
 		p[i] = '\0';
-		if (mkdir(p, 02775) < 0 && errno != EEXIST)
+		if (mkdir(p, 02775) == 0) {
+			/* the umask (022 by default) would take group write away:
+			 * the next step may run as another uid in group 0 */
+			if (chmod(p, 02775) < 0)
+				return sk_err_set(err, SK_E_IO, "chmod directory '%s': %s", p,
+						  strerror(errno));
+		} else if (errno != EEXIST) {
 			return sk_err_set(err, SK_E_IO, "create directory '%s': %s", p,
 					  strerror(errno));
+		}
 		p[i] = i < len ? '/' : '\0';
 	}
 	return 0;

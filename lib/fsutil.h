@@ -57,7 +57,8 @@ void sk_afile_abort(struct sk_afile *f);
 /* The final path `f` will be committed to (borrowed). */
 const char *sk_afile_path(const struct sk_afile *f);
 
-/* mkdir -p with mode 02775 &~umask semantics left to the OS. 0 or -1 + err. */
+/* mkdir -p; directories it creates get mode 02775 whatever the umask
+ * (group 0 shares them on OpenShift). 0, or -1 with `err`. */
 int sk_mkdir_p(const char *dir, struct sk_err *err);
 
 /*

@@ -1,0 +1,464 @@
+#!/bin/bash
+# argo/: every manifest validated offline (../shared/tools/validate-argo, when
+# ../shared exists; `kubectl kustomize` when kubectl exists), the DAG's shape
+# exactly as issue 4 lists it, the rules every step template follows (command,
+# image, PVC work directory, Secrets, resources, deadline, retry on 75 only,
+# restricted pod security), the CronWorkflow, RBAC, PVC and example Secret;
+# then scripts/run-local's parameter handling, its resolved commands
+# (--dry-run) and its refusals, and scripts/troubleshoot's cluster manifests.
+. "$(dirname "$0")/../lib.sh"
+
+PY=/usr/bin/python3
+A=$TOP/argo
+RL=$TOP/scripts/run-local
+TS=$TOP/scripts/troubleshoot
+VALIDATE=$TOP/../shared/tools/validate-argo
+$PY -c 'import yaml' 2>/dev/null || skip_all "python3-yaml not installed (scripts/install-deps)"
+
+# skip NAME REASON: a TAP skip
+skip() { _n=$((_n + 1)); echo "ok $_n # skip $1: $2"; }
+# is GOT WANT NAME
+is() { if [ "$1" = "$2" ]; then ok 0 "$3"; else ok 1 "$3"; echo "#   got:  '$1'"; echo "#   want: '$2'"; fi; }
+MANIFESTS="$A/pvc.yaml $A/rbac.yaml $A/secret-example.yaml $A/workflow-template.yaml $A/cron-workflow.yaml"
+
+# --- offline validation
+if [ -x "$VALIDATE" ]; then
+	# shellcheck disable=SC2086
+	expect_exit 0 "validate-argo: every manifest in argo/" "$VALIDATE" $MANIFESTS
+	is "$(tail -1 "$T/out")" "validate-argo: 5 file(s), 9 document(s), 0 error(s)" "validate-argo: 9 documents, 0 errors"
+	sed 's/^  schedules:/  schedule:/' "$A/cron-workflow.yaml" >"$T/broken-cron.yaml"
+	expect_exit 1 "validate-argo catches a planted fault (schedule instead of schedules)" "$VALIDATE" "$T/broken-cron.yaml"
+	grep -q "did you mean 'schedules'" "$T/out" "$T/err"
+	ok $? "validate-argo names the fault"
+else
+	skip "validate-argo" "../shared/tools/validate-argo not found beside the repository"
+fi
+
+if command -v kubectl >/dev/null 2>&1 && kubectl kustomize --help >/dev/null 2>&1; then
+	expect_exit 0 "kubectl kustomize argo/ renders" kubectl kustomize "$A"
+	cp "$T/out" "$T/rendered.yaml"
+	$PY - "$T/rendered.yaml" >"$T/got" <<'EOF'
+import sys, yaml
+for d in yaml.safe_load_all(open(sys.argv[1])):
+    extra = ""
+    if d["kind"] == "WorkflowTemplate":
+        p = {x["name"]: x.get("value") for x in d["spec"]["arguments"]["parameters"]}
+        extra = " registry=%s tag=%s" % (p["registry"], p["tag"])
+    print("%s/%s%s" % (d["kind"], d["metadata"]["name"], extra))
+EOF
+	reg=$(sed -n 's/^ *- registry=//p' "$A/kustomization.yaml")
+	tag=$(sed -n 's/^ *- tag=//p' "$A/kustomization.yaml")
+	cat >"$T/want" <<EOF
+ServiceAccount/workflow
+Role/stepkit-executor
+RoleBinding/stepkit-executor
+PersistentVolumeClaim/stepkit-data
+CronWorkflow/sales-analysis-cron
+WorkflowTemplate/sales-analysis registry=$reg tag=$tag
+EOF
+	same_file "$T/got" "$T/want" "oc apply -k installs the six objects (no Secret, no ConfigMap), registry and tag set from kustomization.yaml"
+	is "$tag" "$(sed -n 's/^#define SK_VERSION "\(.*\)"$/\1/p' "$TOP/lib/base.h")" "the images' tag is the version (SK_VERSION, what make images tags)"
+	if [ -x "$VALIDATE" ]; then
+		expect_exit 0 "validate-argo: the kustomize output" "$VALIDATE" "$T/rendered.yaml"
+	else
+		skip "validate-argo on the kustomize output" "../shared/tools/validate-argo not found"
+	fi
+else
+	skip "kustomize" "kubectl (with kustomize) not installed"
+fi
+
+# --- the DAG's shape, exactly
+cat >"$T/shape.py" <<'EOF'
+import sys, yaml
+wt = yaml.safe_load(open(sys.argv[1]))
+spec = wt["spec"]
+tmpl = {t["name"]: t for t in spec["templates"]}
+print("entrypoint: %s  onExit: %s" % (spec["entrypoint"], spec["onExit"]))
+for name in (spec["entrypoint"], spec["onExit"]):
+    print(name + ":")
+    for t in tmpl[name]["dag"]["tasks"]:
+        args = ",".join("%s=%s" % (p["name"], p["value"]) for p in (t.get("arguments") or {}).get("parameters") or [])
+        print("  %-18s after: %-50s template: %s%s%s" % (
+            t["name"], ",".join(t.get("dependencies") or []) or "-", t["template"],
+            "(%s)" % args if args else "", "  when: " + t["when"] if "when" in t else ""))
+        assert "depends" not in t
+EOF
+$PY "$T/shape.py" "$A/workflow-template.yaml" >"$T/got" 2>&1
+cat >"$T/want" <<'EOF'
+entrypoint: pipeline  onExit: notify-on-exit
+pipeline:
+  extract-sales      after: -                                                  template: extract-sales
+  extract-customers  after: -                                                  template: extract(step=extract-customers)
+  extract-products   after: -                                                  template: extract(step=extract-products)
+  transform          after: extract-sales,extract-customers,extract-products   template: step(step=transform)
+  analyze-sales      after: transform                                          template: step(step=analyze-sales)
+  analyze-customers  after: transform                                          template: step(step=analyze-customers)
+  analyze-products   after: transform                                          template: step(step=analyze-products)
+  upload-sales       after: analyze-sales                                      template: upload(step=upload-sales,report=sales_report.csv)  when: '{{workflow.parameters.upload}}' != 'none'
+  upload-customers   after: analyze-customers                                  template: upload(step=upload-customers,report=customer_report.csv)  when: '{{workflow.parameters.upload}}' != 'none'
+  upload-products    after: analyze-products                                   template: upload(step=upload-products,report=product_report.csv)  when: '{{workflow.parameters.upload}}' != 'none'
+  notify             after: upload-sales,upload-customers,upload-products      template: notify
+notify-on-exit:
+  notify-failure     after: -                                                  template: notify-failure  when: '{{workflow.status}}' != 'Succeeded'
+EOF
+same_file "$T/got" "$T/want" "the DAG: 3 extracts in parallel, transform, 3 analyses, one upload per report, notify; failure notice on exit"
+
+# --- the rules every manifest follows
+cat >"$T/rules.py" <<'EOF'
+import os, sys, yaml
+A = sys.argv[1]
+bad = []
+def check(cond, msg):
+    if not cond:
+        bad.append(msg)
+def load(n):
+    return [d for d in yaml.safe_load_all(open(os.path.join(A, n))) if d]
+wt = load("workflow-template.yaml")[0]
+spec = wt["spec"]
+def walk(o, path=""):
+    if isinstance(o, dict):
+        for k, v in o.items():
+            yield path + "." + k, k, v
+            yield from walk(v, path + "." + k)
+    elif isinstance(o, list):
+        for i, v in enumerate(o):
+            yield from walk(v, "%s[%d]" % (path, i))
+for f in ("workflow-template.yaml", "cron-workflow.yaml", "pvc.yaml", "rbac.yaml"):
+    for d in load(f):
+        for path, k, v in walk(d):
+            check(k not in ("runAsUser", "runAsGroup", "fsGroup", "privileged", "hostPath", "hostNetwork"),
+                  "%s: %s must not be set (OpenShift restricted-v2)" % (f, path))
+# parameters and their defaults
+params = [(p["name"], p["value"]) for p in spec["arguments"]["parameters"]]
+print("parameters: " + " ".join("%s=%s" % p for p in params))
+enum = {p["name"]: p.get("enum") for p in spec["arguments"]["parameters"]}
+print("period enum: " + ",".join(enum["period"]))
+print("upload enum: " + ",".join(enum["upload"]))
+# workflow-level
+check(spec["serviceAccountName"] == "workflow", "serviceAccountName")
+check(spec["synchronization"]["mutexes"] == [{"name": "sales-analysis"}], "workflow mutex")
+check(spec["securityContext"] == {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}, "pod securityContext")
+check(set(spec["ttlStrategy"]) >= {"secondsAfterSuccess", "secondsAfterFailure"}, "ttlStrategy")
+check(spec["podGC"]["strategy"] == "OnPodSuccess", "podGC")
+check(spec["activeDeadlineSeconds"] > 0, "workflow deadline")
+check(spec["metrics"]["prometheus"][0]["gauge"] == {"realtime": False, "value": "{{workflow.duration}}"}, "workflow metric")
+vols = {v["name"]: v for v in spec["volumes"]}
+pvc = load("pvc.yaml")[0]
+check(vols["data"]["persistentVolumeClaim"]["claimName"] == pvc["metadata"]["name"], "data volume is the PVC of pvc.yaml")
+check(pvc["spec"]["accessModes"] == ["ReadWriteMany"], "PVC is ReadWriteMany")
+# every container template
+SC = {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "runAsNonRoot": True,
+      "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"}}
+secrets_used = set()
+names = []
+for t in spec["templates"]:
+    if "container" not in t:
+        continue
+    n = t["name"]
+    names.append(n)
+    c = t["container"]
+    check(len(c["command"]) == 1 and c["command"][0].startswith("/usr/local/bin/"), n + ": explicit command in /usr/local/bin")
+    prog = c["command"][0][len("/usr/local/bin/"):]
+    check(c["image"] == "{{workflow.parameters.registry}}/stepkit-%s:{{workflow.parameters.tag}}" % prog,
+          n + ": image REGISTRY/stepkit-STEP:TAG of its own program (%s)" % c["image"])
+    check(c["args"][0] == "--workdir=/data/{{workflow.name}}", n + ": --workdir=/data/{{workflow.name}}")
+    check(c["workingDir"] == "/data", n + ": workingDir /data")
+    mounts = {m["name"]: m["mountPath"] for m in c["volumeMounts"]}
+    check(mounts.get("data") == "/data" and mounts.get("tmp") == "/tmp", n + ": /data (PVC) and /tmp (emptyDir) mounted")
+    env = {e["name"]: e.get("value") for e in c["env"]}
+    check(env.get("STEPKIT_RUN_ID") == "{{workflow.name}}" and env.get("STEPKIT_LOG_FORMAT") == "json", n + ": run id and JSON logs")
+    for ef in c.get("envFrom") or []:
+        check(ef["secretRef"].get("optional") is True, n + ": optional Secret")
+        secrets_used.add(ef["secretRef"]["name"])
+    r = c["resources"]
+    check(set(r["requests"]) == {"cpu", "memory"} and set(r["limits"]) == {"cpu", "memory"}, n + ": resources")
+    check(c["securityContext"] == SC, n + ": container securityContext (restricted)")
+    check(isinstance(t["activeDeadlineSeconds"], int) and t["activeDeadlineSeconds"] > 0, n + ": activeDeadlineSeconds")
+    rs = t["retryStrategy"]
+    check(rs["expression"] == "asInt(lastRetry.exitCode) == 75" and rs["retryPolicy"] == "Always", n + ": retry only exit 75")
+    check(int(rs["limit"]) >= 1 and set(rs["backoff"]) == {"duration", "factor", "maxDuration"}, n + ": limit and backoff")
+    ms = {m["name"]: m for m in t["metrics"]["prometheus"]}
+    check(set(ms) == {"stepkit_step_duration_seconds", "stepkit_step_runs_total"}, n + ": metrics")
+    check(ms["stepkit_step_duration_seconds"]["gauge"] == {"realtime": False, "value": "{{duration}}"}, n + ": duration gauge")
+    check([l["key"] for l in ms["stepkit_step_duration_seconds"]["labels"]] == ["step", "status"], n + ": labels step, status")
+    for m in ms.values():
+        check(m["labels"][1]["value"] == "{{status}}", n + ": status label")
+    need = {"extract-sales": {"stepkit-db"}, "extract": {"stepkit-db"}, "step": set()}.get(n, {"upload-config"})
+    check({ef["secretRef"]["name"] for ef in c.get("envFrom") or []} == need, n + ": Secrets " + ",".join(sorted(need)))
+print("container templates: " + " ".join(names))
+# the Secrets: the example has every Secret the templates read, and no value in secret keys
+secrets = {s["metadata"]["name"]: s for s in load("secret-example.yaml")}
+secrets_used.add(vols["upload-files"]["secret"]["secretName"])
+check(set(secrets) == secrets_used, "secret-example.yaml holds exactly the Secrets used: %s" % sorted(secrets_used))
+for s in secrets.values():
+    for k, v in s["stringData"].items():
+        if any(w in k for w in ("PASSWORD", "SECRET", "TOKEN", "PASSPHRASE", "ACCESS_KEY", "id_", "known_hosts", "ca.crt")):
+            check(v == "", "%s: %s must be empty in the example" % (s["metadata"]["name"], k))
+# the CronWorkflow
+cron = load("cron-workflow.yaml")[0]
+cs = cron["spec"]
+print("cron: %s schedules=%s timezone=%s concurrencyPolicy=%s template=%s" % (
+    cron["metadata"]["name"], cs["schedules"], cs["timezone"], cs["concurrencyPolicy"],
+    cs["workflowSpec"]["workflowTemplateRef"]["name"]))
+check(cs["workflowSpec"]["workflowTemplateRef"]["name"] == wt["metadata"]["name"], "cron runs the template")
+check(cs["startingDeadlineSeconds"] > 0 and cs["successfulJobsHistoryLimit"] > 0 and cs["failedJobsHistoryLimit"] > 0, "cron deadline and history")
+# RBAC: the emissary executor's Role, bound to the workflow's ServiceAccount
+rbac = {d["kind"]: d for d in load("rbac.yaml")}
+check(rbac["ServiceAccount"]["metadata"]["name"] == spec["serviceAccountName"], "ServiceAccount")
+check(rbac["Role"]["rules"] == [{"apiGroups": ["argoproj.io"], "resources": ["workflowtaskresults"], "verbs": ["create", "patch"]}], "Role rules")
+rb = rbac["RoleBinding"]
+check(rb["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": rbac["Role"]["metadata"]["name"]}
+      and rb["subjects"] == [{"kind": "ServiceAccount", "name": "workflow"}], "RoleBinding")
+k = yaml.safe_load(open(os.path.join(A, "kustomization.yaml")))
+print("kustomization resources: " + " ".join(k["resources"]))
+for b in bad:
+    print("RULE BROKEN: " + b)
+EOF
+$PY "$T/rules.py" "$A" >"$T/got" 2>&1
+cat >"$T/want" <<'EOF'
+parameters: period=daily from= to= source=postgres upload=sftp notify-to= registry=registry.example.com/stepkit tag=0.1.0
+period enum: daily,current-month,previous-month,all,custom
+upload enum: sftp,s3,http,none
+container templates: extract-sales extract step upload notify notify-failure
+cron: sales-analysis-cron schedules=['0 0 * * *'] timezone=Etc/UTC concurrencyPolicy=Forbid template=sales-analysis
+kustomization resources: pvc.yaml rbac.yaml workflow-template.yaml cron-workflow.yaml
+EOF
+same_file "$T/got" "$T/want" "every step template, the CronWorkflow, RBAC, PVC and example Secret follow the rules"
+
+# --- scripts/run-local: parameters, resolved commands, refusals
+D=$T/data
+expect_exit 0 "run-local --dry-run: period=custom, source=file:incoming, upload=s3" \
+	"$RL" "$A" --dry-run --name wf1 --data-dir "$D" --bin /opt/stepkit/bin \
+	-p period=custom -p from=2011-01-01 -p to=2011-01-31 -p source=file:incoming -p upload=s3 -p notify-to=ops@example.com
+cat >"$T/want" <<EOF
+dag pipeline
+  extract-sales  after: -
+    /opt/stepkit/bin/extract-sales --workdir=$D/wf1 --source=file:incoming --period= --from=2011-01-01 --to=2011-01-31
+  extract-customers  after: -
+    /opt/stepkit/bin/extract-customers --workdir=$D/wf1 --source=file:incoming
+  extract-products  after: -
+    /opt/stepkit/bin/extract-products --workdir=$D/wf1 --source=file:incoming
+  transform  after: extract-sales, extract-customers, extract-products
+    /opt/stepkit/bin/transform --workdir=$D/wf1
+  analyze-sales  after: transform
+    /opt/stepkit/bin/analyze-sales --workdir=$D/wf1
+  analyze-customers  after: transform
+    /opt/stepkit/bin/analyze-customers --workdir=$D/wf1
+  analyze-products  after: transform
+    /opt/stepkit/bin/analyze-products --workdir=$D/wf1
+  upload-sales  after: analyze-sales  when 's3' != 'none': true
+    /opt/stepkit/bin/upload-s3 --workdir=$D/wf1 --event-file=$D/wf1/events/upload-sales.json sales_report.csv
+  upload-customers  after: analyze-customers  when 's3' != 'none': true
+    /opt/stepkit/bin/upload-s3 --workdir=$D/wf1 --event-file=$D/wf1/events/upload-customers.json customer_report.csv
+  upload-products  after: analyze-products  when 's3' != 'none': true
+    /opt/stepkit/bin/upload-s3 --workdir=$D/wf1 --event-file=$D/wf1/events/upload-products.json product_report.csv
+  notify  after: upload-sales, upload-customers, upload-products
+    /opt/stepkit/bin/notify --workdir=$D/wf1
+onExit notify-on-exit (workflow.status=Failed)
+  notify-failure  after: -  when 'Failed' != 'Succeeded': true
+    /opt/stepkit/bin/notify --workdir=$D/wf1 --status=Failed '--failures=[]'
+EOF
+same_file "$T/out" "$T/want" "run-local resolves parameters, the period expression, /data and /usr/local/bin"
+expect_exit 0 "run-local --dry-run: the default period" "$RL" "$A" --dry-run --name wf1 --data-dir "$D" -p upload=none
+grep -q -- "--period=daily --from= --to=" "$T/out"; ok $? "period=daily is passed as is"
+grep -q "when 'none' != 'none': false (skipped)" "$T/out"; ok $? "upload=none skips the uploads"
+mkdir -p "$T/k" && cp "$A"/*.yaml "$T/k/" && sed -i 's/- tag=.*/- tag=9.9.9/' "$T/k/kustomization.yaml"
+expect_exit 0 "run-local follows kustomization.yaml (replacements)" "$TS" --argo "$T/k" --pod notify
+grep -q "image: registry.example.com/stepkit/stepkit-notify:9.9.9" "$T/out"; ok $? "the tag comes from kustomization.yaml"
+
+expect_exit 2 "unknown parameter" "$RL" "$A" --dry-run -p uplaod=s3
+expect_err "run-local: unknown parameter 'uplaod'; WorkflowTemplate 'sales-analysis' has: period, from, to, source, upload, notify-to, registry, tag" "unknown parameter: the known ones are listed"
+expect_exit 2 "a value outside the enum" "$RL" "$A" --dry-run -p upload=ftp
+expect_err "run-local: parameter 'upload': 'ftp' is not one of sftp, s3, http, none" "enum enforced"
+expect_exit 2 "-p without =" "$RL" "$A" --dry-run -p upload
+expect_err "run-local: -p 'upload': want NAME=VALUE" "-p NAME=VALUE"
+expect_exit 2 "no PATH" "$RL"
+expect_err "run-local: missing PATH (argo/ or a WorkflowTemplate file) (try --help)" "usage"
+expect_exit 2 "a bad --name" "$RL" "$A" --dry-run --name Bad_Name
+expect_err "run-local: --name 'Bad_Name': use lowercase letters, digits, '-' and '.' (at most 63)" "--name is a Kubernetes name"
+
+# refuse CONSTRUCT_YAML MESSAGE: a template made of the snippet is refused with MESSAGE
+refuse() {
+	{
+		printf 'apiVersion: argoproj.io/v1alpha1\nkind: WorkflowTemplate\nmetadata: {name: r}\nspec:\n  entrypoint: main\n'
+		printf '%s\n' "$1"
+	} >"$T/r.yaml"
+	expect_exit 2 "refused: $2" "$RL" "$T/r.yaml" --dry-run
+	expect_err "run-local: $2" "message: $2"
+}
+C='container: {image: i, command: [sh]}'
+refuse "  templates:
+    - {name: main, steps: [[{name: a, template: b}]]}" \
+	"template 'main': 'steps' is not supported by run-local"
+refuse "  templates:
+    - {name: main, script: {image: i, command: [sh], source: x}}" \
+	"template 'main': 'script' is not supported by run-local"
+refuse "  templates:
+    - name: main
+      dag: {tasks: [{name: a, template: b, withItems: [1, 2]}]}
+    - {name: b, $C}" \
+	"template 'main': task 'a': 'withItems' is not supported by run-local"
+refuse "  templates:
+    - name: main
+      dag: {tasks: [{name: a, template: b, continueOn: {failed: true}}]}
+    - {name: b, $C}" \
+	"template 'main': task 'a': 'continueOn' is not supported by run-local"
+refuse "  templates:
+    - name: main
+      dag: {tasks: [{name: a, templateRef: {name: x, template: y}}]}" \
+	"template 'main': task 'a': 'templateRef' is not supported by run-local"
+refuse "  templates:
+    - name: main
+      dag: {tasks: [{name: a, template: b, arguments: {parameters: [{name: x, value: '{{tasks.z.outputs.result}}'}]}}]}
+    - {name: b, inputs: {parameters: [{name: x}]}, $C}" \
+	"template 'main': task 'a': '{{tasks.z.outputs.result}}' cannot be resolved here (task outputs are not supported by run-local)"
+refuse "  templates:
+    - name: main
+      dag: {tasks: [{name: a, template: b}]}
+    - {name: b, container: {image: i, command: [sh], args: ['{{workflow.parameters.nope}}']}}" \
+	"template 'b': '{{workflow.parameters.nope}}' cannot be resolved here (not declared)"
+refuse "  templates:
+    - name: main
+      dag: {tasks: [{name: a, template: b}]}
+    - {name: b, container: {image: i, command: [sh], args: ['{{workflow.status}}']}}" \
+	"template 'b': '{{workflow.status}}' cannot be resolved here (only in the exit handler)"
+refuse "  templates:
+    - name: main
+      dag: {tasks: [{name: a, template: b}]}
+    - {name: b, container: {image: i, args: [x]}}" \
+	"template 'b': container has no command (set one: Argo would look the image's entrypoint up, run-local cannot)"
+refuse "  volumes: [{name: v, configMap: {name: c}}]
+  templates:
+    - {name: main, $C}" \
+	"WorkflowTemplate 'r': volume 'v': only persistentVolumeClaim, emptyDir and secret volumes are supported (got configMap)"
+refuse "  podSpecPatch: '{}'
+  templates:
+    - {name: main, $C}" \
+	"WorkflowTemplate 'r': spec: 'podSpecPatch' is not supported by run-local"
+refuse "  templates:
+    - {name: main, container: {image: i, command: [sh], env: [{name: X, valueFrom: {configMapKeyRef: {name: c, key: k}}}]}}" \
+	"template 'main': env 'X': valueFrom configMapKeyRef is not supported (secretKeyRef only)"
+refuse "  templates:
+    - name: main
+      dag: {tasks: [{name: a, template: b, when: '{{=true}} =~ x'}]}
+    - {name: b, $C}" \
+	"template 'main': task 'a': when: cannot read '{{=true}} =~ x' at '=~ x' (run-local knows == != < <= > >= && || ! ?: ( ), quoted strings, numbers and names)"
+refuse "  templates:
+    - name: main
+      dag: {tasks: [{name: a, template: b, depends: 'b'}, {name: b, template: b, dependencies: [a]}]}
+    - {name: b, $C}" \
+	"template 'main': task 'b': mixes \`dependencies\` and \`depends\` in one DAG"
+refuse "  templates:
+    - name: main
+      dag: {tasks: [{name: a, template: b, dependencies: [c]}, {name: c, template: b, dependencies: [a]}]}
+    - {name: b, $C}" \
+	"template 'main': dependency cycle a -> c -> a"
+refuse "  templates:
+    - name: main
+      dag: {tasks: [{name: a, template: b, depends: 'c.Finished'}, {name: c, template: b}]}
+    - {name: b, $C}" \
+	"template 'main': task 'a': depends 'c.Finished': '.Finished' is not supported (.Succeeded, .Failed, .Errored, .Skipped, .Omitted, .Daemoned)"
+refuse "  templates:
+    - {name: main, retryStrategy: {limit: '1', expression: 'lastRetry.exitCode matches \"7.\"'}, $C}" \
+	"template 'main': retryStrategy.expression: unexpected token in 'lastRetry.exitCode matches \"7.\"' near 'matches'"
+# a `when` that becomes invalid only after substitution: the task errors, the run fails
+cat >"$T/w.yaml" <<'EOF'
+apiVersion: argoproj.io/v1alpha1
+kind: WorkflowTemplate
+metadata: {name: w}
+spec:
+  entrypoint: main
+  arguments: {parameters: [{name: p, value: current-month}]}
+  templates:
+    - name: main
+      dag: {tasks: [{name: a, template: b, when: "{{workflow.parameters.p}} == daily"}]}
+    - {name: b, container: {image: i, command: ["true"]}}
+EOF
+expect_exit 1 "a \`when\` with an unquoted hyphenated value" "$RL" "$T/w.yaml" --data-dir "$D" --name w
+grep -qF "a: Error: task 'a': when 'current-month == daily': unquoted value: quote it in 'current-month == daily' near '-'" "$T/out"
+ok $? "the task errors with a hint to quote the value"
+
+# --- scripts/troubleshoot: the cluster manifests
+expect_exit 0 "troubleshoot --workflow" "$TS" --workflow -p upload=http -p notify-to=ops@example.com
+cp "$T/out" "$T/check-wf.yaml"
+$PY - "$T/check-wf.yaml" >"$T/got" <<'EOF'
+import sys, yaml
+w = yaml.safe_load(open(sys.argv[1]))
+t = {x["name"]: x for x in w["spec"]["templates"]}
+print(w["kind"], w["metadata"]["generateName"], "failFast=%s" % t["checks"]["dag"]["failFast"])
+for task in t["checks"]["dag"]["tasks"]:
+    c = t[task["template"]]["container"]
+    print(task["name"], c["command"][0], " ".join(c["args"]))
+EOF
+cat >"$T/want" <<'EOF'
+Workflow sales-analysis-check- failFast=False
+extract-sales /usr/local/bin/extract-sales --check --workdir=/data/{{workflow.name}} --source={{workflow.parameters.source}} --period={{=workflow.parameters.period == 'custom' ? '' : workflow.parameters.period}} --from={{workflow.parameters.from}} --to={{workflow.parameters.to}}
+extract-customers /usr/local/bin/{{inputs.parameters.step}} --check --workdir=/data/{{workflow.name}} --source={{workflow.parameters.source}}
+extract-products /usr/local/bin/{{inputs.parameters.step}} --check --workdir=/data/{{workflow.name}} --source={{workflow.parameters.source}}
+upload-http /usr/local/bin/upload-{{workflow.parameters.upload}} --check --workdir=/data/{{workflow.name}} --event-file=/data/{{workflow.name}}/events/{{inputs.parameters.step}}.json {{inputs.parameters.report}}
+notify /usr/local/bin/notify --check --workdir=/data/{{workflow.name}}
+EOF
+same_file "$T/got" "$T/want" "troubleshoot --workflow: one --check task per program that uses a Secret, all in parallel"
+if [ -x "$VALIDATE" ]; then
+	expect_exit 0 "validate-argo: the troubleshoot Workflow" "$VALIDATE" "$T/check-wf.yaml"
+else
+	skip "validate-argo on the troubleshoot Workflow" "../shared/tools/validate-argo not found"
+fi
+expect_exit 0 "troubleshoot --pod upload-sales" "$TS" --pod upload-sales -p upload=sftp
+cp "$T/out" "$T/pod.yaml"
+$PY - "$T/pod.yaml" >"$T/got" <<'EOF'
+import sys, yaml
+p = yaml.safe_load(open(sys.argv[1]))
+c = p["spec"]["containers"][0]
+print(p["kind"], p["metadata"]["name"], p["spec"]["restartPolicy"], p["spec"]["serviceAccountName"])
+print(c["image"])
+print(" ".join(c["command"] + c["args"]))
+print(" ".join(v["name"] for v in p["spec"]["volumes"]), c["securityContext"]["readOnlyRootFilesystem"])
+EOF
+cat >"$T/want" <<'EOF'
+Pod stepkit-check-upload-sftp Never workflow
+registry.example.com/stepkit/stepkit-upload-sftp:0.1.0
+/usr/local/bin/upload-sftp --check --workdir=/data/troubleshoot --event-file=/data/troubleshoot/events/upload-sales.json sales_report.csv
+data tmp upload-files True
+EOF
+same_file "$T/got" "$T/want" "troubleshoot --pod: the step's container, resolved, with --check"
+# --run with a stand-in oc that records what it is asked
+mkdir -p "$T/fakebin"
+cat >"$T/fakebin/oc" <<EOF
+#!/bin/sh
+echo "oc \$*" >>"$T/oc.calls"
+case "\$*" in
+*"create -f -"*) cat >"$T/oc.stdin" ;;
+*"jsonpath"*) printf Succeeded ;;
+*"logs"*) echo "upload-sftp: check passed" ;;
+esac
+EOF
+chmod +x "$T/fakebin/oc"
+PATH=$T/fakebin:$PATH expect_exit 0 "troubleshoot --run: creates the Pod, shows its log, deletes it" \
+	"$TS" --run upload-sftp -n stepkit
+cat >"$T/want" <<'EOF'
+oc -n stepkit delete pod stepkit-check-upload-sftp --ignore-not-found --wait=true
+oc -n stepkit create -f -
+oc -n stepkit get pod stepkit-check-upload-sftp -o jsonpath={.status.phase}
+oc -n stepkit logs pod/stepkit-check-upload-sftp
+oc -n stepkit delete pod stepkit-check-upload-sftp --wait=false
+EOF
+same_file "$T/oc.calls" "$T/want" "troubleshoot --run: the oc calls"
+cmp -s "$T/oc.stdin" "$T/pod.yaml"; ok $? "troubleshoot --run: the Pod it creates is the one --pod prints"
+grep -q "upload-sftp: check passed" "$T/out"; ok $? "troubleshoot --run: the check's log is shown"
+cat >"$T/fakebin/argo" <<EOF
+#!/bin/sh
+echo "argo \$*" >"$T/argo.calls"
+cat >"$T/argo.stdin"
+EOF
+chmod +x "$T/fakebin/argo"
+PATH=$T/fakebin:$PATH expect_exit 0 "troubleshoot --submit: argo submit of the checks Workflow" \
+	"$TS" --submit -p upload=http -p notify-to=ops@example.com -n stepkit
+is "$(cat "$T/argo.calls")" "argo submit -n stepkit --watch --log -" "troubleshoot --submit: argo submit --watch --log -"
+cmp -s "$T/argo.stdin" "$T/check-wf.yaml"; ok $? "troubleshoot --submit: the Workflow it submits is the one --workflow prints"
+expect_exit 2 "troubleshoot: an unknown step" "$TS" --pod nope
+expect_err "troubleshoot: no step 'nope' in the DAG; its tasks: extract-sales, extract-customers, extract-products, transform, analyze-sales, analyze-customers, analyze-products, upload-sales, upload-customers, upload-products, notify, notify-failure" "the known tasks are listed"
+expect_exit 2 "troubleshoot --pod wants one step" "$TS" --pod
+expect_err "troubleshoot: --pod takes exactly one STEP (try --help)" "usage"
+
+done_testing
