@@ -367,10 +367,31 @@ const char *sk_summary_note(const struct sk_summary *sm, size_t i)
 	return json_string_value(json_array_get(sm->notes, i));
 }
 
+/*
+ * Argo names the attempts of a retried task "extract-sales(0)",
+ * "extract-sales(1)"...: strip that suffix so a task counts once, and
+ * matches the step name of its event.
+ */
+static const char *task_name(const char *display, char *buf, size_t size)
+{
+	size_t len = strlen(display), i;
+
+	if (len < 3 || display[len - 1] != ')' || len >= size)
+		return display;
+	for (i = len - 2; i > 0 && display[i] >= '0' && display[i] <= '9'; i--)
+		;
+	if (display[i] != '(' || i == len - 2 || i == 0)
+		return display;
+	memcpy(buf, display, i);
+	buf[i] = '\0';
+	return buf;
+}
+
 /* The names of what failed, distinct, in order: failures first, then events. */
 static json_t *failed_names(const struct sk_summary *sm)
 {
 	json_t *names = json_array(), *seen = json_object(), *v;
+	char buf[256];
 	size_t i;
 
 	if (!names || !seen)
@@ -379,6 +400,7 @@ static json_t *failed_names(const struct sk_summary *sm)
 		const char *n = str_field(v, "displayName");
 		if (!*n)
 			n = str_field(v, "templateName");
+		n = task_name(n, buf, sizeof(buf));
 		if (*n && !json_object_get(seen, n)) {
 			if (json_object_set_new(seen, n, json_true()) < 0 ||
 			    json_array_append_new(names, json_string(n)) < 0)

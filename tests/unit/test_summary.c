@@ -177,6 +177,16 @@ static void test_failures(void)
 	sk_summary_close(sm);
 
 	sm = sk_summary_open(&err);
+	sk_summary_add_failures(sm,
+				"[{\"displayName\":\"extract-sales(0)\"},{\"displayName\":\"extract-sales(1)\"},"
+				"{\"displayName\":\"extract-sales\"},{\"displayName\":\"f(x)\"},"
+				"{\"displayName\":\"g()\"}]",
+				&err);
+	is_str(text(sm, 1, NULL), "sales-analysis r1: Failed: extract-sales, f(x), g()",
+	       "subject: retry attempts 'NAME(N)' count as their task once");
+	sk_summary_close(sm);
+
+	sm = sk_summary_open(&err);
 	is_int(sk_summary_add_failures(sm, "{{workflow.failures}}\n", &err), 0, "unparsed template: not an error");
 	is_str(sk_summary_status(sm), "Failed", "unreadable failures still mean Failed");
 	ok(strstr(text(sm, 0, NULL),
