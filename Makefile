@@ -40,7 +40,7 @@ LIBS_upload-http       := -lcurl
 LIBS_notify            := -lcurl
 UNIT_LIBS := -lpq -lcsv -lcurl -lssh2 $(BASE_LIBS)
 
-.PHONY: all test test-unit test-cli test-int demo bench deps check-headers style clean images FORCE
+.PHONY: all test test-unit test-cli test-int test-images demo bench deps check-headers style clean images FORCE
 all: $(BINS)
 
 # Rebuild everything when the compiler or its flags change (git GIT-CFLAGS).
@@ -86,6 +86,18 @@ demo: deps
 bench: deps
 	$(MAKE) all
 	@scripts/bench
+
+# Container images: REGISTRY/stepkit-STEP:TAG, one per tool (see README, Images)
+REGISTRY ?= registry.example.com/stepkit
+TAG      ?= $(shell sed -n 's/^.define SK_VERSION "\(.*\)"$$/\1/p' lib/base.h)
+
+images:
+	REGISTRY='$(REGISTRY)' TAG='$(TAG)' scripts/build-images
+
+test-images:
+	@scripts/install-deps --if-missing --all
+	$(MAKE) WERROR=1 all $(UNIT_BINS)
+	prove --exec '' $(PROVE_FLAGS) tests/images/*.t
 
 # Every header compiles on its own (git hdr-check).
 check-headers:
