@@ -1,4 +1,5 @@
 #include "base.h"
+#include "utf8.h"
 #include "smtp.h"
 #include "sig.h"
 
@@ -41,33 +42,10 @@ static int has_ctl(const char *s, size_t len, int *line_break)
 	return 0;
 }
 
-/* Length of the valid UTF-8 sequence at `s` (at most `left` bytes), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t left)
-{
-	size_t n;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (n > left)
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
 static int valid_utf8(const char *s, size_t len)
 {
 	for (size_t i = 0, n; i < len; i += n)
-		if (!(n = utf8_len((const unsigned char *)s + i, len - i)))
+		if (!(n = sk_utf8_seq_len((const unsigned char *)s + i, len - i)))
 			return 0;
 	return 1;
 }
@@ -259,7 +237,7 @@ static int add_encoded_words(struct sk_buf *out, const char *s, size_t len, stru
 	while (i < len) {
 		size_t n = 0, c;
 		while (i + n < len) {
-			c = utf8_len((const unsigned char *)s + i + n, len - i - n);
+			c = sk_utf8_seq_len((const unsigned char *)s + i + n, len - i - n);
 			if (c == 0)
 				c = 1; /* not UTF-8: carried byte by byte, still no CR/LF */
 			if (n + c > EW_CHUNK)

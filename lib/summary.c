@@ -1,4 +1,5 @@
 #include "base.h"
+#include "utf8.h"
 #include "summary.h"
 #include "fsutil.h"
 
@@ -26,35 +27,13 @@ struct sk_summary {
 	char status[16];    /* set by sk_summary_set_status, "" when derived */
 };
 
-static size_t utf8_seq(const unsigned char *s, size_t left)
-{
-	size_t n;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (n > left)
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
 int sk_summary_clean(struct sk_buf *out, const char *s, size_t max, struct sk_err *err)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
 	size_t len = strlen((const char *)p), used = 0;
 
 	for (size_t i = 0; i < len;) {
-		size_t n = utf8_seq(p + i, len - i);
+		size_t n = sk_utf8_seq_len(p + i, len - i);
 		if (used + (n ? n : 1) > max) {
 			return sk_buf_adds(out, "...", err);
 		}
