@@ -15,6 +15,7 @@
 #include "retry.h"
 #include "sig.h"
 #include "step.h"
+#include "upload_step.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -1108,14 +1109,8 @@ struct conf {
 
 static void conf_release(struct conf *c)
 {
-	if (c->password) {
-		explicit_bzero(c->password, strlen(c->password));
-		free(c->password);
-	}
-	if (c->passphrase) {
-		explicit_bzero(c->passphrase, strlen(c->passphrase));
-		free(c->passphrase);
-	}
+	sk_upload_secret_free(c->password);
+	sk_upload_secret_free(c->passphrase);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -1173,11 +1168,8 @@ static int conf_init(struct conf *c, const struct sk_sftp_opts *o, struct sk_err
 			  &g->connect_timeout, err) < 0 ||
 	    parse_seconds(o->timeout, "SFTP_TIMEOUT", DEFAULT_IO_TIMEOUT, &g->io_timeout, err) < 0)
 		goto out;
-	c->password = sk_env_secret("SFTP_PASSWORD", err);
-	if (!c->password && err->code != SK_E_NONE)
-		goto out;
-	c->passphrase = sk_env_secret("SFTP_KEY_PASSPHRASE", err);
-	if (!c->passphrase && err->code != SK_E_NONE)
+	if (sk_upload_secret("SFTP_PASSWORD", 0, &c->password, err) < 0 ||
+	    sk_upload_secret("SFTP_KEY_PASSPHRASE", 0, &c->passphrase, err) < 0)
 		goto out;
 	if (!c->password && !(o->key_file && *o->key_file)) {
 		sk_err_set(err, SK_E_USAGE,
@@ -1255,7 +1247,7 @@ static int upload_attempt(void *ctx, struct sk_retry_state *st, struct sk_err *e
 	for (int i = 0; i < u->nfiles; i++) {
 		struct upfile *f = &u->files[i];
 		struct sk_sftp_put_info info;
-		struct sk_file_info out;
+		char url[PATH_MAX];
 
 		if (f->done)
 			continue;
@@ -1268,12 +1260,8 @@ static int upload_attempt(void *ctx, struct sk_retry_state *st, struct sk_err *e
 		if (sk_sftp_put(s, f->local, f->remote, log_progress, u, &info, err) < 0)
 			goto out;
 		f->done = 1;
-		remote_url(u->cfg, f->remote, out.path);
-		out.bytes = info.bytes;
-		memcpy(out.sha256, info.sha256, sizeof(out.sha256));
-		sk_step_output(u->step, &out);
-		sk_step_count(u->step, "files", 1);
-		sk_step_count(u->step, "bytes", (long long)info.bytes);
+		remote_url(u->cfg, f->remote, url);
+		sk_upload_record_output(u->step, url, info.bytes, info.sha256);
 		sk_log_fields(SK_LOG_INFO,
 			      (struct sk_log_field[]){{"bytes", (long long)info.bytes, NULL},
 						      {"sha256", 0, info.sha256}},
@@ -1289,29 +1277,19 @@ out:
 	return ret;
 }
 
-static const char *const default_files[] = {"sales_report.csv", "customer_report.csv", "product_report.csv"};
-
 /* Resolve and check the local files before any connection. */
-static int local_files(struct sk_step *step, const struct sk_sftp_cfg *c, int argc, char **argv,
-		       struct upfile *files, struct sk_err *err)
+static int local_files(struct sk_step *step, const struct sk_sftp_cfg *c, const char *const *names,
+		       int n, struct upfile *files, struct sk_err *err)
 {
-	int n = argc > 0 ? argc : (int)SK_ARRAY_SIZE(default_files);
-
 	for (int i = 0; i < n; i++) {
 		struct upfile *f = &files[i];
 		const char *dir = c->remote_dir;
-		struct stat st;
 		size_t dl = strlen(dir);
 
-		if (sk_step_path(step, f->local, NULL, argc > 0 ? argv[i] : default_files[i], err) < 0)
+		if (sk_upload_local(step, names[i], f->local, &f->name, err) < 0)
 			return -1;
-		if (stat(f->local, &st) < 0)
-			return sk_err_set(err, SK_E_IO, "'%s': %s", f->local, strerror(errno));
-		if (!S_ISREG(st.st_mode))
-			return sk_err_set(err, SK_E_IO, "'%s': not a regular file", f->local);
 		if (access(f->local, R_OK) < 0)
 			return sk_err_set(err, SK_E_IO, "'%s': %s", f->local, strerror(errno));
-		f->name = strrchr(f->local, '/') ? strrchr(f->local, '/') + 1 : f->local;
 		for (int j = 0; j < i; j++)
 			if (!strcmp(files[j].name, f->name))
 				return sk_err_set(err, SK_E_USAGE, "'%s' and '%s' would both be stored as '%s'",
@@ -1321,7 +1299,7 @@ static int local_files(struct sk_step *step, const struct sk_sftp_cfg *c, int ar
 			return sk_err_set(err, SK_E_USAGE, "remote path for '%s': too long", f->name);
 		sk_step_input(step, f->local);
 	}
-	return n;
+	return 0;
 }
 
 int sk_sftp_upload_step(struct sk_step *step, const struct sk_sftp_opts *o, int argc,
@@ -1331,8 +1309,9 @@ int sk_sftp_upload_step(struct sk_step *step, const struct sk_sftp_opts *o, int 
 	struct sk_retry_state st = {0};
 	struct conf c;
 	struct upload u = {0};
+	const char *const *names;
 	char server[PATH_MAX];
-	int n, ret = -1, have_conf = 0;
+	int n = sk_upload_names(argc, argv, &names), ret = -1, have_conf = 0;
 
 	if (conf_init(&c, o, err) < 0)
 		goto out;
@@ -1340,11 +1319,11 @@ int sk_sftp_upload_step(struct sk_step *step, const struct sk_sftp_opts *o, int 
 	if (sk_retry_policy_init(&policy, err) < 0)
 		goto out;
 	policy.notice = sk_step_retry_notice;
-	if (!(u.files = calloc((size_t)(argc > 0 ? argc : 3), sizeof(*u.files)))) {
+	if (!(u.files = calloc((size_t)n, sizeof(*u.files)))) {
 		sk_err_set(err, SK_E_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((n = local_files(step, &c.cfg, argc, argv, u.files, err)) < 0)
+	if (local_files(step, &c.cfg, names, n, u.files, err) < 0)
 		goto out;
 	u.step = step;
 	u.cfg = &c.cfg;

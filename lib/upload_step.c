@@ -1,0 +1,120 @@
+#include "base.h"
+#include "upload_step.h"
+#include "fsutil.h"
+#include "log.h"
+#include "step.h"
+
+#include <sys/stat.h>
+#include <sys/time.h>
+
+/* What the analyze steps write, in DAG order (analyze.h names them too, but
+ * linking analyze.o would pull libcsv into every upload tool). */
+static const char *const default_files[] = {"sales_report.csv", "customer_report.csv",
+					     "product_report.csv"};
+
+#define PROGRESS_EVERY_SEC 5.0
+
+int sk_upload_names(int argc, char **argv, const char *const **names)
+{
+	if (argc > 0) {
+		*names = (const char *const *)argv;
+		return argc;
+	}
+	*names = default_files;
+	return (int)SK_ARRAY_SIZE(default_files);
+}
+
+int sk_upload_local(struct sk_step *s, const char *arg, char path[PATH_MAX], const char **name,
+		    struct sk_err *err)
+{
+	struct stat st;
+	const char *slash;
+
+	if (sk_path_join(path, sk_step_workdir(s), arg, err) < 0)
+		return -1;
+	if (stat(path, &st) < 0)
+		return sk_err_set(err, SK_E_IO, "'%s': %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return sk_err_set(err, SK_E_IO, "'%s': not a regular file", path);
+	slash = strrchr(path, '/');
+	*name = slash ? slash + 1 : path;
+	return 0;
+}
+
+void sk_upload_record_attempts(struct sk_step *s, const char *name, int attempts)
+{
+	char key[PATH_MAX + 16];
+
+	sk_step_count(s, "attempts", attempts);
+	snprintf(key, sizeof(key), "attempts.%s", name);
+	sk_step_count(s, key, attempts);
+}
+
+void sk_upload_record_output(struct sk_step *s, const char *remote, unsigned long long bytes,
+			     const char *sha256)
+{
+	struct sk_file_info info = {0};
+
+	snprintf(info.path, sizeof(info.path), "%s", remote);
+	info.bytes = bytes;
+	snprintf(info.sha256, sizeof(info.sha256), "%s", sha256);
+	sk_step_output(s, &info);
+	sk_step_count(s, "files", 1);
+	sk_step_count(s, "bytes", (long long)bytes);
+}
+
+void sk_upload_record_remote(struct sk_step *s, const char *name, const char *url, double seconds)
+{
+	char key[PATH_MAX + 16], secs[32];
+
+	snprintf(key, sizeof(key), "remote.%s", name);
+	sk_step_detail(s, key, url);
+	snprintf(key, sizeof(key), "seconds.%s", name);
+	snprintf(secs, sizeof(secs), "%.3f", seconds);
+	sk_step_detail(s, key, secs);
+}
+
+static double now(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+void sk_upload_progress_start(struct sk_upload_progress *p)
+{
+	p->last = now();
+}
+
+void sk_upload_progress(struct sk_upload_progress *p, const char *name, unsigned long long done,
+			unsigned long long total)
+{
+	if (now() - p->last < PROGRESS_EVERY_SEC)
+		return;
+	p->last = now();
+	sk_infof("progress: '%s': %llu of %llu MiB", name, done >> 20, total >> 20);
+}
+
+int sk_upload_secret(const char *name, int required, char **out, struct sk_err *err)
+{
+	struct sk_err e = SK_ERR_INIT; /* sk_env_secret() leaves it untouched when unset */
+
+	*out = sk_env_secret(name, &e);
+	if (*out)
+		return 0;
+	if (e.code != SK_E_NONE) {
+		*err = e;
+		return -1;
+	}
+	if (required)
+		return sk_err_set(err, SK_E_USAGE, "no %s (or %s_FILE)", name, name);
+	return 0;
+}
+
+void sk_upload_secret_free(char *secret)
+{
+	if (secret)
+		explicit_bzero(secret, strlen(secret));
+	free(secret);
+}
