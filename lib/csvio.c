@@ -6,6 +6,8 @@
 
 #include <csv.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 /*
@@ -224,19 +226,63 @@ static const unsigned char byte_class[256] = {
 	[','] = 1, ['\n'] = 2, ['"'] = 3, ['\r'] = 3,
 };
 
+#define ONES 0x0101010101010101ULL
+#define LOW7 0x7f7f7f7f7f7f7f7fULL
+
+/* The high bit of each byte of `x` that equals `c` (exact, no carries). */
+static inline uint64_t bytes_eq(uint64_t x, unsigned char c)
+{
+	uint64_t y = x ^ (ONES * c);
+
+	return ~(((y & LOW7) + LOW7) | y | LOW7);
+}
+
+/*
+ * The high bit of each byte of `x` below 0x2D: a superset of the four bytes
+ * the fast path stops at (, " CR LF), in five operations. In our files the
+ * other such bytes (space, '&', ...) are rare; a table sorts them out.
+ */
+static inline uint64_t bytes_below_2d(uint64_t x)
+{
+	return ~(((x & LOW7) + ONES * (0x80 - 0x2D)) | x) & ~LOW7;
+}
+
 /*
  * Split the line at `p` in place when it is plain (no quote, no CR, not
  * empty): fill `row`, return the address of its LF. Otherwise return NULL
- * with `*lf` set to its LF, or NULL when no LF is buffered yet.
+ * with `*lf` set to its LF, or NULL when no LF is buffered yet. The scan
+ * looks at eight bytes at a time for the four bytes that matter.
  */
 static char *split_plain(struct sk_csv_reader *r, char *p, char *end,
 			 struct sk_csv_row *row, char **lf)
 {
-	char *start = p, *q;
+	char *start = p, *q = p;
 	size_t n = 0;
 	unsigned c = 0;
 
-	for (q = p; q < end; q++) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	for (; q + 8 <= end; q += 8) {
+		uint64_t x, m;
+		memcpy(&x, q, 8);
+		for (m = bytes_below_2d(x); m; m &= m - 1) {
+			char *at = q + (__builtin_ctzll(m) >> 3);
+			c = byte_class[(unsigned char)*at];
+			if (c == 0)
+				continue;
+			if (c != 1) {
+				q = at;
+				goto stop;
+			}
+			if (n < SK_CSV_MAX_COLS) {
+				row->f[n] = start;
+				row->len[n] = (size_t)(at - start);
+			}
+			n++;
+			start = at + 1;
+		}
+	}
+#endif
+	for (; q < end; q++) {
 		c = byte_class[(unsigned char)*q];
 		if (SK_LIKELY(c == 0))
 			continue;
@@ -249,6 +295,7 @@ static char *split_plain(struct sk_csv_reader *r, char *p, char *end,
 		n++;
 		start = q + 1;
 	}
+stop:
 	if (q == end || c == 3 || q == p) {
 		*lf = q < end ? memchr(q, '\n', (size_t)(end - q)) : NULL;
 		return NULL;
@@ -498,6 +545,12 @@ void sk_csv_close(struct sk_csv_reader *r)
  * Rows collect in `out` and go to the atomic file in chunks of at least
  * FLUSH_AT bytes: fsutil passes a chunk that large straight to write() (and
  * SHA-256) without copying it into its own buffer.
+ *
+ * Hashing and writing a large file cost about a fifth of the transform's
+ * time, so once a file outgrows one chunk a second thread does them while
+ * the caller builds the next chunk (two buffers, one in flight). Only that
+ * thread touches the afile until commit or abort has joined it. It blocks
+ * the termination signals, so they interrupt the caller's reads as before.
  */
 #define FLUSH_AT (256 * 1024)
 
@@ -507,6 +560,15 @@ struct sk_csv_writer {
 	int first;         /* no field yet in the current row */
 	unsigned long long rows;
 	struct sk_err err; /* sticky: the first failure of a put or a write */
+
+	/* the background writer, once started */
+	int threaded;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct sk_buf busy; /* the chunk in flight; the thread's while has_busy */
+	int has_busy, stop;
+	struct sk_err werr; /* the thread's first write error */
 };
 
 /* Bytes that force quoting: , " CR LF. */
@@ -514,11 +576,78 @@ static const unsigned char needs_quote[256] = {
 	[','] = 1, ['"'] = 1, ['\r'] = 1, ['\n'] = 1,
 };
 
+/*
+ * Length of the prefix of `s` that needs no quoting. Eight bytes at a time:
+ * a byte-at-a-time table loop was the biggest cost of writing a large file.
+ */
+static size_t plain_prefix(const char *s, size_t len)
+{
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		uint64_t x;
+		memcpy(&x, s + i, 8);
+		if (bytes_eq(x, ',') | bytes_eq(x, '"') | bytes_eq(x, '\r') | bytes_eq(x, '\n'))
+			break;
+	}
+	while (i < len && !needs_quote[(unsigned char)s[i]])
+		i++;
+	return i;
+}
+
+/* Write the CSV form of `s` at `d` (room for 2 * len + 2); returns the end. */
+static char *encode(char *d, const char *s, size_t len)
+{
+	size_t i = plain_prefix(s, len);
+
+	if (SK_LIKELY(i == len)) {
+		memcpy(d, s, len);
+		return d + len;
+	}
+	*d++ = '"';
+	memcpy(d, s, i);
+	d += i;
+	for (; i < len; i++) {
+		if (s[i] == '"')
+			*d++ = '"';
+		*d++ = s[i];
+	}
+	*d++ = '"';
+	return d;
+}
+
+int sk_csv_encode(struct sk_buf *b, const char *s, size_t len, struct sk_err *err)
+{
+	if (len > (SIZE_MAX - 2) / 2)
+		return sk_err_set(err, SK_E_NOMEM, "value of %zu bytes too long to encode", len);
+	if (sk_buf_grow(b, 2 * len + 2, err) < 0)
+		return -1;
+	b->len = (size_t)(encode(b->data + b->len, s, len) - b->data);
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+void sk_csv_put_encoded(struct sk_csv_writer *w, const char *csv, size_t len)
+{
+	struct sk_buf *b = &w->out;
+	char *d;
+
+	if (SK_UNLIKELY(w->err.code))
+		return;
+	if (SK_UNLIKELY(b->cap - b->len < len + 2) && sk_buf_grow(b, len + 1, &w->err) < 0)
+		return;
+	d = b->data + b->len;
+	if (!w->first)
+		*d++ = ',';
+	w->first = 0;
+	memcpy(d, csv, len);
+	b->len = (size_t)(d + len - b->data);
+}
+
 void sk_csv_put(struct sk_csv_writer *w, const char *s, size_t len)
 {
 	struct sk_buf *b = &w->out;
 	char *d;
-	size_t i;
 
 	if (SK_UNLIKELY(w->err.code))
 		return;
@@ -530,21 +659,7 @@ void sk_csv_put(struct sk_csv_writer *w, const char *s, size_t len)
 	if (!w->first)
 		*d++ = ',';
 	w->first = 0;
-	for (i = 0; i < len && !needs_quote[(unsigned char)s[i]]; i++)
-		;
-	if (i == len) {
-		memcpy(d, s, len);
-		d += len;
-	} else {
-		*d++ = '"';
-		for (i = 0; i < len; i++) {
-			if (s[i] == '"')
-				*d++ = '"';
-			*d++ = s[i];
-		}
-		*d++ = '"';
-	}
-	b->len = (size_t)(d - b->data);
+	b->len = (size_t)(encode(d, s, len) - b->data);
 }
 
 void sk_csv_puts(struct sk_csv_writer *w, const char *s)
@@ -564,23 +679,126 @@ void sk_csv_put_int(struct sk_csv_writer *w, long long v)
 	} while (u);
 	if (v < 0)
 		*--p = '-';
-	sk_csv_put(w, p, (size_t)(end - p));
+	sk_csv_put_encoded(w, p, (size_t)(end - p)); /* digits need no quotes */
 }
 
 void sk_csv_put_money(struct sk_csv_writer *w, long long cents)
 {
 	char tmp[SK_MONEY_BUFSIZE];
 
-	sk_csv_put(w, tmp, sk_money_format(cents, tmp));
+	sk_csv_put_encoded(w, tmp, sk_money_format(cents, tmp));
 }
 
-static int flush_rows(struct sk_csv_writer *w)
+static void *writer_thread(void *arg)
 {
+	struct sk_csv_writer *w = arg;
+	struct sk_err e = SK_ERR_INIT;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (!w->has_busy && !w->stop)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (!w->has_busy)
+			break;
+		pthread_mutex_unlock(&w->mu);
+		/* after a failure, drop the rest: the file will not be committed */
+		if (e.code == SK_E_NONE &&
+		    sk_afile_write(w->f, w->busy.data, w->busy.len, &e) < 0) {
+			pthread_mutex_lock(&w->mu);
+			w->werr = e;
+			pthread_mutex_unlock(&w->mu);
+		}
+		w->busy.len = 0;
+		pthread_mutex_lock(&w->mu);
+		w->has_busy = 0;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* Start the thread; 0, or -1 when it cannot (then the caller writes itself). */
+static int start_thread(struct sk_csv_writer *w)
+{
+	sigset_t all, old;
+	int rc;
+
+	if (pthread_mutex_init(&w->mu, NULL) != 0)
+		return -1;
+	if (pthread_cond_init(&w->cv, NULL) != 0) {
+		pthread_mutex_destroy(&w->mu);
+		return -1;
+	}
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old); /* inherited by the thread */
+	rc = pthread_create(&w->thread, NULL, writer_thread, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		pthread_cond_destroy(&w->cv);
+		pthread_mutex_destroy(&w->mu);
+		return -1;
+	}
+	w->threaded = 1;
+	return 0;
+}
+
+/* Wait until no chunk is in flight; -1 with w->err if the thread failed. */
+static int wait_idle(struct sk_csv_writer *w)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&w->mu);
+	while (w->has_busy)
+		pthread_cond_wait(&w->cv, &w->mu);
+	if (w->werr.code) {
+		w->err = w->werr;
+		ret = -1;
+	}
+	pthread_mutex_unlock(&w->mu);
+	return ret;
+}
+
+/* Stop and join the thread (it finishes the chunk in flight). */
+static void stop_thread(struct sk_csv_writer *w)
+{
+	if (!w->threaded)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->stop = 1;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	w->threaded = 0;
+}
+
+/*
+ * Give the rows in `out` to the file: through the thread (started with the
+ * first full chunk), or here for the `last` one or when no thread can be had.
+ */
+static int flush_rows(struct sk_csv_writer *w, int last)
+{
+	struct sk_buf tmp;
+
 	if (w->out.len == 0)
 		return 0;
-	if (sk_afile_write(w->f, w->out.data, w->out.len, &w->err) < 0)
+	if (w->threaded && wait_idle(w) < 0)
 		return -1;
-	w->out.len = 0;
+	if (last || (!w->threaded && start_thread(w) < 0)) {
+		if (sk_afile_write(w->f, w->out.data, w->out.len, &w->err) < 0)
+			return -1;
+		w->out.len = 0;
+		return 0;
+	}
+	/* the thread is idle: `busy` is free and empty */
+	tmp = w->busy;
+	w->busy = w->out;
+	w->out = tmp;
+	pthread_mutex_lock(&w->mu);
+	w->has_busy = 1;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
 	return 0;
 }
 
@@ -595,7 +813,7 @@ int sk_csv_end_row(struct sk_csv_writer *w, struct sk_err *err)
 	b->data[b->len++] = '\n';
 	w->first = 1;
 	w->rows++;
-	if (b->len >= FLUSH_AT && flush_rows(w) < 0)
+	if (b->len >= FLUSH_AT && flush_rows(w, 0) < 0)
 		goto fail;
 	return 0;
 fail:
@@ -618,6 +836,7 @@ struct sk_csv_writer *sk_csv_create(const char *path, const char *const *header,
 		return NULL;
 	}
 	w->out.max = FIELD_MAX * 2 * SK_CSV_MAX_COLS + FLUSH_AT;
+	w->busy.max = w->out.max; /* the two buffers trade places */
 	w->first = 1;
 	if (!(w->f = sk_afile_open(path, err)))
 		goto fail;
@@ -636,15 +855,15 @@ int sk_csv_commit(struct sk_csv_writer *w, struct sk_file_info *info, struct sk_
 {
 	int rc;
 
-	if (w->err.code || flush_rows(w) < 0) {
+	if (w->err.code || flush_rows(w, 1) < 0 || (w->threaded && wait_idle(w) < 0)) {
 		*err = w->err;
 		sk_csv_abort(w);
 		return -1;
 	}
+	stop_thread(w);
 	rc = sk_afile_commit(w->f, info, err);
 	w->f = NULL;
-	sk_buf_release(&w->out);
-	free(w);
+	sk_csv_abort(w); /* frees the rest; the afile is gone */
 	return rc;
 }
 
@@ -652,7 +871,9 @@ void sk_csv_abort(struct sk_csv_writer *w)
 {
 	if (!w)
 		return;
+	stop_thread(w);
 	sk_afile_abort(w->f);
 	sk_buf_release(&w->out);
+	sk_buf_release(&w->busy);
 	free(w);
 }

@@ -2,8 +2,10 @@
  * csvio.h: streaming CSV in and out, in the dialect of SPEC.md section 1.
  *
  * The reader is a pull interface over libcsv's push parser: it reads the
- * file in blocks, lets libcsv split them into fields, copies the fields out
- * of libcsv's callbacks and hands back one record at a time. It is strict:
+ * file in blocks and hands back one record at a time, errors in file order.
+ * A line without any quote or CR is split on its commas by the reader itself
+ * (same result, a small fraction of libcsv's cost); every other line goes
+ * through libcsv, whose fields are copied out of its callbacks. It is strict:
  * the header must be exactly the expected column names, every record must
  * have exactly as many fields, quotes must be well formed (libcsv strict
  * mode), an empty line is an error, a field is capped at 16 MiB (an
@@ -12,11 +14,15 @@
  *
  * The writer quotes minimally (a field is quoted iff it holds `,` `"` CR or
  * LF; quotes doubled; an empty value is written as nothing), ends lines with
- * LF, and writes through an atomic file (fsutil.h).
+ * LF, and writes through an atomic file (fsutil.h). Once a file outgrows one
+ * 256 KiB chunk, a second thread hashes and writes the chunks while the
+ * caller builds the next one; the calls below are for one thread, the
+ * caller's, as before.
  */
 #ifndef SK_CSVIO_H
 #define SK_CSVIO_H
 
+#include "buf.h"
 #include "errors.h"
 #include "fsutil.h"
 
@@ -71,7 +77,25 @@ void sk_csv_put_int(struct sk_csv_writer *w, long long v);
 /* Append integer cents as money (SPEC: "12.30", never a sign for >= 0). */
 void sk_csv_put_money(struct sk_csv_writer *w, long long cents);
 
-/* Finish the row. 0, or -1 with `err` (a write error from any earlier put). */
+/*
+ * Append text that is already CSV, as written by sk_csv_encode(): one field,
+ * or several joined by ','. The separator before it is added for you; the
+ * bytes are copied as they are. For values encoded once and written on many
+ * rows (joined dimension columns), or known to need no quotes (a validated
+ * timestamp).
+ */
+void sk_csv_put_encoded(struct sk_csv_writer *w, const char *csv, size_t len);
+
+/*
+ * Append the CSV form of one value to `b`, quoted exactly as sk_csv_put()
+ * would quote it. 0, or -1 with `err` (SK_E_NOMEM at the buffer's cap).
+ */
+int sk_csv_encode(struct sk_buf *b, const char *s, size_t len, struct sk_err *err);
+
+/*
+ * Finish the row. 0, or -1 with `err` (a put failed). Rows are buffered: a
+ * write error may surface at a later sk_csv_end_row() or at sk_csv_commit().
+ */
 int sk_csv_end_row(struct sk_csv_writer *w, struct sk_err *err);
 
 /* Data rows written so far (the header excluded). */

@@ -1,0 +1,213 @@
+/*
+ * Unit tests for the two paths of lib/csvio.c's reader (lines split by the
+ * reader itself, lines parsed by libcsv) and for the writer's background
+ * thread: random records are written, read back and compared with what was
+ * generated, in files large enough to cross the read buffer and the
+ * writer's chunks many times. Hand-made inputs check where the paths meet:
+ * CRLF, quoted line feeds, very long lines, errors in file order.
+ */
+#include "base.h"
+#include "csvio.h"
+#include "sha256.h"
+#include "tap.h"
+
+#include <unistd.h>
+
+static char dir[] = "/tmp/sk-csvread-XXXXXX";
+static const char *const hdr3[] = {"a", "b", "c"};
+
+static unsigned long long seed = 0x9E3779B97F4A7C15ULL;
+
+static unsigned rnd(unsigned n)
+{
+	seed ^= seed << 13;
+	seed ^= seed >> 7;
+	seed ^= seed << 17;
+	return (unsigned)(seed % n);
+}
+
+static const char *path_of(const char *name)
+{
+	static char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return path;
+}
+
+static const char *put_file(const char *name, const char *content, size_t len)
+{
+	const char *path = path_of(name);
+	FILE *fp = fopen(path, "wb");
+
+	if (!fp || fwrite(content, 1, len, fp) != len || fclose(fp) != 0)
+		printf("# cannot write %s\n", path);
+	return path;
+}
+
+/* A random value: mostly plain, sometimes with the bytes that need quotes. */
+static size_t random_value(char *v, size_t cap)
+{
+	static const char plain[] = "0123456789ABCxyz -.:/\xc3\xa9";
+	static const char odd[] = ",\"\r\n\0";
+	size_t len = rnd(20) ? rnd(24) : rnd(300);
+
+	if (rnd(5000) == 0)
+		len = 300000 + rnd(100000); /* longer than half the read buffer */
+	if (len > cap)
+		len = cap;
+	for (size_t i = 0; i < len; i++)
+		v[i] = rnd(30) ? plain[rnd(sizeof(plain) - 1)] : odd[rnd(sizeof(odd) - 1)];
+	return len;
+}
+
+struct value {
+	size_t off, len;
+};
+
+/* Write `nrec` random records, read them back, compare values and lines. */
+static void round_trip(size_t nrec, const char *name)
+{
+	struct sk_err err = SK_ERR_INIT;
+	struct sk_file_info info;
+	struct sk_csv_writer *w;
+	struct sk_csv_reader *r;
+	struct sk_csv_row row;
+	struct value *vals = calloc(nrec * 3, sizeof(*vals));
+	unsigned long *lines = calloc(nrec, sizeof(*lines));
+	size_t cap = 64u << 20, used = 0, bad = 0, n = 0;
+	char *text = malloc(cap), hex[SK_SHA256_HEX_LEN + 1];
+	unsigned long long bytes;
+	unsigned long line = 2;
+	int rc;
+
+	w = sk_csv_create(path_of("rt.csv"), hdr3, 3, &err);
+	ok(w != NULL, "%s: create", name);
+	if (!w || !vals || !lines || !text)
+		return;
+	for (size_t i = 0; i < nrec; i++) {
+		lines[i] = line;
+		for (int j = 0; j < 3; j++) {
+			struct value *v = &vals[i * 3 + (size_t)j];
+			v->off = used;
+			v->len = random_value(text + used, cap - used);
+			used += v->len;
+			sk_csv_put(w, text + v->off, v->len);
+			for (size_t k = 0; k < v->len; k++)
+				line += text[v->off + k] == '\n';
+		}
+		line++;
+		if (sk_csv_end_row(w, &err) < 0)
+			break;
+	}
+	ok(sk_csv_commit(w, &info, &err) == 0, "%s: commit (%s)", name, err.msg);
+	ok(sk_sha256_file(path_of("rt.csv"), hex, &bytes, &err) == 0 &&
+		   !strcmp(hex, info.sha256) && bytes == info.bytes,
+	   "%s: sha256 and size of the committed file", name);
+
+	r = sk_csv_open(path_of("rt.csv"), hdr3, 3, &err);
+	ok(r != NULL, "%s: open", name);
+	while (r && (rc = sk_csv_next(r, &row, &err)) == 1 && n < nrec) {
+		for (int j = 0; j < 3; j++) {
+			const struct value *v = &vals[n * 3 + (size_t)j];
+			if (row.len[j] != v->len || memcmp(row.f[j], text + v->off, v->len) ||
+			    row.f[j][v->len] != '\0')
+				bad++;
+		}
+		if (row.line != lines[n])
+			bad++;
+		n++;
+	}
+	is_int(n, nrec, "%s: every record read back", name);
+	is_int(bad, 0, "%s: values, NUL terminators and line numbers", name);
+	ok(r && sk_csv_next(r, &row, &err) == 0, "%s: then end of file", name);
+	sk_csv_close(r);
+	free(vals);
+	free(lines);
+	free(text);
+}
+
+/* Read `content`; "v|v|v@line;" per record, then "EOF" or "ERR message-tail". */
+static void reads(const char *content, size_t len, const char *want, const char *name)
+{
+	static char out[1 << 16];
+	struct sk_err err = SK_ERR_INIT;
+	struct sk_csv_reader *r = sk_csv_open(put_file("in.csv", content, len), hdr3, 3, &err);
+	struct sk_csv_row row;
+	size_t used = 0;
+	int rc = -1;
+
+	out[0] = '\0';
+	while (r && (rc = sk_csv_next(r, &row, &err)) == 1) {
+		for (size_t i = 0; i < row.n; i++)
+			used += (size_t)snprintf(out + used, sizeof(out) - used, "%s%.20s",
+						 i ? "|" : "", row.f[i]);
+		used += (size_t)snprintf(out + used, sizeof(out) - used, "@%lu;", row.line);
+	}
+	if (rc < 0) {
+		const char *tail = strstr(err.msg, "': ");
+		snprintf(out + used, sizeof(out) - used, "ERR %s", tail ? tail + 3 : err.msg);
+	} else {
+		snprintf(out + used, sizeof(out) - used, "EOF");
+	}
+	sk_csv_close(r);
+	is_str(out, want, "%s", name);
+}
+
+#define READS(s, want, name) reads(s, sizeof(s) - 1, want, name)
+
+static const char quoting[] = "malformed quoting (a quote inside an unquoted field, text "
+			      "after a closing quote, or an unterminated quoted field)";
+
+int main(void)
+{
+	char want[512], *big;
+	size_t n;
+
+	if (!mkdtemp(dir)) {
+		printf("1..0 # SKIP cannot create %s\n", dir);
+		return 0;
+	}
+
+	READS("a,b,c\n1,2,3\n\"x,y\",\"q\"\"\",\n4,5,6", "1|2|3@2;x,y|q\"|@3;4|5|6@4;EOF",
+	      "plain and quoted lines, last line without LF");
+	READS("a,b,c\r\n1,2,3\r\n\"4\",5,6\r\n", "1|2|3@2;4|5|6@3;EOF", "CRLF lines");
+	READS("a,b,c\n1,\"two\nlines\",3\n4,5,6\n", "1|two\nlines|3@2;4|5|6@4;EOF",
+	      "a quoted LF: the next record starts two lines later");
+	READS("a,b,c\n1,\"x\n\n\ny\",3\n7,8,9\n", "1|x\n\n\ny|3@2;7|8|9@6;EOF",
+	      "a quoted field of empty lines");
+	READS("a,b,c\n1,2\n", "ERR line 2: 2 fields, expected 3", "a short plain line");
+	READS("a,b,c\n1,2,3\n\n4,5,6\n", "1|2|3@2;ERR line 3: empty line (expected 3 fields)",
+	      "an empty line");
+	snprintf(want, sizeof(want), "1|2|3@2;ERR line 3: %s", quoting);
+	READS("a,b,c\n1,2,3\n4,5\"x,6\n", want, "a quote inside an unquoted field");
+	READS("a,b,c\n1,2,3\n4,\"5\"x,6\n", want, "text after a closing quote");
+	snprintf(want, sizeof(want), "1|2|3@2;ERR line 3: %s", quoting);
+	READS("a,b,c\n1,2,3\n4,\"5,6\n7,8,9\n", want, "an unterminated quote at the end");
+	READS("a,b,c\n1,2,3,4\n5,\"6\n", "ERR line 2: 4 fields, expected 3",
+	      "errors come in file order");
+	READS("a,b,c\n1,2,\"3\"\r4,5\n", "1|2|3@2;ERR line 3: 2 fields, expected 3",
+	      "a CR ends a record, as libcsv says");
+	READS("a,b,c\n\"\",,\n", "||@2;EOF", "empty values, quoted or not");
+
+	/* a plain line longer than half the read buffer goes through libcsv */
+	n = 700000;
+	big = malloc(n + 64);
+	memcpy(big, "a,b,c\n1,", 8);
+	memset(big + 8, 'L', n);
+	memcpy(big + 8 + n, ",3\n4,5,6\n", 9);
+	reads(big, 8 + n + 9, "1|LLLLLLLLLLLLLLLLLLLL|3@2;4|5|6@3;EOF", "a 700 kB plain line");
+	/* and an unterminated quote over a long stretch is still an error */
+	memcpy(big, "a,b,c\n1,\"", 9);
+	memset(big + 9, 'L', n);
+	snprintf(want, sizeof(want), "ERR line 2: %s", quoting);
+	reads(big, 9 + n, want, "a 700 kB unterminated quote");
+	free(big);
+
+	round_trip(2000, "small file (no writer thread)");
+	round_trip(200000, "large file (writer thread, many read buffers)");
+
+	unlink(path_of("in.csv"));
+	unlink(path_of("rt.csv"));
+	rmdir(dir);
+	return done_testing();
+}
