@@ -92,16 +92,24 @@ fail:
 	return NULL;
 }
 
-static int flush(struct sk_afile *f, struct sk_err *err)
+/* Hash and write `n` bytes straight to the file, classifying a failure. */
+static int hash_and_write(struct sk_afile *f, const void *p, size_t n, struct sk_err *err)
 {
-	if (f->len == 0)
-		return 0;
-	sk_sha256_update(f->sha, f->buf, f->len);
-	if (write_all(f->fd, f->buf, f->len) < 0) {
+	sk_sha256_update(f->sha, p, n);
+	if (write_all(f->fd, p, n) < 0) {
 		if (sk_interrupted())
 			return sk_err_set(err, SK_E_INTERRUPTED, "write '%s': interrupted", f->path);
 		return sk_err_set(err, SK_E_IO, "write '%s': %s", f->path, strerror(errno));
 	}
+	return 0;
+}
+
+static int flush(struct sk_afile *f, struct sk_err *err)
+{
+	if (f->len == 0)
+		return 0;
+	if (hash_and_write(f, f->buf, f->len, err) < 0)
+		return -1;
 	f->len = 0;
 	return 0;
 }
@@ -112,13 +120,8 @@ int sk_afile_write(struct sk_afile *f, const void *p, size_t n, struct sk_err *e
 	if (n > AFILE_BUFSIZE - f->len) {
 		if (flush(f, err) < 0)
 			return -1;
-		if (n >= AFILE_BUFSIZE) {
-			sk_sha256_update(f->sha, p, n);
-			if (write_all(f->fd, p, n) < 0)
-				return sk_err_set(err, SK_E_IO, "write '%s': %s", f->path,
-						  strerror(errno));
-			return 0;
-		}
+		if (n >= AFILE_BUFSIZE)
+			return hash_and_write(f, p, n, err);
 	}
 	memcpy(f->buf + f->len, p, n);
 	f->len += n;
