@@ -26,7 +26,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,build/tests/unit/%,$(UNIT_SRC))
 
 # Every tool needs jansson (events, logs) and libcrypto (sha256 of outputs);
 # each adds only what it uses beyond that.
-BASE_LIBS := -ljansson -lcrypto -lm
+BASE_LIBS := -ljansson -lcrypto -lm -pthread
 LIBS_extract-sales     := -lpq -lcsv
 LIBS_extract-customers := -lpq -lcsv
 LIBS_extract-products  := -lpq -lcsv
