@@ -67,6 +67,7 @@ build/tests/unit/%: build/tests/unit/%.o build/libstepkit.a
 
 deps:
 	@scripts/install-deps --if-missing
+	@tests/servers/install
 
 test: deps
 	$(MAKE) WERROR=1 all $(UNIT_BINS)
