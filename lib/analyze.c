@@ -702,3 +702,15 @@ int sk_analyze_check(struct sk_step *s, const struct sk_analyze_opts *o, struct 
 	sk_afile_abort(f);
 	return 0;
 }
+
+int sk_analyze_tool_run(struct sk_step *s, int argc, char **argv, struct sk_err *err)
+{
+	(void)argc, (void)argv;
+	return sk_analyze_run(s, sk_step_ctx(s), err);
+}
+
+int sk_analyze_tool_check(struct sk_step *s, int argc, char **argv, struct sk_err *err)
+{
+	(void)argc, (void)argv;
+	return sk_analyze_check(s, sk_step_ctx(s), err);
+}

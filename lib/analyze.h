@@ -81,4 +81,11 @@ int sk_analyze_run(struct sk_step *s, const struct sk_analyze_opts *o, struct sk
  */
 int sk_analyze_check(struct sk_step *s, const struct sk_analyze_opts *o, struct sk_err *err);
 
+/*
+ * The run and check of an analysis tool, for its struct sk_tool: the tool's
+ * `ctx` is its struct sk_analyze_opts; positional arguments are not taken.
+ */
+int sk_analyze_tool_run(struct sk_step *s, int argc, char **argv, struct sk_err *err);
+int sk_analyze_tool_check(struct sk_step *s, int argc, char **argv, struct sk_err *err);
+
 #endif

@@ -595,3 +595,19 @@ out:
 	plan_release(&p);
 	return ret;
 }
+
+int sk_extract_tool_run(struct sk_step *s, int argc, char **argv, struct sk_err *err)
+{
+	const struct sk_extract_tool *t = sk_step_ctx(s);
+
+	(void)argc, (void)argv;
+	return sk_extract_run(s, t->spec, t->opts, err);
+}
+
+int sk_extract_tool_check(struct sk_step *s, int argc, char **argv, struct sk_err *err)
+{
+	const struct sk_extract_tool *t = sk_step_ctx(s);
+
+	(void)argc, (void)argv;
+	return sk_extract_check(s, t->spec, t->opts, err);
+}

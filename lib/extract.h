@@ -118,6 +118,16 @@ int sk_extract_run(struct sk_step *s, const struct sk_extract_spec *spec,
 int sk_extract_check(struct sk_step *s, const struct sk_extract_spec *spec,
 		     const struct sk_extract_opts *o, struct sk_err *err);
 
+/* What an extract tool hands its shared run/check through struct sk_tool's `ctx`. */
+struct sk_extract_tool {
+	const struct sk_extract_spec *spec;
+	const struct sk_extract_opts *opts;
+};
+
+/* sk_extract_run / sk_extract_check for a tool whose `ctx` is a struct sk_extract_tool. */
+int sk_extract_tool_run(struct sk_step *s, int argc, char **argv, struct sk_err *err);
+int sk_extract_tool_check(struct sk_step *s, int argc, char **argv, struct sk_err *err);
+
 /*
  * The date range a period names, relative to `as_of` (YYYY-MM-DD, or an
  * RFC 3339 time such as Argo's {{workflow.scheduledTime}}, of which the date

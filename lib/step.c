@@ -289,6 +289,11 @@ const char *sk_step_workdir(const struct sk_step *s)
 	return s->workdir;
 }
 
+const void *sk_step_ctx(const struct sk_step *s)
+{
+	return s->tool->ctx;
+}
+
 const char *sk_step_run_id(const struct sk_step *s)
 {
 	return s->run_id;

@@ -42,6 +42,8 @@ struct sk_tool {
 	int (*run)(struct sk_step *s, int argc, char **argv, struct sk_err *err);
 	/* --check: validate configuration and connectivity without moving data. */
 	int (*check)(struct sk_step *s, int argc, char **argv, struct sk_err *err);
+	/* The tool's own data for shared run/check functions (sk_step_ctx). */
+	const void *ctx;
 };
 
 /* Parse options, run or check, write the event, log, return the exit status. */
@@ -49,6 +51,9 @@ int sk_step_main(const struct sk_tool *tool, int argc, char **argv);
 
 /* The work directory (--workdir / STEPKIT_WORKDIR, default "."). Borrowed. */
 const char *sk_step_workdir(const struct sk_step *s);
+
+/* The `ctx` of the running tool's struct sk_tool (borrowed; may be NULL). */
+const void *sk_step_ctx(const struct sk_step *s);
 
 /* The run id (--run-id / STEPKIT_RUN_ID, default "local"). Borrowed. */
 const char *sk_step_run_id(const struct sk_step *s);

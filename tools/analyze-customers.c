@@ -17,18 +17,6 @@ static const struct sk_opt opts[] = {
 	{0},
 };
 
-static int run(struct sk_step *s, int argc, char **argv, struct sk_err *err)
-{
-	(void)argc, (void)argv;
-	return sk_analyze_run(s, &o, err);
-}
-
-static int check(struct sk_step *s, int argc, char **argv, struct sk_err *err)
-{
-	(void)argc, (void)argv;
-	return sk_analyze_check(s, &o, err);
-}
-
 const struct sk_tool tool = {
 	.name = "analyze-customers",
 	.summary = "Customer report: orders, units, revenue, first and last purchase per customer.",
@@ -37,6 +25,7 @@ const struct sk_tool tool = {
 		   "units, revenue, first_purchase, last_purchase.\n",
 	.opts = opts,
 	.max_args = 0,
-	.run = run,
-	.check = check,
+	.run = sk_analyze_tool_run,
+	.check = sk_analyze_tool_check,
+	.ctx = &o,
 };

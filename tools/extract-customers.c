@@ -33,17 +33,7 @@ static const struct sk_extract_spec spec = {
 	.order_by = "customer_id COLLATE \"C\"",
 };
 
-static int run(struct sk_step *s, int argc, char **argv, struct sk_err *err)
-{
-	(void)argc, (void)argv;
-	return sk_extract_run(s, &spec, &o, err);
-}
-
-static int check(struct sk_step *s, int argc, char **argv, struct sk_err *err)
-{
-	(void)argc, (void)argv;
-	return sk_extract_check(s, &spec, &o, err);
-}
+static const struct sk_extract_tool job = {&spec, &o};
 
 const struct sk_tool tool = {
 	.name = "extract-customers",
@@ -52,6 +42,7 @@ const struct sk_tool tool = {
 	.details = SK_EXTRACT_HELP,
 	.opts = opts,
 	.max_args = 0,
-	.run = run,
-	.check = check,
+	.run = sk_extract_tool_run,
+	.check = sk_extract_tool_check,
+	.ctx = &job,
 };
