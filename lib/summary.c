@@ -16,6 +16,7 @@
 struct event {
 	json_t *o;  /* the parsed event (owned) */
 	char *path; /* where it came from (owned) */
+	char *name; /* the task it reports (owned): see task_of() */
 };
 
 struct sk_summary {
@@ -106,6 +107,7 @@ void sk_summary_close(struct sk_summary *sm)
 	for (size_t i = 0; i < sm->nev; i++) {
 		json_decref(sm->ev[i].o);
 		free(sm->ev[i].path);
+		free(sm->ev[i].name);
 	}
 	free(sm->ev);
 	json_decref(sm->failures);
@@ -121,12 +123,30 @@ static const char *str_field(json_t *o, const char *key)
 	return v ? v : "";
 }
 
+/*
+ * The name an event goes by in the summary. The events directory holds one
+ * file per task, and the file's name names the task: the three upload tasks
+ * all run upload-sftp (their events say "step": "upload-sftp") but write
+ * upload-sales.json, upload-customers.json and upload-products.json. A
+ * source without a .json file name falls back to the step.
+ */
+static char *task_of(const char *source, const char *step)
+{
+	const char *base = strrchr(source, '/'), *dot;
+
+	base = base ? base + 1 : source;
+	dot = strrchr(base, '.');
+	if (!dot || strcmp(dot, ".json") || dot == base)
+		return strdup(step);
+	return strndup(base, (size_t)(dot - base));
+}
+
 static int by_start(const void *a, const void *b)
 {
 	const struct event *x = a, *y = b;
 	int c = strcmp(str_field(x->o, "started"), str_field(y->o, "started"));
 
-	return c ? c : strcmp(str_field(x->o, "step"), str_field(y->o, "step"));
+	return c ? c : strcmp(x->name, y->name);
 }
 
 int sk_summary_add_event(struct sk_summary *sm, const char *source, const char *text,
@@ -157,7 +177,11 @@ int sk_summary_add_event(struct sk_summary *sm, const char *source, const char *
 		sm->cap = cap;
 	}
 	sm->ev[sm->nev].o = o;
-	if (!(sm->ev[sm->nev].path = strdup(source))) {
+	sm->ev[sm->nev].path = strdup(source);
+	sm->ev[sm->nev].name = task_of(source, str_field(o, "step"));
+	if (!sm->ev[sm->nev].path || !sm->ev[sm->nev].name) {
+		free(sm->ev[sm->nev].path);
+		free(sm->ev[sm->nev].name);
 		json_decref(o);
 		return sk_err_set(err, SK_E_NOMEM, "out of memory");
 	}
@@ -387,7 +411,7 @@ static json_t *failed_names(const struct sk_summary *sm)
 		}
 	}
 	for (i = 0; i < sm->nev; i++) {
-		const char *n = str_field(sm->ev[i].o, "step");
+		const char *n = sm->ev[i].name;
 		if (event_failed(sm->ev[i].o) && !json_object_get(seen, n)) {
 			if (json_object_set_new(seen, n, json_true()) < 0 ||
 			    json_array_append_new(names, json_string(n)) < 0)
@@ -568,7 +592,7 @@ static int steps_section(const struct sk_summary *sm, struct sk_buf *out, struct
 			snprintf(secs, sizeof(secs), "%.2f", json_number_value(sec));
 		else
 			snprintf(secs, sizeof(secs), "-");
-		if (table_row(&t, err, str_field(o, "step"), str_field(o, "status"), in, outn,
+		if (table_row(&t, err, sm->ev[i].name, str_field(o, "status"), in, outn,
 			      secs) < 0)
 			goto out;
 	}
@@ -591,7 +615,7 @@ static int outputs_section(const struct sk_summary *sm, struct sk_buf *out, stru
 		json_array_foreach(json_object_get(o, "outputs"), j, f) {
 			char bytes[32];
 			int_text(json_object_get(f, "bytes"), bytes);
-			if (table_row(&t, err, str_field(o, "step"), str_field(f, "path"), bytes,
+			if (table_row(&t, err, sm->ev[i].name, str_field(f, "path"), bytes,
 				      str_field(f, "sha256")) < 0)
 				goto out;
 		}
@@ -616,7 +640,7 @@ static int errors_section(const struct sk_summary *sm, struct sk_buf *out, struc
 			continue;
 		int_text(json_object_get(o, "exit_code"), code);
 		if ((!any++ && sk_buf_adds(out, "\nErrors:\n", err) < 0) ||
-		    sk_summary_clean(out, str_field(o, "step"), 100, err) < 0 ||
+		    sk_summary_clean(out, sm->ev[i].name, 100, err) < 0 ||
 		    sk_buf_adds(out, ": ", err) < 0 ||
 		    sk_summary_clean(out, str_field(e, "message"), VALUE_MAX, err) < 0 ||
 		    sk_buf_adds(out, " (", err) < 0 ||

@@ -121,7 +121,8 @@ static void test_bad_events(void)
 
 	is_int(sk_summary_add_event(sm, "a.json", "{\"step\": ", &err), 0, "broken JSON is not an error");
 	is_int(sk_summary_add_event(sm, "b.json", "[1, 2]", &err), 0, "a non-event is not an error");
-	is_int(sk_summary_add_event(sm, "c.json", "{\"step\": \"x\\r\\nBcc: evil@x\", \"status\": \"failed\"}", &err),
+	/* no .json name: the summary goes by the event's own step name */
+	is_int(sk_summary_add_event(sm, "c", "{\"step\": \"x\\r\\nBcc: evil@x\", \"status\": \"failed\"}", &err),
 	       0, "a hostile step name is taken");
 	is_int(sk_summary_nevents(sm), 1, "only the real event counts");
 	is_int(sk_summary_nnotes(sm), 2, "two notes");
@@ -174,6 +175,17 @@ static void test_failures(void)
 	       "Notes:\n"
 	       "failure 6 is not an object: ignored\n",
 	       "body: every failure with its details");
+	sk_summary_close(sm);
+
+	sm = sk_summary_open(&err);
+	sk_summary_add_event(sm, "e/upload-sales.json",
+			     "{\"step\": \"upload-sftp\", \"status\": \"failed\", \"rows_in\": 0}", &err);
+	sk_summary_add_event(sm, "e/up\nx.json", "{\"step\": \"upload-sftp\", \"status\": \"succeeded\"}",
+			     &err);
+	is_str(text(sm, 1, NULL), "sales-analysis r1: Failed: upload-sales",
+	       "subject: an event goes by its file's name (the task), not the shared tool name");
+	ok(strstr(text(sm, 0, NULL), "\nup x          succeeded") != NULL,
+	   "body: a control character in an event file name is flattened");
 	sk_summary_close(sm);
 
 	sm = sk_summary_open(&err);
