@@ -344,8 +344,10 @@ is "$conf|$outbox|$ltmp" "secret-file|$D/outbox|$T/x" "Secret values: the PVC an
 case $home in "${TMPDIR:-/tmp}"/run-local-show-tmp-*) ok 0 "an emptyDir mount (/tmp) is a private temporary directory" ;;
 *) ok 1 "an emptyDir mount is a temporary directory: got '$home'" ;; esac
 no_file "$home" "the emptyDir is removed after the task"
-expect_exit 1 "a Secret without --env-file that is not optional" "$RL" "$T/env.yaml" --data-dir "$D" --name env2 \
+mkdir -p "$T/tmpd"
+TMPDIR=$T/tmpd expect_exit 1 "a Secret without --env-file that is not optional" "$RL" "$T/env.yaml" --data-dir "$D" --name env2 \
 	--secret-dir files="$T/conf"
+is "$(ls -A "$T/tmpd")" "" "a refused task leaves no temporary directory behind"
 grep -F "show: Error: task 'show': envFrom Secret 'db': no --env-file for it (mark it optional, or give --env-file [db=]FILE)" "$T/out" >/dev/null
 ok $? "the missing Secret is named in the summary"
 
