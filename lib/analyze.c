@@ -689,7 +689,6 @@ int sk_analyze_check(struct sk_step *s, const struct sk_analyze_opts *o, struct 
 {
 	char in[PATH_MAX], out[PATH_MAX];
 	struct sk_csv_reader *r;
-	struct sk_afile *f;
 
 	if (resolve(s, o, in, out, err) < 0)
 		return -1;
@@ -697,10 +696,7 @@ int sk_analyze_check(struct sk_step *s, const struct sk_analyze_opts *o, struct 
 		return -1;
 	sk_csv_close(r);
 	/* create and drop a temporary file where the report would go */
-	if (!(f = sk_afile_open(out, err)))
-		return -1;
-	sk_afile_abort(f);
-	return 0;
+	return sk_check_writable(out, err);
 }
 
 int sk_analyze_tool_run(struct sk_step *s, int argc, char **argv, struct sk_err *err)

@@ -552,7 +552,6 @@ int sk_extract_check(struct sk_step *s, const struct sk_extract_spec *spec,
 		     const struct sk_extract_opts *o, struct sk_err *err)
 {
 	struct plan p;
-	struct sk_afile *f = NULL;
 	struct sk_pg *db = NULL;
 	struct sk_csv_reader *r = NULL;
 	struct sk_buf q = SK_BUF_INIT(QUERY_FILE_MAX + 4096);
@@ -561,11 +560,10 @@ int sk_extract_check(struct sk_step *s, const struct sk_extract_spec *spec,
 
 	if (plan_init(&p, s, spec, o, err) < 0)
 		goto out;
-	if (make_out_dir(&p, err) < 0 || !(f = sk_afile_open(p.out, err))) {
+	if (make_out_dir(&p, err) < 0 || sk_check_writable(p.out, err) < 0) {
 		advise(err, "the output directory must be writable by this user (or its group)");
 		goto out;
 	}
-	sk_afile_abort(f);
 	sk_infof("output '%s': directory writable", p.out);
 	if (p.file) {
 		for (size_t i = 0; i < spec->ncols && i < SK_CSV_MAX_COLS; i++)

@@ -192,11 +192,6 @@ out:
 	return ret;
 }
 
-void sk_afile_commit_on_signal(struct sk_afile *f)
-{
-	f->on_signal = 1;
-}
-
 void sk_afile_abort(struct sk_afile *f)
 {
 	if (!f)
@@ -205,6 +200,31 @@ void sk_afile_abort(struct sk_afile *f)
 		unlink(f->tmp);
 	sk_tempfile_forget(f->slot);
 	afile_free(f);
+}
+
+int sk_write_file_atomic(const char *path, const void *data, size_t len, int on_signal,
+			 struct sk_file_info *info, struct sk_err *err)
+{
+	struct sk_afile *f = sk_afile_open(path, err);
+
+	if (!f)
+		return -1;
+	f->on_signal = on_signal;
+	if (sk_afile_write(f, data, len, err) < 0) {
+		sk_afile_abort(f);
+		return -1;
+	}
+	return sk_afile_commit(f, info, err);
+}
+
+int sk_check_writable(const char *path, struct sk_err *err)
+{
+	struct sk_afile *f = sk_afile_open(path, err);
+
+	if (!f)
+		return -1;
+	sk_afile_abort(f);
+	return 0;
 }
 
 const char *sk_afile_path(const struct sk_afile *f)

@@ -44,15 +44,26 @@ int sk_afile_write(struct sk_afile *f, const void *p, size_t n, struct sk_err *e
  */
 int sk_afile_commit(struct sk_afile *f, struct sk_file_info *info, struct sk_err *err);
 
-/*
- * Let `f` be committed even after a termination signal arrived: for the
- * step's event, which must still say "interrupted". Outputs keep the default
- * (a signal means the data may be incomplete: never commit it).
- */
-void sk_afile_commit_on_signal(struct sk_afile *f);
-
 /* Remove the temporary file and free `f`. NULL is fine. */
 void sk_afile_abort(struct sk_afile *f);
+
+/*
+ * Write `len` bytes held in memory to `path` atomically, in one call (the
+ * open, write, commit of above). `on_signal`: commit even after a
+ * termination signal: only for a record of that interruption, such as the
+ * step's event saying "interrupted" (data outputs never are, since a signal
+ * means they may be incomplete). `info` may be NULL.
+ * 0, or -1 with `err`; on failure `path` is untouched.
+ */
+int sk_write_file_atomic(const char *path, const void *data, size_t len, int on_signal,
+			 struct sk_file_info *info, struct sk_err *err);
+
+/*
+ * Whether `path` could be written: a temporary file is created next to it
+ * and removed again, exactly as a run would start (for --check). 0, or -1
+ * with `err` as sk_afile_open sets it.
+ */
+int sk_check_writable(const char *path, struct sk_err *err);
 
 /* The final path `f` will be committed to (borrowed). */
 const char *sk_afile_path(const struct sk_afile *f);

@@ -349,7 +349,6 @@ static int outbox_write(struct sk_step *s, const struct cfg *c, const struct sk_
 	char name[160], path[PATH_MAX], stamp[20];
 	const char *run = sk_step_run_id(s);
 	struct sk_file_info info;
-	struct sk_afile *f;
 	struct tm tm;
 	size_t i;
 
@@ -362,13 +361,7 @@ static int outbox_write(struct sk_step *s, const struct cfg *c, const struct sk_
 	if (sk_mkdir_p(c->outbox, err) < 0 || sk_path_join(path, c->outbox, name, err) < 0)
 		return -1;
 	/* sk_path_join keeps a name with '/' as is: the run id cannot have one */
-	if (!(f = sk_afile_open(path, err)))
-		return -1;
-	if (sk_afile_write(f, msg->data, msg->len, err) < 0) {
-		sk_afile_abort(f);
-		return -1;
-	}
-	if (sk_afile_commit(f, &info, err) < 0)
+	if (sk_write_file_atomic(path, msg->data, msg->len, 0, &info, err) < 0)
 		return -1;
 	sk_step_detail(s, "outbox_file", info.path);
 	sk_log_fields(SK_LOG_INFO, (struct sk_log_field[]){{"bytes", (long long)info.bytes, NULL}}, 1,
@@ -579,14 +572,12 @@ out:
 static int check_outbox(const struct cfg *c, struct sk_err *err)
 {
 	char path[PATH_MAX];
-	struct sk_afile *f;
 
 	if (sk_mkdir_p(c->outbox, err) < 0 || sk_path_join(path, c->outbox, "check.eml", err) < 0)
 		goto fail;
 	/* creating (and removing) the temporary file is exactly what a run does */
-	if (!(f = sk_afile_open(path, err)))
+	if (sk_check_writable(path, err) < 0)
 		goto fail;
-	sk_afile_abort(f);
 	sk_infof("outbox '%s': writable", c->outbox);
 	return 0;
 fail:

@@ -594,7 +594,6 @@ static int state_save(const struct sk_s3 *s, const char *key, const char *upload
 {
 	char path[PATH_MAX];
 	struct sk_buf b = SK_BUF_INIT(4096);
-	struct sk_afile *f;
 	int rc = state_path(s, key, path, err), ret = -1;
 
 	if (rc <= 0)
@@ -603,13 +602,7 @@ static int state_save(const struct sk_s3 *s, const char *key, const char *upload
 		goto out;
 	if (sk_buf_addf(&b, err, "%s\n%s\n%s\n", s->cfg.bucket, key, upload_id) < 0)
 		goto out;
-	if (!(f = sk_afile_open(path, err)))
-		goto out;
-	if (sk_afile_write(f, b.data, b.len, err) < 0) {
-		sk_afile_abort(f);
-		goto out;
-	}
-	if (sk_afile_commit(f, NULL, err) < 0)
+	if (sk_write_file_atomic(path, b.data, b.len, 0, NULL, err) < 0)
 		goto out;
 	ret = 0;
 out:

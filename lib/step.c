@@ -122,7 +122,6 @@ static int write_event(struct sk_step *s, int exit_code, const struct sk_err *e,
 {
 	char path[PATH_MAX], t0[32], t1[32], dir[PATH_MAX];
 	struct timeval end;
-	struct sk_afile *f = NULL;
 	json_t *o = json_object();
 	char *text = NULL;
 	const char *status;
@@ -161,6 +160,19 @@ static int write_event(struct sk_step *s, int exit_code, const struct sk_err *e,
 		json_object_set_new(o, "error", je);
 	}
 	text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
+	if (text) {
+		/* the file ends with a newline, like every text file we write */
+		size_t n = strlen(text);
+		char *t = realloc(text, n + 2);
+		if (!t) {
+			free(text);
+			text = NULL;
+		} else {
+			text = t;
+			text[n] = '\n';
+			text[n + 1] = '\0';
+		}
+	}
 	if (!text) {
 		sk_err_set(err, SK_E_NOMEM, "cannot format the event");
 		goto out;
@@ -177,14 +189,8 @@ static int write_event(struct sk_step *s, int exit_code, const struct sk_err *e,
 			goto out;
 		}
 	}
-	if (!(f = sk_afile_open(path, err)))
-		goto out;
-	sk_afile_commit_on_signal(f); /* an interrupted run still reports */
-	if (sk_afile_write(f, text, strlen(text), err) < 0 || sk_afile_write(f, "\n", 1, err) < 0) {
-		sk_afile_abort(f);
-		goto out;
-	}
-	if (sk_afile_commit(f, NULL, err) < 0)
+	/* an interrupted run still reports: commit even after the signal */
+	if (sk_write_file_atomic(path, text, strlen(text), 1, NULL, err) < 0)
 		goto out;
 	ret = 0;
 out:

@@ -625,7 +625,6 @@ int sk_transform_check(struct sk_step *s, const struct sk_transform_files *files
 {
 	struct paths *p = malloc(sizeof(*p));
 	struct sk_csv_reader *r;
-	struct sk_afile *f;
 	int ret = -1;
 
 	if (!p) {
@@ -645,9 +644,8 @@ int sk_transform_check(struct sk_step *s, const struct sk_transform_files *files
 		goto out;
 	sk_csv_close(r);
 	/* the output directory takes a temporary file */
-	if (!(f = sk_afile_open(p->out, err)))
+	if (sk_check_writable(p->out, err) < 0)
 		goto out;
-	sk_afile_abort(f);
 	ret = 0;
 out:
 	free(p);

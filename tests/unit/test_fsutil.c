@@ -58,6 +58,22 @@ int main(void)
 	ok(sk_afile_open("/nonexistent-dir/x.csv", &err) == NULL && err.code == SK_E_IO, "missing dir fails");
 	is_str(err.msg, "cannot create a file in '/nonexistent-dir': No such file or directory", "missing dir message");
 
+	snprintf(path, sizeof(path), "%s/whole.txt", dir);
+	ok(sk_write_file_atomic(path, "hello\n", 6, 0, &info, &err) == 0, "write a buffer atomically");
+	text = sk_read_small_file(path, 100, 0, &err);
+	is_str(text, "hello\n", "its content");
+	free(text);
+	is_int(info.bytes, 6, "its size");
+	ok(sk_write_file_atomic("/nonexistent-dir/x", "a", 1, 0, NULL, &err) < 0 && err.code == SK_E_IO,
+	   "write into a missing directory fails");
+	ok(sk_check_writable(path, &err) == 0, "check_writable: an existing directory");
+	is_int(entries(), 2, "check_writable leaves nothing behind");
+	ok(sk_check_writable("/nonexistent-dir/x", &err) < 0 && err.code == SK_E_IO,
+	   "check_writable: a missing directory");
+	is_str(err.msg, "cannot create a file in '/nonexistent-dir': No such file or directory",
+	       "check_writable message");
+	unlink(path);
+
 	sk_path_join(joined, "work", "a.csv", &err);
 	is_str(joined, "work/a.csv", "join");
 	sk_path_join(joined, ".", "a.csv", &err);
