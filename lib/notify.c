@@ -438,9 +438,8 @@ static int mail(struct sk_step *s, const struct cfg *c, const char *subject, con
 		ret = 0;
 		goto out;
 	}
-	if (sk_retry_policy_init(&p, err) < 0)
+	if (sk_step_retry_policy(&p, err) < 0)
 		goto out;
-	p.notice = sk_step_retry_notice;
 	x = (struct send_ctx){s, c, &msg};
 	if (sk_retry(&p, send_op, &x, &st, err) < 0)
 		goto out;
@@ -473,9 +472,8 @@ static int webhook(struct sk_step *s, const struct cfg *c, const char *subject,
 	int attempts = 0, ret = -1;
 
 	if (sk_webhook_text(&text, subject, summary, err) < 0 ||
-	    sk_webhook_json(&json, text.data, err) < 0 || sk_retry_policy_init(&p, err) < 0)
+	    sk_webhook_json(&json, text.data, err) < 0 || sk_step_retry_policy(&p, err) < 0)
 		goto out;
-	p.notice = sk_step_retry_notice;
 	sk_step_count(s, "webhook_bytes", (long long)json.len);
 	ret = sk_webhook_post(c->webhook, c->webhook_ca, json.data, json.len, &p, &attempts, err);
 	sk_step_count(s, "webhook_attempts", attempts);

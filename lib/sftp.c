@@ -1316,9 +1316,8 @@ int sk_sftp_upload_step(struct sk_step *step, const struct sk_sftp_opts *o, int 
 	if (conf_init(&c, o, err) < 0)
 		goto out;
 	have_conf = 1;
-	if (sk_retry_policy_init(&policy, err) < 0)
+	if (sk_step_retry_policy(&policy, err) < 0)
 		goto out;
-	policy.notice = sk_step_retry_notice;
 	if (!(u.files = calloc((size_t)n, sizeof(*u.files)))) {
 		sk_err_set(err, SK_E_NOMEM, "out of memory");
 		goto out;

@@ -397,6 +397,14 @@ char *sk_env_secret(const char *name, struct sk_err *err)
 	return NULL;
 }
 
+int sk_step_retry_policy(struct sk_retry_policy *p, struct sk_err *err)
+{
+	if (sk_retry_policy_init(p, err) < 0)
+		return -1;
+	p->notice = sk_step_retry_notice;
+	return 0;
+}
+
 void sk_step_retry_notice(const struct sk_retry_state *st, double wait, const struct sk_err *e)
 {
 	sk_log_fields(SK_LOG_WARN,

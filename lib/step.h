@@ -95,6 +95,13 @@ void sk_step_progress(struct sk_step *s, unsigned long long rows);
 char *sk_env_secret(const char *name, struct sk_err *err);
 
 /*
+ * The retry policy of a step: sk_retry_policy_init (defaults, then the
+ * STEPKIT_RETRY* environment) with sk_step_retry_notice as its notice, so
+ * every retry is logged the same way. 0, or -1 with `err` (SK_E_USAGE).
+ */
+int sk_step_retry_policy(struct sk_retry_policy *p, struct sk_err *err);
+
+/*
  * A `notice` for struct sk_retry_policy that logs one warning per retry:
  * "attempt 1/5 failed: <error>; retrying in 1.2 s".
  */

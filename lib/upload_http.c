@@ -46,9 +46,8 @@ static int cfg_load(const struct sk_upload_http_opts *o, struct cfg *c, struct s
 	c->up.user = o->user;
 	c->up.password = c->password;
 	c->up.token = c->token;
-	if (sk_retry_policy_init(&c->retry, err) < 0)
+	if (sk_step_retry_policy(&c->retry, err) < 0)
 		return -1;
-	c->retry.notice = sk_step_retry_notice;
 	c->up.retry = &c->retry;
 	return 0;
 }

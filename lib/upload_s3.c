@@ -91,9 +91,8 @@ static int cfg_load(struct sk_step *s, const struct sk_upload_s3_opts *o, struct
 	c->s3.access_key = c->access;
 	c->s3.secret_key = c->secret;
 	c->s3.session_token = c->token;
-	if (sk_retry_policy_init(&c->retry, err) < 0)
+	if (sk_step_retry_policy(&c->retry, err) < 0)
 		return -1;
-	c->retry.notice = sk_step_retry_notice;
 	c->s3.retry = &c->retry;
 	/* unfinished multipart uploads are remembered next to the data, so
 	 * Argo's retry (a new pod on the same volume) can abort them */
