@@ -8,15 +8,13 @@
 #include "sig.h"
 #include "smtp.h"
 #include "summary.h"
+#include "upload_step.h"
 #include "webhook.h"
 
 #include <fcntl.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static const char *const default_reports[] = {"sales_report.csv", "customer_report.csv",
-					      "product_report.csv"};
 
 /* The step's own name: its earlier event is not part of the run it reports. */
 #define SELF "notify"
@@ -232,7 +230,8 @@ out:
 static int collect(struct sk_step *s, const struct cfg *c, int argc, char **argv,
 		   struct att **out, size_t *nout, struct sk_err *err)
 {
-	size_t n = argc > 0 ? (size_t)argc : SK_ARRAY_SIZE(default_reports);
+	const char *const *names;
+	size_t n = (size_t)sk_upload_names(argc, argv, &names); /* the reports, by default */
 	unsigned long long left = c->attach_max;
 	struct att *v = calloc(n ? n : 1, sizeof(*v));
 
@@ -247,8 +246,8 @@ static int collect(struct sk_step *s, const struct cfg *c, int argc, char **argv
 		int fd;
 
 		*nout = i + 1;
-		if (sk_step_path(s, a->path, argc > 0 ? argv[i] : NULL,
-				 argc > 0 ? NULL : default_reports[i], err) < 0)
+		/* arguments are paths as given; the default names are in the workdir */
+		if (sk_step_path(s, a->path, argc > 0 ? names[i] : NULL, names[i], err) < 0)
 			return -1;
 		slash = strrchr(a->path, '/');
 		a->name = slash ? slash + 1 : a->path;

@@ -18,7 +18,8 @@
 struct sk_step;
 
 /*
- * The files an upload step sends: its `argc` positional arguments, or the
+ * The files a delivery step (an upload, or notify's attachments) sends: its
+ * `argc` positional arguments, or the
  * three reports (sales_report.csv, customer_report.csv, product_report.csv)
  * when there are none. Returns how many, with `*names` pointing at them
  * (borrowed: argv or a static list).
