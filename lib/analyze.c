@@ -141,11 +141,6 @@ struct out_row {
 	struct group *g;
 };
 
-const char *sk_report_file(enum sk_report report)
-{
-	return (size_t)report < SK_ARRAY_SIZE(defs) ? defs[report].file : "unknown";
-}
-
 static inline int same(const char *a, size_t alen, const char *b, size_t blen)
 {
 	return alen == blen && (alen == 0 || !memcmp(a, b, alen));

@@ -58,11 +58,8 @@ enum sk_report {
 struct sk_analyze_opts {
 	enum sk_report report;
 	const char *in;  /* input path, or NULL/"" for WORKDIR/transformed_data.csv */
-	const char *out; /* output path, or NULL/"" for WORKDIR/<sk_report_file()> */
+	const char *out; /* output path, or NULL/"" for WORKDIR/<the report's name> */
 };
-
-/* The default output file name of `report` ("sales_report.csv", ...). */
-const char *sk_report_file(enum sk_report report);
 
 /*
  * Read the input, aggregate, write the report atomically and record the
