@@ -96,7 +96,7 @@ static int parse_opts(const struct sk_tool *t, int argc, char **argv, int *optin
 	longopts[n] = (struct option){0};
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:", longopts, NULL)) != -1) {
 		if (c == '?' || c == ':') {
 			const char *bad = argv[optind - 1];
 			return sk_err_set(err, SK_E_USAGE, "%s '%s': try '%s --help'",
@@ -217,6 +217,10 @@ int sk_step_main(const struct sk_tool *tool, int argc, char **argv)
 	int first_arg = 1, nargs, code, rc;
 
 	sk_setprogname(tool->name);
+	/* a usage error is reported before the options are applied: in the
+	 * format the environment asks for, when it names a valid one */
+	if (getenv("STEPKIT_LOG_FORMAT"))
+		sk_log_set_format(getenv("STEPKIT_LOG_FORMAT"), NULL);
 	if (parse_opts(tool, argc, argv, &first_arg, &err) < 0 || apply_common(&err) < 0) {
 		sk_errorf("%s", err.msg);
 		return SK_EXIT_USAGE;
@@ -270,7 +274,7 @@ int sk_step_main(const struct sk_tool *tool, int argc, char **argv)
 	}
 	if (err.code != SK_E_NONE)
 		sk_errorf("%s", err.msg);
-	else if (!opt_check)
+	else if (!opt_check && code == SK_EXIT_OK)
 		sk_log_fields(SK_LOG_INFO, (struct sk_log_field[]){{"rows_in", s.rows_in, NULL},
 								  {"rows_out", s.rows_out, NULL}},
 			      2, "done: %lld rows in, %lld rows out, %.2f s", s.rows_in, s.rows_out,
