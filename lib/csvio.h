@@ -3,9 +3,10 @@
  *
  * The reader is a pull interface over libcsv's push parser: it reads the
  * file in blocks and hands back one record at a time, errors in file order.
- * A line without any quote or CR is split on its commas by the reader itself
- * (same result, a small fraction of libcsv's cost); every other line goes
- * through libcsv, whose fields are copied out of its callbacks. It is strict:
+ * A simple line (no CR, no LF inside quotes, well-formed quotes) is split by
+ * the reader itself (same result, a small fraction of libcsv's cost); every
+ * other line goes through libcsv, whose fields are copied out of its
+ * callbacks. It is strict:
  * the header must be exactly the expected column names, every record must
  * have exactly as many fields, quotes must be well formed (libcsv strict
  * mode), an empty line is an error, a field is capped at 16 MiB (an

@@ -11,6 +11,7 @@
 #include "sha256.h"
 #include "tap.h"
 
+#include <csv.h>
 #include <unistd.h>
 
 static char dir[] = "/tmp/sk-csvread-XXXXXX";
@@ -158,6 +159,149 @@ static void reads(const char *content, size_t len, const char *want, const char 
 static const char quoting[] = "malformed quoting (a quote inside an unquoted field, text "
 			      "after a closing quote, or an unterminated quoted field)";
 
+/*
+ * The oracle: libcsv alone, in the reader's mode, over the whole input, with
+ * the reader's rules for records (an empty line is an error, the LF of a CRLF
+ * ends nothing, three fields). Renders "v|v|v;" per record, then "EOF" or
+ * "ERR", into `out` (values may hold NUL, so the length is returned).
+ */
+struct oracle {
+	char *out;
+	size_t len, cap, nf;
+	int prev, err;
+};
+
+static void oracle_put(struct oracle *o, const void *s, size_t len)
+{
+	if (o->len + len <= o->cap)
+		memcpy(o->out + o->len, s, len);
+	o->len += len;
+}
+
+static void oracle_field(void *s, size_t len, void *ctx)
+{
+	struct oracle *o = ctx;
+
+	if (o->err)
+		return;
+	if (o->nf++)
+		oracle_put(o, "|", 1);
+	oracle_put(o, s, len);
+}
+
+static void oracle_record(int c, void *ctx)
+{
+	struct oracle *o = ctx;
+	int prev = o->prev;
+
+	o->prev = c;
+	if (o->err)
+		return;
+	if (o->nf == 0 && c == '\n' && prev == '\r')
+		return;
+	if (o->nf != 3)
+		o->err = 1;
+	else
+		oracle_put(o, ";", 1);
+	o->nf = 0;
+}
+
+static int no_space(unsigned char c)
+{
+	(void)c;
+	return 0;
+}
+
+static size_t oracle(const char *in, size_t len, char *out, size_t cap)
+{
+	struct oracle o = {out, 0, cap, 0, '\n', 0};
+	struct csv_parser p;
+	size_t keep;
+
+	csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL);
+	csv_set_space_func(&p, no_space);
+	if (csv_parse(&p, in, len, oracle_field, oracle_record, &o) != len ||
+	    (!o.err && csv_fini(&p, oracle_field, oracle_record, &o) != 0))
+		o.err = 1;
+	csv_free(&p);
+	if (o.err) {
+		/* drop the fields of the record the error cut short */
+		keep = o.len;
+		while (keep > 0 && out[keep - 1] != ';')
+			keep--;
+		o.len = keep;
+	}
+	oracle_put(&o, o.err ? "ERR" : "EOF", 3);
+	return o.len;
+}
+
+/* The reader over the same input, rendered the oracle's way. */
+static size_t reader(const char *path, char *out, size_t cap)
+{
+	struct oracle o = {out, 0, cap, 0, '\n', 0};
+	struct sk_err err = SK_ERR_INIT;
+	struct sk_csv_reader *r = sk_csv_open(path, hdr3, 3, &err);
+	struct sk_csv_row row;
+	int rc = -1;
+
+	while (r && (rc = sk_csv_next(r, &row, &err)) == 1) {
+		for (size_t i = 0; i < row.n; i++) {
+			if (i)
+				oracle_put(&o, "|", 1);
+			oracle_put(&o, row.f[i], row.len[i]);
+		}
+		oracle_put(&o, ";", 1);
+	}
+	sk_csv_close(r);
+	oracle_put(&o, rc < 0 ? "ERR" : "EOF", 3);
+	return o.len;
+}
+
+/*
+ * Random inputs made of the bytes that matter (quotes, commas, CR, LF) in
+ * mostly well-formed records, then damaged at random: the reader's own
+ * splitter and libcsv must agree on every value and on where it fails.
+ */
+static void differential(unsigned cases)
+{
+	static const char *const tokens[] = {
+		"a", "bc", "12.50", " ", ",", ",", ",", "\"", "\"\"", "\n", "\r", "\r\n",
+		"\"x,y\"", "\"q\"\"q\"", "\"\"", "\"l\nf\"", "\xc3\xa9", "\"", "\n\n",
+	};
+	static char in[4096], got[1 << 14], want[1 << 14];
+	unsigned bad = 0, first_bad = 0;
+
+	for (unsigned c = 0; c < cases; c++) {
+		size_t len = 6, ng, nw;
+		unsigned recs = 1 + rnd(6);
+
+		memcpy(in, "a,b,c\n", 6);
+		for (unsigned i = 0; i < recs && len < sizeof(in) - 200; i++) {
+			for (int j = 0; j < 3; j++) {
+				unsigned parts = rnd(3);
+				if (j)
+					in[len++] = ',';
+				for (unsigned k = 0; k < parts; k++) {
+					const char *t = tokens[rnd(4) ? rnd(4) : rnd(sizeof(tokens) / sizeof(*tokens))];
+					memcpy(in + len, t, strlen(t));
+					len += strlen(t);
+				}
+			}
+			in[len++] = '\n';
+		}
+		if (rnd(3) == 0) /* a last line without its LF */
+			len--;
+		ng = reader(put_file("diff.csv", in, len), got, sizeof(got));
+		nw = oracle(in + 6, len - 6, want, sizeof(want));
+		if (ng != nw || memcmp(got, want, ng)) {
+			if (!bad++)
+				first_bad = c;
+		}
+	}
+	is_int(bad, 0, "%u random inputs: the reader agrees with libcsv (first differing case %u)",
+	       cases, first_bad);
+}
+
 int main(void)
 {
 	char want[512], *big;
@@ -203,9 +347,11 @@ int main(void)
 	reads(big, 9 + n, want, "a 700 kB unterminated quote");
 	free(big);
 
+	differential(20000);
 	round_trip(2000, "small file (no writer thread)");
 	round_trip(200000, "large file (writer thread, many read buffers)");
 
+	unlink(path_of("diff.csv"));
 	unlink(path_of("in.csv"));
 	unlink(path_of("rt.csv"));
 	rmdir(dir);
