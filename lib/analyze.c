@@ -34,12 +34,19 @@
 #include "base.h"
 #include "analyze.h"
 #include "buf.h"
+#include "cpus.h"
 #include "csvio.h"
+#include "log.h"
 #include "map.h"
 #include "money.h"
+#include "sig.h"
 #include "step.h"
 
+#include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* The columns of transformed_data.csv (SPEC section 3), in order. */
 enum col {
@@ -63,6 +70,8 @@ static const char *const in_header[NCOLS] = {
 #define SET_MAX ((size_t)1 << 32)      /* slots of one group's set */
 #define PREV_MAX (32u << 20)           /* cap of the previous-row key copies */
 #define ARENA_MAX ((size_t)1 << 36)    /* cap of all group records */
+#define MAX_THREADS 8                   /* pieces read at once */
+#define PIECE_MIN (8u << 20)            /* bytes worth a thread of their own */
 
 static const char *const sales_header[] = {
 	"date", "invoices", "lines", "units", "revenue", "avg_order_value",
@@ -602,15 +611,19 @@ static int write_report(const struct agg *a, const char *path, const struct out_
 	return sk_csv_commit(w, info, err);
 }
 
-/* ---- the step ---- */
+/* ---- reading ---- */
 
-static int resolve(struct sk_step *s, const struct sk_analyze_opts *o, char in[PATH_MAX],
-		   char out[PATH_MAX], struct sk_err *err)
+static int agg_init(struct agg *a, const struct report_def *def, const char *path,
+		    struct sk_err *err)
 {
-	if ((size_t)o->report >= SK_ARRAY_SIZE(defs))
-		return sk_err_set(err, SK_E_USAGE, "unknown report %d", (int)o->report);
-	if (sk_step_path(s, in, o->in, SK_ANALYZE_INPUT, err) < 0 ||
-	    sk_step_path(s, out, o->out, defs[o->report].file, err) < 0)
+	*a = (struct agg){.def = def,
+			  .path = path,
+			  .arena = SK_BUF_INIT(ARENA_MAX),
+			  .prev_key = SK_BUF_INIT(PREV_MAX),
+			  .prev_val = SK_BUF_INIT(PREV_MAX),
+			  .pend_v = NO_VALUE};
+	if (!(a->groups = sk_map_open(sizeof(uint64_t), err)) ||
+	    !(a->values = sk_map_open(sizeof(uint32_t), err)))
 		return -1;
 	return 0;
 }
@@ -630,32 +643,316 @@ static void agg_release(struct agg *a)
 	sk_buf_release(&a->prev_val);
 }
 
+/*
+ * The rows of one piece of the input: its reader, its own aggregation, the
+ * rows it read (read by the main thread for progress) and how it ended.
+ */
+struct piece {
+	struct agg a;
+	struct sk_csv_reader *r;
+	long long rows;
+	int rc;
+	struct sk_err err;
+	const int *abandon; /* set by the main thread: stop early */
+	pthread_t thread;
+	int started;
+};
+
+/* Aggregate every row of the piece. 0, or -1 with p->err. */
+static int read_rows(struct piece *p)
+{
+	struct sk_csv_row row;
+	int rc;
+
+	while ((rc = sk_csv_next(p->r, &row, &p->err)) > 0) {
+		if (add_row(&p->a, &row, &p->err) < 0)
+			return -1;
+		__atomic_store_n(&p->rows, p->rows + 1, __ATOMIC_RELAXED);
+		if (SK_UNLIKELY((p->rows & 0xffff) == 0) &&
+		    __atomic_load_n(p->abandon, __ATOMIC_RELAXED))
+			return sk_err_set(&p->err, SK_E_INTERRUPTED, "abandoned");
+	}
+	if (rc < 0)
+		return -1;
+	return flush_pair(&p->a, &p->err);
+}
+
+static void *piece_thread(void *arg)
+{
+	struct piece *p = arg;
+
+	p->rc = read_rows(p);
+	return NULL;
+}
+
+/*
+ * Byte offsets where pieces 1..n-1 start: just after the first LF at or
+ * after each n-th of the data. Fewer (the count is returned) when the data
+ * is too small to be worth a thread per piece or a LF is not found nearby.
+ */
+static int cut_points(const char *path, unsigned long long data_start, int n,
+		      unsigned long long *cuts)
+{
+	static char buf[64 * 1024];
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ncuts = 0;
+	unsigned long long size;
+
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) < 0 || (unsigned long long)st.st_size <= data_start)
+		goto out;
+	size = (unsigned long long)st.st_size - data_start;
+	if (size / PIECE_MIN < (unsigned long long)n)
+		n = (int)(size / PIECE_MIN);
+	for (int i = 1; i < n; i++) {
+		unsigned long long at = data_start + size * (unsigned long long)i / (unsigned long long)n;
+		ssize_t got = pread(fd, buf, sizeof(buf), (off_t)at);
+		char *lf = got > 0 ? memchr(buf, '\n', (size_t)got) : NULL;
+
+		if (!lf)
+			break;
+		cuts[ncuts++] = at + (unsigned long long)(lf - buf) + 1;
+	}
+out:
+	close(fd);
+	return ncuts;
+}
+
+/* Merge helpers: the value numbers of `b` in `a`'s numbering (caller frees). */
+static uint32_t *renumber_values(struct agg *a, const struct agg *b, struct sk_err *err)
+{
+	uint32_t *to_a = malloc((sk_map_count(b->values) + 1) * sizeof(*to_a));
+	const uint32_t *v;
+	size_t pos = 0;
+
+	if (!to_a) {
+		sk_err_set(err, SK_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	while ((v = sk_map_next(b->values, &pos))) {
+		size_t len;
+		const char *key = sk_map_key(b->values, v, &len);
+		int inserted;
+		uint32_t *p = sk_map_upsert(a->values, key, len, &inserted, err);
+
+		if (!p)
+			goto fail;
+		if (inserted) {
+			size_t n = sk_map_count(a->values);
+			if (n > MAX_VALUES) {
+				sk_err_set(err, SK_E_NOMEM, "more than %u distinct values", MAX_VALUES);
+				goto fail;
+			}
+			*p = (uint32_t)(n - 1);
+		}
+		to_a[*v] = *p;
+	}
+	return to_a;
+fail:
+	free(to_a);
+	return NULL;
+}
+
+/* Fold group `gb` of `b` (key `key`) into `a`. 0, 1 when not exact, -1 on error. */
+static int merge_group(struct agg *a, const struct agg *b, const struct group *gb,
+		       const char *key, size_t klen, const uint32_t *to_a, struct sk_err *err)
+{
+	const struct report_def *d = a->def;
+	int inserted;
+	uint64_t *p = sk_map_upsert(a->groups, key, klen, &inserted, err);
+	struct group *ga;
+
+	(void)b;
+	if (!p)
+		return -1;
+	if (inserted) {
+		size_t size = record_size(d, gb);
+		if (sk_buf_grow(&a->arena, size, err) < 0)
+			return -1;
+		*p = a->arena.len;
+		ga = group_at(a, a->arena.len);
+		memcpy(ga, gb, size);
+		ga->set = NULL;
+		ga->distinct = 0;
+		ga->set_mask = 0;
+		ga->last_value = NO_VALUE;
+		a->arena.len += size;
+		a->arena.data[a->arena.len] = '\0';
+		a->ngroups++;
+	} else {
+		const char *ta = (const char *)((ga = group_at(a, (size_t)*p)) + 1);
+		const char *tb = (const char *)(gb + 1);
+		for (size_t i = 0; i < d->nattr; i++) {
+			if (!same(ta, ga->attr_len[i], tb, gb->attr_len[i]))
+				return 1; /* a mismatch: the sequential read words it */
+			ta += ga->attr_len[i];
+			tb += gb->attr_len[i];
+		}
+		if (__builtin_add_overflow(ga->units, gb->units, &ga->units) ||
+		    __builtin_add_overflow(ga->cents, gb->cents, &ga->cents))
+			return 1;
+		ga->lines += gb->lines;
+		if (d->dates) {
+			char *first = group_ts(ga), *last = first + TS_LEN;
+			const char *bfirst = group_ts((struct group *)gb), *blast = bfirst + TS_LEN;
+			if (memcmp(bfirst, first, TS_LEN) < 0)
+				memcpy(first, bfirst, TS_LEN);
+			if (memcmp(blast, last, TS_LEN) > 0)
+				memcpy(last, blast, TS_LEN);
+		}
+	}
+	for (size_t i = 0; gb->set && i <= gb->set_mask; i++)
+		if (gb->set[i] != NO_VALUE && set_add(ga, to_a[gb->set[i]], err) < 0)
+			return -1;
+	return 0;
+}
+
+/*
+ * Fold `b` into `a` as if `a` had gone on to read b's rows: group records in
+ * b's first-seen order after a's, sums, dates, distinct pairs. 0; 1 when the
+ * result would not be exact (texts that differ, a sum past 64 bits: errors
+ * that the sequential read reports with their line); -1 on error.
+ */
+static int agg_merge(struct agg *a, const struct agg *b, struct sk_err *err)
+{
+	uint32_t *to_a = renumber_values(a, b, err);
+	const uint64_t *off;
+	size_t pos = 0;
+	int rc = 0;
+
+	if (!to_a)
+		return -1;
+	while (rc == 0 && (off = sk_map_next(b->groups, &pos))) {
+		size_t klen;
+		const char *key = sk_map_key(b->groups, off, &klen);
+		rc = merge_group(a, b, group_at(b, (size_t)*off), key, klen, to_a, err);
+	}
+	free(to_a);
+	return rc;
+}
+
+/*
+ * Read the input in pieces on `n` threads (this one reads the first,
+ * through `r`, whose header is checked), then merge them into `a`. Returns
+ * 0 with the rows read in `*nin`; 1 when the pieces did not work out (a cut
+ * inside a quoted field, any error in any piece, a merge that would not be
+ * exact), and the caller then reads the whole file again on one thread,
+ * which reports a bad row exactly as it always does; -1 when interrupted or
+ * out of memory while merging.
+ */
+static int read_pieces(struct sk_step *s, struct agg *a, struct sk_csv_reader *r,
+		       const char *path, int n, long long *nin, struct sk_err *err)
+{
+	struct piece pieces[MAX_THREADS] = {0};
+	unsigned long long cuts[MAX_THREADS];
+	int ncuts = cut_points(path, sk_csv_offset(r), n, cuts), abandon = 0, ret = 1, rc;
+	struct sk_csv_row row;
+	long long rows = 0;
+
+	if (ncuts == 0 || sk_csv_stop_at(r, cuts[0]) < 0)
+		return 1;
+	for (int i = 1; i <= ncuts; i++) {
+		struct piece *p = &pieces[i];
+		p->abandon = &abandon;
+		if (agg_init(&p->a, a->def, a->path, &p->err) < 0 ||
+		    !(p->r = sk_csv_open_range(path, NCOLS, cuts[i - 1], i < ncuts ? cuts[i] : 0,
+					       &p->err)) ||
+		    pthread_create(&p->thread, NULL, piece_thread, p) != 0)
+			goto join;
+		p->started = 1;
+	}
+	sk_debugf("reading '%s' in %d pieces on as many threads", path, ncuts + 1);
+	/* the first piece, here, with the progress log for all */
+	while ((rc = sk_csv_next(r, &row, err)) > 0) {
+		if (add_row(a, &row, err) < 0)
+			break;
+		if ((++rows & 0xffff) == 0) {
+			long long total = rows;
+			for (int i = 1; i <= ncuts; i++)
+				total += __atomic_load_n(&pieces[i].rows, __ATOMIC_RELAXED);
+			sk_step_progress(s, (unsigned long long)total & ~0xffffULL);
+		}
+	}
+	if (err->code == 0 && flush_pair(a, err) == 0)
+		ret = 0;
+	else if (err->code == SK_E_INTERRUPTED)
+		ret = -1;
+join:
+	if (ret != 0)
+		__atomic_store_n(&abandon, 1, __ATOMIC_RELAXED);
+	for (int i = 1; i <= ncuts; i++)
+		if (pieces[i].started)
+			pthread_join(pieces[i].thread, NULL);
+	*nin = rows;
+	for (int i = 1; i <= ncuts && ret == 0; i++) {
+		struct piece *p = &pieces[i];
+		if (!p->started || p->rc < 0)
+			ret = sk_interrupted() ? sk_err_set(err, SK_E_INTERRUPTED,
+							    "'%s': interrupted", path)
+					       : 1;
+		else if ((ret = agg_merge(a, &p->a, err)) == 0)
+			*nin += p->rows;
+	}
+	for (int i = 1; i <= ncuts; i++) {
+		sk_csv_close(pieces[i].r);
+		if (pieces[i].a.groups || pieces[i].a.values)
+			agg_release(&pieces[i].a);
+	}
+	if (ret == 1)
+		sk_debugf("the pieces of '%s' did not work out: reading it on one thread",
+		       path);
+	return ret;
+}
+
+/* ---- the step ---- */
+
+static int resolve(struct sk_step *s, const struct sk_analyze_opts *o, char in[PATH_MAX],
+		   char out[PATH_MAX], struct sk_err *err)
+{
+	if ((size_t)o->report >= SK_ARRAY_SIZE(defs))
+		return sk_err_set(err, SK_E_USAGE, "unknown report %d", (int)o->report);
+	if (sk_step_path(s, in, o->in, SK_ANALYZE_INPUT, err) < 0 ||
+	    sk_step_path(s, out, o->out, defs[o->report].file, err) < 0)
+		return -1;
+	return 0;
+}
+
 int sk_analyze_run(struct sk_step *s, const struct sk_analyze_opts *o, struct sk_err *err)
 {
 	char in[PATH_MAX], out[PATH_MAX];
-	struct agg a = {.arena = SK_BUF_INIT(ARENA_MAX),
-			.prev_key = SK_BUF_INIT(PREV_MAX),
-			.prev_val = SK_BUF_INIT(PREV_MAX),
-			.pend_v = NO_VALUE};
+	struct agg a = {0};
 	struct sk_csv_reader *r = NULL;
 	struct sk_csv_row row;
 	struct out_row *rows = NULL;
 	struct sk_file_info info;
 	long long nin = 0, pairs = 0;
 	size_t nout = 0;
-	int rc, ret = -1;
+	int rc, ret = -1, threads;
 
-	if (resolve(s, o, in, out, err) < 0)
+	if (resolve(s, o, in, out, err) < 0 ||
+	    sk_threads_setting(o->threads, MAX_THREADS, "--threads", &threads, err) < 0)
 		goto out;
-	a.def = &defs[o->report];
 	sk_step_input(s, in);
-	if (!(a.groups = sk_map_open(sizeof(uint64_t), err)) ||
-	    !(a.values = sk_map_open(sizeof(uint32_t), err)))
-		goto out;
-	if (!(r = sk_csv_open(in, in_header, NCOLS, err)))
+	if (agg_init(&a, &defs[o->report], in, err) < 0 ||
+	    !(r = sk_csv_open(in, in_header, NCOLS, err)))
 		goto out;
 	a.path = sk_csv_path(r);
-	while ((rc = sk_csv_next(r, &row, err)) > 0) {
+	rc = threads > 1 ? read_pieces(s, &a, r, in, threads, &nin, err) : 1;
+	if (rc < 0)
+		goto out;
+	if (rc > 0 && threads > 1) {
+		/* start over on one thread */
+		sk_csv_close(r);
+		agg_release(&a);
+		sk_err_clear(err);
+		nin = 0;
+		if (agg_init(&a, &defs[o->report], in, err) < 0 ||
+		    !(r = sk_csv_open(in, in_header, NCOLS, err)))
+			goto out;
+		a.path = sk_csv_path(r);
+	}
+	while (rc > 0 && (rc = sk_csv_next(r, &row, err)) > 0) {
 		nin++;
 		if (add_row(&a, &row, err) < 0)
 			goto out;
@@ -676,7 +973,8 @@ out:
 	sk_step_rows(s, nin, ret == 0 ? (long long)nout : 0);
 	free(rows);
 	sk_csv_close(r);
-	agg_release(&a);
+	if (a.groups || a.values)
+		agg_release(&a);
 	return ret;
 }
 

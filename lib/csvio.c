@@ -54,7 +54,9 @@ struct sk_csv_reader {
 	struct csv_parser parser;
 	char *buf; /* BUF_SIZE + 1 bytes; the unread input is [pos, end) */
 	size_t pos, end;
-	unsigned long long bytes;
+	unsigned long long bytes; /* read so far */
+	unsigned long long base;  /* file offset of the first byte read */
+	unsigned long long limit; /* file offset not to read past (0: none) */
 	unsigned long line; /* physical line of the next plain line */
 
 	/* records completed by libcsv, waiting to be handed out */
@@ -382,9 +384,13 @@ static int refill(struct sk_csv_reader *r, struct sk_err *err)
 		r->pos = 0;
 	}
 	for (;;) {
+		size_t want = BUF_SIZE - r->end;
+
 		if (sk_interrupted())
 			return sk_err_set(err, SK_E_INTERRUPTED, "'%s': interrupted", r->path);
-		n = read(r->fd, r->buf + r->end, BUF_SIZE - r->end);
+		if (r->limit && r->base + r->bytes + want > r->limit)
+			want = (size_t)(r->limit - r->base - r->bytes);
+		n = want ? read(r->fd, r->buf + r->end, want) : 0;
 		if (n >= 0)
 			break;
 		if (errno != EINTR)
@@ -520,8 +526,8 @@ out:
 	return ret;
 }
 
-struct sk_csv_reader *sk_csv_open(const char *path, const char *const *header,
-				  size_t ncols, struct sk_err *err)
+/* A reader without a header check: the shared part of the two opens. */
+static struct sk_csv_reader *reader_new(const char *path, size_t ncols, struct sk_err *err)
 {
 	struct sk_csv_reader *r = calloc(1, sizeof(*r));
 
@@ -550,12 +556,60 @@ struct sk_csv_reader *sk_csv_open(const char *path, const char *const *header,
 		goto fail;
 	}
 	posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	if (check_header(r, header, err) < 0)
-		goto fail;
 	return r;
 fail:
 	sk_csv_close(r);
 	return NULL;
+}
+
+struct sk_csv_reader *sk_csv_open(const char *path, const char *const *header,
+				  size_t ncols, struct sk_err *err)
+{
+	struct sk_csv_reader *r = reader_new(path, ncols, err);
+
+	if (r && check_header(r, header, err) < 0) {
+		sk_csv_close(r);
+		return NULL;
+	}
+	return r;
+}
+
+struct sk_csv_reader *sk_csv_open_range(const char *path, size_t ncols,
+					unsigned long long start, unsigned long long stop,
+					struct sk_err *err)
+{
+	struct sk_csv_reader *r = reader_new(path, ncols, err);
+
+	if (!r)
+		return NULL;
+	if (lseek(r->fd, (off_t)start, SEEK_SET) < 0) {
+		sk_err_set(err, SK_E_IO, "'%s': %s", path, strerror(errno));
+		sk_csv_close(r);
+		return NULL;
+	}
+	r->base = start;
+	r->limit = stop;
+	return r;
+}
+
+unsigned long long sk_csv_offset(const struct sk_csv_reader *r)
+{
+	return r->base + r->bytes - (r->end - r->pos);
+}
+
+int sk_csv_stop_at(struct sk_csv_reader *r, unsigned long long stop)
+{
+	unsigned long long read_to = r->base + r->bytes;
+
+	/* only unparsed bytes can be given back */
+	if (r->nrecs > r->next || r->in_parser || stop < sk_csv_offset(r))
+		return -1;
+	if (stop < read_to) {
+		r->end -= (size_t)(read_to - stop);
+		r->bytes -= read_to - stop;
+	}
+	r->limit = stop;
+	return 0;
 }
 
 int sk_csv_next(struct sk_csv_reader *r, struct sk_csv_row *row, struct sk_err *err)

@@ -48,6 +48,26 @@ struct sk_csv_reader;
 struct sk_csv_reader *sk_csv_open(const char *path, const char *const *header,
 				  size_t ncols, struct sk_err *err);
 
+/*
+ * Reading a file in pieces, one reader per piece (each piece on its own
+ * thread). sk_csv_open_range() reads only the bytes [start, stop) of `path`,
+ * with no header check; `start` must be where a record begins and line
+ * numbers count from 1 at `start`. sk_csv_stop_at() makes a reader end at
+ * file offset `stop` (0, or -1 when it has already parsed past it).
+ * sk_csv_offset() is the file offset of the first byte not yet parsed.
+ *
+ * Where a record begins cannot be known without parsing everything before
+ * it (a quoted field may hold a LF), so a caller guesses (the byte after a
+ * LF) and checks: the guess was right exactly when the reader of the piece
+ * before it reaches its end with no error; an open quoted field at `stop` is
+ * an error (an unterminated quote).
+ */
+struct sk_csv_reader *sk_csv_open_range(const char *path, size_t ncols,
+					unsigned long long start, unsigned long long stop,
+					struct sk_err *err);
+int sk_csv_stop_at(struct sk_csv_reader *r, unsigned long long stop);
+unsigned long long sk_csv_offset(const struct sk_csv_reader *r);
+
 /* The next record: 1, or 0 at end of file, or -1 with `err` (SK_E_DATA, SK_E_IO). */
 int sk_csv_next(struct sk_csv_reader *r, struct sk_csv_row *row, struct sk_err *err);
 

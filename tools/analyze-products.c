@@ -14,6 +14,8 @@ static const struct sk_opt opts[] = {
 	 "read FILE (default DIR/transformed_data.csv)", &o.in},
 	{"out", "STEPKIT_PRODUCT_REPORT", "FILE",
 	 "write FILE (default DIR/product_report.csv)", &o.out},
+	{"threads", "STEPKIT_THREADS", "N",
+	 "read the input in N pieces at once (default: the CPUs available, at most 8)", &o.threads},
 	{0},
 };
 

@@ -1,0 +1,25 @@
+/*
+ * cpus.h: how many CPUs this process may use, for steps that split their
+ * work over threads.
+ */
+#ifndef SK_CPUS_H
+#define SK_CPUS_H
+
+#include "errors.h"
+
+/*
+ * CPUs this process may run on (its affinity mask), lowered to the cgroup v2
+ * CPU quota rounded up (a container limited to 1.5 CPUs gets 2). At least 1.
+ */
+int sk_cpu_count(void);
+
+/*
+ * The thread count a step should use: `value` (a --threads/STEPKIT_THREADS
+ * setting, "1" to "max") or, when it is NULL or empty, sk_cpu_count(); never
+ * more than `max`. 0, or -1 with `err` (SK_E_USAGE) naming `what` (the option)
+ * when `value` is not a number from 1 to `max`.
+ */
+int sk_threads_setting(const char *value, int max, const char *what, int *threads,
+		       struct sk_err *err);
+
+#endif
