@@ -152,7 +152,7 @@ struct out_row {
 
 static inline int same(const char *a, size_t alen, const char *b, size_t blen)
 {
-	return alen == blen && (alen == 0 || !memcmp(a, b, alen));
+	return alen == blen && sk_same_bytes(a, b, alen);
 }
 
 static inline struct group *group_at(const struct agg *a, size_t off)

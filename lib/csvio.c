@@ -712,7 +712,7 @@ static char *encode(char *d, const char *s, size_t len)
 	size_t i = plain_prefix(s, len);
 
 	if (SK_LIKELY(i == len)) {
-		memcpy(d, s, len);
+		sk_copy_bytes(d, s, len);
 		return d + len;
 	}
 	*d++ = '"';
@@ -751,7 +751,7 @@ void sk_csv_put_encoded(struct sk_csv_writer *w, const char *csv, size_t len)
 	if (!w->first)
 		*d++ = ',';
 	w->first = 0;
-	memcpy(d, csv, len);
+	sk_copy_bytes(d, csv, len);
 	b->len = (size_t)(d + len - b->data);
 }
 

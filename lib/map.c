@@ -45,8 +45,20 @@ uint64_t sk_hash(const void *key, size_t len)
 	for (; i + 8 <= len; i += 8)
 		h = mix(h ^ load64(p + i), 0xA0761D6478BD642FULL);
 	if (i < len) {
-		uint64_t t = 0;
-		memcpy(&t, p + i, len - i);
+		/* the last 1-7 bytes without a variable-length memcpy call: the
+		 * last 8 bytes when there are that many, else two overlapping
+		 * 4-byte loads, or the first, middle and last byte */
+		uint64_t t;
+		if (len >= 8) {
+			t = load64(p + len - 8);
+		} else if (len >= 4) {
+			uint32_t lo, hi;
+			memcpy(&lo, p, 4);
+			memcpy(&hi, p + len - 4, 4);
+			t = (uint64_t)lo << 32 | hi;
+		} else {
+			t = (uint64_t)p[0] << 16 | (uint64_t)p[len / 2] << 8 | p[len - 1];
+		}
 		h = mix(h ^ t, 0xE7037ED1A0B428DBULL);
 	}
 	return mix(h, 0x8EBC6AF09C88C6E3ULL);
@@ -90,7 +102,7 @@ static inline int key_equal(const struct sk_map *m, const unsigned char *e,
 	uint32_t klen;
 
 	memcpy(&klen, e, 4);
-	return klen == len && !memcmp(e + HDR + m->vsize, key, len);
+	return klen == len && sk_same_bytes(e + HDR + m->vsize, key, len);
 }
 
 static int grow_table(struct sk_map *m, struct sk_err *err)

@@ -449,7 +449,7 @@ static void free_sets(struct sk_map *invoices)
 
 static inline int cache_hit(const struct cache *c, const char *key, size_t len)
 {
-	return c->valid && c->key.len == len && !memcmp(c->key.data, key, len);
+	return c->valid && c->key.len == len && sk_same_bytes(c->key.data, key, len);
 }
 
 static int cache_set(struct cache *c, const char *key, size_t len, void *val,
