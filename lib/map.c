@@ -196,10 +196,25 @@ void *sk_map_upsert(struct sk_map *m, const char *key, size_t len, int *inserted
 	return e + HDR;
 }
 
-void *sk_map_get(const struct sk_map *m, const char *key, size_t len)
+uint32_t sk_map_prefetch(const struct sk_map *m, const char *key, size_t len)
 {
 	uint32_t h = (uint32_t)sk_hash(key, len);
+	const struct slot *s = &m->slots[h & m->mask];
 
+	__builtin_prefetch(s);
+	/* and the entry, when the slot is in cache already (small maps) */
+	if (s->off)
+		__builtin_prefetch(entry_at(m, s->off));
+	return h;
+}
+
+void *sk_map_get(const struct sk_map *m, const char *key, size_t len)
+{
+	return sk_map_get_hashed(m, key, len, (uint32_t)sk_hash(key, len));
+}
+
+void *sk_map_get_hashed(const struct sk_map *m, const char *key, size_t len, uint32_t h)
+{
 	for (size_t i = h & m->mask; m->slots[i].off; i = (i + 1) & m->mask) {
 		if (m->slots[i].hash == h) {
 			unsigned char *e = entry_at(m, m->slots[i].off);

@@ -36,6 +36,15 @@ void *sk_map_upsert(struct sk_map *m, const char *key, size_t len, int *inserted
 /* The value of `key`, or NULL when absent. */
 void *sk_map_get(const struct sk_map *m, const char *key, size_t len);
 
+/*
+ * A lookup in two halves, for a caller with other work to do in between:
+ * sk_map_prefetch() hashes the key and starts loading its slot (and entry),
+ * sk_map_get_hashed() with that hash is sk_map_get(). Rows that look up a
+ * table larger than the cache wait for memory less that way.
+ */
+uint32_t sk_map_prefetch(const struct sk_map *m, const char *key, size_t len);
+void *sk_map_get_hashed(const struct sk_map *m, const char *key, size_t len, uint32_t hash);
+
 /* Number of keys. */
 size_t sk_map_count(const struct sk_map *m);
 

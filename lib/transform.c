@@ -504,6 +504,9 @@ static int do_sale(struct tx *t, const struct sk_csv_reader *r, struct sk_csv_wr
 	uint32_t id, *stranger;
 	int inserted, rc;
 
+	/* the product lookup's memory loads while the row is checked */
+	uint32_t stock_hash = sk_map_prefetch(t->products, row->f[S_STOCK], row->len[S_STOCK]);
+
 	if (check_sale(t, r, row, &qty, &price, &total, err) < 0)
 		return -1;
 	/* an invoice pointer stays valid until the next invoice is inserted,
@@ -516,8 +519,9 @@ static int do_sale(struct tx *t, const struct sk_csv_reader *r, struct sk_csv_wr
 			return -1;
 	}
 	inv = t->inv_cache.val;
-	p = sk_map_get(t->products, row->f[S_STOCK], row->len[S_STOCK]);
+	p = sk_map_get_hashed(t->products, row->f[S_STOCK], row->len[S_STOCK], stock_hash);
 	if (p) {
+		__builtin_prefetch(p->frag.inl + FRAG_INLINE - 1); /* written below */
 		id = p->id;
 	} else {
 		stranger = sk_map_upsert(t->strangers, row->f[S_STOCK], row->len[S_STOCK],
