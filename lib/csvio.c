@@ -22,8 +22,9 @@
  * closes it before a comma or the LF, or is doubled inside it. For such a
  * line the grammar (SPEC section 1; libcsv strict, no space trimming) is
  * "split on the commas outside quotes, strip the quotes, undouble", so the
- * reader splits it itself, in place in its read buffer, sixteen bytes a step
- * (split_line). Every other line (a CR, a quoted LF, an empty line, any
+ * reader splits it itself, in place in its read buffer: a line without any
+ * quote or CR by bit masks of 64 bytes at a time (split_block), a line with
+ * quotes field by field, sixteen bytes a step (split_line). Every other line (a CR, a quoted LF, an empty line, any
  * malformed quoting, a line longer than half the buffer) and every line while
  * a quoted field is open go to libcsv, which decides what is right and words
  * the errors. tests/unit/test_csvread.c checks both paths against libcsv
@@ -43,6 +44,14 @@ struct record {
 	unsigned long line;
 };
 
+/* The masks of 64 input bytes (see split_block). */
+struct block {
+	const char *at; /* the 64 bytes classified */
+	uint64_t sep;   /* , or LF at or after the next unread byte */
+	uint64_t lf;    /* LF */
+	uint64_t odd;   /* " or CR at or after the next unread byte */
+};
+
 struct sk_csv_reader {
 	char *path;
 	int fd;
@@ -58,6 +67,8 @@ struct sk_csv_reader {
 	unsigned long long base;  /* file offset of the first byte read */
 	unsigned long long limit; /* file offset not to read past (0: none) */
 	unsigned long line; /* physical line of the next plain line */
+	struct block blk;   /* the block masks split_block left ... */
+	const char *blk_next; /* ... for the line starting here, or NULL */
 
 	/* records completed by libcsv, waiting to be handed out */
 	struct sk_buf data;
@@ -312,6 +323,109 @@ static size_t undouble_quotes(char *s, size_t len)
 }
 
 /*
+ * The block path, for the common line with no quote and no CR: the reader
+ * classifies the input 64 bytes at a time into bit masks (separators, line
+ * feeds, quotes or CRs) and each field end is then the next set bit, with
+ * no branch on the bytes themselves. The masks of the block a line ends in
+ * are kept for the next line (blk_next says where that starts); anything
+ * that moves or skips bytes (a refill, a line taken by another path) makes
+ * the next line classify afresh.
+ */
+static inline void classify64(const char *p, struct block *b)
+{
+	uint64_t sep = 0, lf = 0, odd = 0;
+
+#if defined(__SSE2__)
+	const __m128i comma = _mm_set1_epi8(','), nl = _mm_set1_epi8('\n');
+	const __m128i quote = _mm_set1_epi8('"'), cr = _mm_set1_epi8('\r');
+
+	for (int k = 0; k < 4; k++) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+		__m128i n = _mm_cmpeq_epi8(x, nl);
+		__m128i s = _mm_or_si128(_mm_cmpeq_epi8(x, comma), n);
+		__m128i o = _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, cr));
+		sep |= (uint64_t)(unsigned)_mm_movemask_epi8(s) << (16 * k);
+		lf |= (uint64_t)(unsigned)_mm_movemask_epi8(n) << (16 * k);
+		odd |= (uint64_t)(unsigned)_mm_movemask_epi8(o) << (16 * k);
+	}
+#else
+	for (int i = 0; i < 64; i++) {
+		uint64_t bit = (uint64_t)1 << i;
+		sep |= p[i] == ',' || p[i] == '\n' ? bit : 0;
+		lf |= p[i] == '\n' ? bit : 0;
+		odd |= p[i] == '"' || p[i] == '\r' ? bit : 0;
+	}
+#endif
+	b->at = p;
+	b->sep = sep;
+	b->lf = lf;
+	b->odd = odd;
+}
+
+/* The row's values end with NULs (over the separators); count the line. */
+static inline void finish_row(struct sk_csv_reader *r, struct sk_csv_row *row, size_t n)
+{
+	for (size_t i = 0; i < n && i < SK_CSV_MAX_COLS; i++)
+		((char *)row->f[i])[row->len[i]] = '\0';
+	row->n = n;
+	row->line = r->line++;
+	r->last_term = '\n';
+}
+
+/*
+ * Split the line at `p` by the block masks when it holds no quote and no CR
+ * and ends at least 64 bytes before `end`: fill `row`, return its LF. NULL
+ * with nothing changed otherwise (split_line takes it).
+ */
+static char *split_block(struct sk_csv_reader *r, char *p, char *end, struct sk_csv_row *row)
+{
+	struct block b;
+	char *start = p;
+	size_t n = 0;
+
+	if (r->blk_next == p) {
+		b = r->blk;
+	} else {
+		if (end - p < 64)
+			return NULL;
+		classify64(p, &b);
+	}
+	for (;;) {
+		uint64_t below;
+		char *at;
+
+		while (!b.sep) {
+			/* a quote or CR left in this block is in the line */
+			if (b.odd || end - (b.at + 64) < 64)
+				goto other_path;
+			classify64(b.at + 64, &b);
+		}
+		below = (b.sep & -b.sep) - 1;
+		if (b.odd & below)
+			goto other_path;
+		at = (char *)b.at + __builtin_ctzll(b.sep);
+		if (n < SK_CSV_MAX_COLS) {
+			row->f[n] = start;
+			row->len[n] = (size_t)(at - start);
+		}
+		n++;
+		b.sep &= b.sep - 1;
+		if (b.lf & (below + 1)) {
+			if (at == p)
+				goto other_path; /* an empty line */
+			finish_row(r, row, n);
+			r->blk = b;
+			r->blk_next = at + 1;
+			return at;
+		}
+		start = at + 1;
+	}
+other_path:
+	r->blk_next = NULL;
+	return NULL;
+}
+
+/*
  * Split the line at `p` in place when it is simple: fill `row`, return the
  * address of its LF. Simple means no CR, not empty, and every quote either
  * opens a field, closes it right before a comma or the LF, or is doubled
@@ -357,16 +471,11 @@ static char *split_line(struct sk_csv_reader *r, char *p, char *end,
 	}
 	if (q == p)
 		goto slow; /* an empty line: libcsv words the error */
+	for (size_t i = 0; doubled && i < n && i < SK_CSV_MAX_COLS; i++)
+		if (doubled >> i & 1)
+			row->len[i] = undouble_quotes((char *)row->f[i], row->len[i]);
 	/* the separators and closing quotes become the values' terminating NULs */
-	for (size_t i = 0; i < n && i < SK_CSV_MAX_COLS; i++) {
-		char *v = (char *)row->f[i];
-		if (SK_UNLIKELY(doubled >> i & 1))
-			row->len[i] = undouble_quotes(v, row->len[i]);
-		v[row->len[i]] = '\0';
-	}
-	row->n = n;
-	row->line = r->line++;
-	r->last_term = '\n';
+	finish_row(r, row, n);
 	return q;
 slow:
 	*lf = memchr(p, '\n', (size_t)(end - p));
@@ -378,6 +487,7 @@ static int refill(struct sk_csv_reader *r, struct sk_err *err)
 {
 	ssize_t n;
 
+	r->blk_next = NULL; /* the bytes move */
 	if (r->pos) {
 		memmove(r->buf, r->buf + r->pos, r->end - r->pos);
 		r->end -= r->pos;
@@ -450,7 +560,9 @@ static int next_raw(struct sk_csv_reader *r, struct sk_csv_row *row, struct sk_e
 			continue;
 		}
 		if (!r->in_parser) {
-			char *q = split_line(r, p, end, row, &lf);
+			char *q = split_block(r, p, end, row);
+			if (!q)
+				q = split_line(r, p, end, row, &lf);
 			if (q) {
 				r->pos = (size_t)(q + 1 - r->buf);
 				return 1;

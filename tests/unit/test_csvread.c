@@ -273,7 +273,7 @@ static void differential(unsigned cases)
 
 	for (unsigned c = 0; c < cases; c++) {
 		size_t len = 6, ng, nw;
-		unsigned recs = 1 + rnd(6);
+		unsigned recs = 1 + rnd(40);
 
 		memcpy(in, "a,b,c\n", 6);
 		for (unsigned i = 0; i < recs && len < sizeof(in) - 200; i++) {
