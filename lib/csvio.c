@@ -850,21 +850,16 @@ int sk_csv_encode(struct sk_buf *b, const char *s, size_t len, struct sk_err *er
 	return 0;
 }
 
+static char *field_room(struct sk_csv_writer *w, size_t len);
+
 void sk_csv_put_encoded(struct sk_csv_writer *w, const char *csv, size_t len)
 {
-	struct sk_buf *b = &w->out;
-	char *d;
+	char *d = field_room(w, len);
 
-	if (SK_UNLIKELY(w->err.code))
-		return;
-	if (SK_UNLIKELY(b->cap - b->len < len + 2) && sk_buf_grow(b, len + 1, &w->err) < 0)
-		return;
-	d = b->data + b->len;
-	if (!w->first)
-		*d++ = ',';
-	w->first = 0;
-	sk_copy_bytes(d, csv, len);
-	b->len = (size_t)(d + len - b->data);
+	if (d) {
+		sk_copy_bytes(d, csv, len);
+		w->out.len = (size_t)(d + len - w->out.data);
+	}
 }
 
 void sk_csv_put(struct sk_csv_writer *w, const char *s, size_t len)
@@ -890,26 +885,56 @@ void sk_csv_puts(struct sk_csv_writer *w, const char *s)
 	sk_csv_put(w, s, strlen(s));
 }
 
+/*
+ * Room for `len` more bytes and the separator in the current row: where the
+ * field goes, or NULL after an error. The numbers are written straight
+ * there: built in a small buffer first and then copied, their bytes were
+ * read back by wide loads right after narrow stores, a store-forwarding
+ * stall that cost the transform a fifth of its time.
+ */
+static char *field_room(struct sk_csv_writer *w, size_t len)
+{
+	struct sk_buf *b = &w->out;
+	char *d;
+
+	if (SK_UNLIKELY(w->err.code))
+		return NULL;
+	if (SK_UNLIKELY(b->cap - b->len < len + 2) && sk_buf_grow(b, len + 1, &w->err) < 0)
+		return NULL;
+	d = b->data + b->len;
+	if (!w->first)
+		*d++ = ',';
+	w->first = 0;
+	return d;
+}
+
 void sk_csv_put_int(struct sk_csv_writer *w, long long v)
 {
-	char tmp[24], *end = tmp + sizeof(tmp), *p = end;
 	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	size_t digits = 1;
+	char *d, *p;
 
 	/* by hand: snprintf costs more than the rest of a row's fields */
+	for (unsigned long long t = u; t >= 10; t /= 10)
+		digits++;
+	if (!(d = field_room(w, digits + 1)))
+		return;
+	if (v < 0)
+		*d++ = '-';
+	p = d + digits;
+	w->out.len = (size_t)(p - w->out.data);
 	do {
 		*--p = (char)('0' + u % 10);
 		u /= 10;
 	} while (u);
-	if (v < 0)
-		*--p = '-';
-	sk_csv_put_encoded(w, p, (size_t)(end - p)); /* digits need no quotes */
 }
 
 void sk_csv_put_money(struct sk_csv_writer *w, long long cents)
 {
-	char tmp[SK_MONEY_BUFSIZE];
+	char *d = field_room(w, SK_MONEY_BUFSIZE);
 
-	sk_csv_put_encoded(w, tmp, sk_money_format(cents, tmp));
+	if (d)
+		w->out.len = (size_t)(d + sk_money_format(cents, d) - w->out.data);
 }
 
 static void *writer_thread(void *arg)

@@ -202,9 +202,6 @@ uint32_t sk_map_prefetch(const struct sk_map *m, const char *key, size_t len)
 	const struct slot *s = &m->slots[h & m->mask];
 
 	__builtin_prefetch(s);
-	/* and the entry, when the slot is in cache already (small maps) */
-	if (s->off)
-		__builtin_prefetch(entry_at(m, s->off));
 	return h;
 }
 
