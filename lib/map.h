@@ -38,7 +38,7 @@ void *sk_map_get(const struct sk_map *m, const char *key, size_t len);
 
 /*
  * A lookup in two halves, for a caller with other work to do in between:
- * sk_map_prefetch() hashes the key and starts loading its slot (and entry),
+ * sk_map_prefetch() hashes the key and starts loading its slot,
  * sk_map_get_hashed() with that hash is sk_map_get(). Rows that look up a
  * table larger than the cache wait for memory less that way.
  */
