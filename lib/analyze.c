@@ -71,6 +71,7 @@ static const char *const in_header[NCOLS] = {
 #define PREV_MAX (32u << 20)           /* cap of the previous-row key copies */
 #define ARENA_MAX ((size_t)1 << 36)    /* cap of all group records */
 #define MAX_THREADS 8                   /* pieces read at once */
+#define DEFAULT_THREADS 4               /* unless told: each adds its own tables */
 #define PIECE_MIN (8u << 20)            /* bytes worth a thread of their own */
 
 static const char *const sales_header[] = {
@@ -931,7 +932,8 @@ int sk_analyze_run(struct sk_step *s, const struct sk_analyze_opts *o, struct sk
 	int rc, ret = -1, threads;
 
 	if (resolve(s, o, in, out, err) < 0 ||
-	    sk_threads_setting(o->threads, MAX_THREADS, "--threads", &threads, err) < 0)
+	    sk_threads_setting(o->threads, DEFAULT_THREADS, MAX_THREADS, "--threads", &threads,
+			       err) < 0)
 		goto out;
 	sk_step_input(s, in);
 	if (agg_init(&a, &defs[o->report], in, err) < 0 ||

@@ -59,7 +59,7 @@ struct sk_analyze_opts {
 	enum sk_report report;
 	const char *in;  /* input path, or NULL/"" for WORKDIR/transformed_data.csv */
 	const char *out; /* output path, or NULL/"" for WORKDIR/<the report's name> */
-	const char *threads; /* "1" to "8", or NULL/"" for as many as CPUs available */
+	const char *threads; /* "1" to "8", or NULL/"" for the CPUs available, at most 4 */
 };
 
 /*

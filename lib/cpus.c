@@ -33,15 +33,15 @@ int sk_cpu_count(void)
 	return n > 0 ? n : 1;
 }
 
-int sk_threads_setting(const char *value, int max, const char *what, int *threads,
-		       struct sk_err *err)
+int sk_threads_setting(const char *value, int by_default, int max, const char *what,
+		       int *threads, struct sk_err *err)
 {
 	char *end;
 	long n;
 
 	if (!value || !*value) {
 		n = sk_cpu_count();
-		*threads = n < max ? (int)n : max;
+		*threads = n < by_default ? (int)n : by_default;
 		return 0;
 	}
 	errno = 0;

@@ -15,11 +15,11 @@ int sk_cpu_count(void);
 
 /*
  * The thread count a step should use: `value` (a --threads/STEPKIT_THREADS
- * setting, "1" to "max") or, when it is NULL or empty, sk_cpu_count(); never
- * more than `max`. 0, or -1 with `err` (SK_E_USAGE) naming `what` (the option)
- * when `value` is not a number from 1 to `max`.
+ * setting, "1" to "max") or, when it is NULL or empty, sk_cpu_count() but no
+ * more than `by_default`. 0, or -1 with `err` (SK_E_USAGE) naming `what` (the
+ * option) when `value` is not a number from 1 to `max`.
  */
-int sk_threads_setting(const char *value, int max, const char *what, int *threads,
-		       struct sk_err *err);
+int sk_threads_setting(const char *value, int by_default, int max, const char *what,
+		       int *threads, struct sk_err *err);
 
 #endif

@@ -15,7 +15,7 @@ static const struct sk_opt opts[] = {
 	{"out", "STEPKIT_PRODUCT_REPORT", "FILE",
 	 "write FILE (default DIR/product_report.csv)", &o.out},
 	{"threads", "STEPKIT_THREADS", "N",
-	 "read the input in N pieces at once (default: the CPUs available, at most 8)", &o.threads},
+	 "read the input in N pieces at once, 1 to 8 (default: the CPUs available, at most 4)", &o.threads},
 	{0},
 };
 
