@@ -902,7 +902,9 @@ join:
 	}
 	if (ret == 1)
 		sk_debugf("the pieces of '%s' did not work out: reading it on one thread",
-		       path);
+			  path);
+	else if (ret == 0)
+		sk_step_count(s, "threads", ncuts + 1);
 	return ret;
 }
 
@@ -954,6 +956,8 @@ int sk_analyze_run(struct sk_step *s, const struct sk_analyze_opts *o, struct sk
 			goto out;
 		a.path = sk_csv_path(r);
 	}
+	if (rc > 0)
+		sk_step_count(s, "threads", 1);
 	while (rc > 0 && (rc = sk_csv_next(r, &row, err)) > 0) {
 		nin++;
 		if (add_row(&a, &row, err) < 0)

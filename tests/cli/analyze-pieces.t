@@ -42,6 +42,8 @@ same_as_one_thread "two pieces" 2 "in 2 pieces"
 n=$(wc -l <"$T/rows")
 grep -q "\"rows_in\": $((2 * n))," "$d/events/analyze-sales.json"
 ok $? "two pieces: the event counts the rows of both"
+grep -q '"threads": 2' "$d/events/analyze-sales.json"
+ok $? "two pieces: the event says 2 threads"
 
 input three "$T/rows" "$T/rows" "$T/rows"
 same_as_one_thread "three pieces" 3 "in 3 pieces"
@@ -63,6 +65,8 @@ input quoted "$T/rows" "$T/quoted.part" "$T/rows"
 same_as_one_thread "a cut inside a quoted field" 2 "did not work out: reading it on one thread"
 grep -q "\"rows_in\": $((2 * n + 1))," "$d/events/analyze-products.json"
 ok $? "a cut inside a quoted field: the multi-line row counts as one row"
+grep -q '"threads": 1' "$d/events/analyze-products.json"
+ok $? "a cut inside a quoted field: the event says 1 thread"
 
 # a bad row near the end: the message and line are those of one thread
 lines=$(($(wc -l <"$T/rows") * 2 + 1))
