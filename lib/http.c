@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 
+#define UPLOAD_BUFFER (512L << 10)
+
 struct sk_http {
 	CURL *curl;
 	struct sk_http_cfg cfg;
@@ -685,6 +687,11 @@ int sk_http_perform(struct sk_http *h, const struct sk_http_req *req, struct sk_
 	}
 	if (hdrs)
 		SETOPT(CURLOPT_HTTPHEADER, hdrs);
+	/* a file body in 512 KiB reads and sends rather than libcurl's 64 KiB:
+	 * a 256 MiB PUT took 0.29 s of CPU, now 0.24 s (of which the SHA-256
+	 * is 0.15 s) */
+	if (req->body == SK_HTTP_BODY_FILE || req->body == SK_HTTP_BODY_FORM_FILE)
+		SETOPT(CURLOPT_UPLOAD_BUFFERSIZE, UPLOAD_BUFFER);
 
 	crc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
