@@ -1079,10 +1079,16 @@ int sk_sftp_put(struct sk_sftp *s, const char *local, const char *remote,
 		goto out;
 	}
 	NB_INT(rc, s, err, libssh2_sftp_fsync(h));
-	if (rc == 0)
+	if (rc == 0) {
 		info->fsynced = 1;
-	else if (fx_of(s, rc) != LIBSSH2_FX_OP_UNSUPPORTED) {
-		/* servers without fsync@openssh.com answer "unsupported": fine */
+	} else if (fx_of(s, rc) == LIBSSH2_FX_OP_UNSUPPORTED ||
+		   fx_of(s, rc) == LIBSSH2_FX_PERMISSION_DENIED) {
+		/* a server without fsync@openssh.com answers "unsupported", one
+		 * whose admin turned it off (sftp-server -P fsync) "permission
+		 * denied": the file is stored all the same, the size check
+		 * still holds, and the caller says it was not fsynced */
+		info->fsync_refused = fx_of(s, rc) == LIBSSH2_FX_PERMISSION_DENIED;
+	} else {
 		ssh_fail(s, rc, err, "fsync '%s'", part);
 		goto out;
 	}
@@ -1301,7 +1307,9 @@ static int upload_attempt(void *ctx, struct sk_retry_state *st, struct sk_err *e
 			      f->remote, info.bytes, info.seconds,
 			      info.seconds > 0 ? (double)info.bytes / 1048576.0 / info.seconds : 0.0,
 			      info.replaced ? ", replaced the old file" : "",
-			      info.fsynced ? "" : ", not fsynced (unsupported by the server)");
+			      info.fsynced	   ? ""
+			      : info.fsync_refused ? ", not fsynced (the server refuses fsync@openssh.com)"
+						   : ", not fsynced (unsupported by the server)");
 	}
 	ret = 0;
 out:

@@ -83,6 +83,7 @@ struct sk_sftp_put_info {
 	unsigned long long bytes;           /* bytes stored (= local size) */
 	char sha256[SK_SHA256_HEX_LEN + 1]; /* of the bytes sent */
 	int fsynced;                        /* 1 if the server fsynced the file */
+	int fsync_refused;                  /* not fsynced: the server refused (else unsupported) */
 	int replaced;                       /* 1 if an existing file was replaced */
 	double seconds;
 };

@@ -227,6 +227,16 @@ else
 	ok 1 "chroot sshd starts"
 fi
 
+# --- a server that refuses fsync@openssh.com: stored, said so -----------
+kill "$(cat "$S/pid")"
+for _ in $(seq 1 100); do kill -0 "$(cat "$S/pid")" 2>/dev/null || break; sleep 0.05; done
+sed -i 's|^ForceCommand internal-sftp |ForceCommand internal-sftp -P fsync |' "$S/sshd_config"
+"$SERVERS/sshd-up.sh" "$S" --restart >/dev/null
+up 0 "server refuses fsync" SFTP_PASSWORD="$PW" sales_report.csv
+same_file "$UP/sales_report.csv" "$W/sales_report.csv" "refused fsync: stored byte for byte"
+expect_err "not fsynced (the server refuses fsync@openssh.com)" "refused fsync: says the file was not fsynced"
+no_part "$UP" "refused fsync: no .part left"
+
 # --- secrets never logged ------------------------------------------------
 up 1 "json logs, wrong password" STEPKIT_LOG_FORMAT=json SFTP_PASSWORD="wrong-$PW"
 for secret in "$PW" "$PASSPHRASE"; do
