@@ -135,6 +135,16 @@ expect_err "connect to [127.0.0.1]:$DEAD: Connection refused" "says the connecti
 is "$(grep -c 'retrying in' "$T/err")" "2" "two retries logged"
 is "$(ev .counts.attempts)/$(ev .error.kind)" "3/transient" "event: 3 attempts, transient"
 
+# --- connect timeout (SYNs dropped): transient -----------------------------
+"$SERVERS/tcp_blackhole.py" >"$T/blackhole.port" &
+stop_at_exit $!
+for _ in $(seq 1 100); do [ -s "$T/blackhole.port" ] && break; sleep 0.05; done
+HOLE=$(cat "$T/blackhole.port")
+up 75 "connect timeout" SFTP_PASSWORD="$PW" SFTP_PORT="$HOLE" SFTP_CONNECT_TIMEOUT=1 STEPKIT_RETRIES=2 \
+	STEPKIT_RETRY_DELAY=0.1
+expect_err "connect to [127.0.0.1]:$HOLE: no answer within 1 s" "connect timeout: says so"
+is "$(ev .counts.attempts)/$(ev .error.kind)" "2/transient" "connect timeout: event: 2 attempts, transient"
+
 # --- server hung: the I/O timeout makes it transient too ------------------
 kill -STOP "$SFTP_TEST_PID"
 up 75 "server hung (accepts, never answers)" SFTP_PASSWORD="$PW" SFTP_TIMEOUT=1 STEPKIT_RETRIES=2 \
