@@ -1299,7 +1299,11 @@ static int upload_attempt(void *ctx, struct sk_retry_state *st, struct sk_err *e
 			goto out;
 		f->done = 1;
 		remote_url(u->cfg, f->remote, url);
-		sk_upload_record_output(u->step, url, info.bytes, info.sha256);
+		sk_upload_record(u->step, &(struct sk_upload_record){.source = f->local,
+								    .remote = url,
+								    .bytes = info.bytes,
+								    .sha256 = info.sha256,
+								    .seconds = info.seconds});
 		sk_log_fields(SK_LOG_INFO,
 			      (struct sk_log_field[]){{"bytes", (long long)info.bytes, NULL},
 						      {"sha256", 0, info.sha256}},

@@ -352,6 +352,21 @@ void sk_step_output(struct sk_step *s, const struct sk_file_info *info)
 	json_array_append_new(s->outputs, o);
 }
 
+void sk_step_output_copy(struct sk_step *s, const struct sk_file_info *info, const char *source,
+			 const char *url, double seconds, int attempts)
+{
+	json_t *o;
+
+	sk_step_output(s, info);
+	o = json_array_get(s->outputs, json_array_size(s->outputs) - 1);
+	json_object_set_new(o, "source", jstr(source));
+	if (url)
+		json_object_set_new(o, "url", jstr(url));
+	json_object_set_new(o, "seconds", json_real(seconds));
+	if (attempts > 0)
+		json_object_set_new(o, "attempts", json_integer(attempts));
+}
+
 void sk_step_detail(struct sk_step *s, const char *key, const char *value)
 {
 	json_object_set_new(s->details, key, jstr(value));

@@ -77,6 +77,17 @@ void sk_step_input(struct sk_step *s, const char *path);
 /* Record a committed output file (path, bytes, sha256) in the event. */
 void sk_step_output(struct sk_step *s, const struct sk_file_info *info);
 
+/*
+ * Record an output that is a copy of a local file stored elsewhere (an
+ * upload): `info` as above, its path the remote name (sftp://, s3://, the
+ * URL), then "source" (the local file), "url" when given (the request URL
+ * of an s3:// object), "seconds" of the transfer and, when not 0,
+ * "attempts" (requests it took; an SFTP session serves every file, so there
+ * it is counted per step only).
+ */
+void sk_step_output_copy(struct sk_step *s, const struct sk_file_info *info, const char *source,
+			 const char *url, double seconds, int attempts);
+
 /* Record a string detail in the event under "details" (e.g. the source). */
 void sk_step_detail(struct sk_step *s, const char *key, const char *value);
 

@@ -103,11 +103,15 @@ static int send_file(struct sk_step *s, struct sk_http *h, struct cfg *c, struct
 	c->up.progress_ctx = f;
 	sk_step_input(s, f->path);
 	rc = sk_http_upload_file(h, &c->up, f->url.data, f->path, &r, err);
-	sk_upload_record_attempts(s, f->name, r.attempts);
+	sk_step_count(s, "attempts", r.attempts);
 	if (rc < 0)
 		return sk_err_prefix(err, "'%s'", f->path);
-	sk_upload_record_output(s, r.url, r.bytes, r.sha256);
-	sk_upload_record_remote(s, f->name, r.url, r.seconds);
+	sk_upload_record(s, &(struct sk_upload_record){.source = f->path,
+						       .remote = r.url,
+						       .bytes = r.bytes,
+						       .sha256 = r.sha256,
+						       .seconds = r.seconds,
+						       .attempts = r.attempts});
 	sk_debugf("'%s': %s connection", f->path, r.reused ? "reused the" : "opened a new");
 	sk_log_fields(SK_LOG_INFO,
 		      (struct sk_log_field[]){{"bytes", (long long)r.bytes, NULL},

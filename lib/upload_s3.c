@@ -121,7 +121,7 @@ static int put_file(struct sk_step *s, struct sk_s3 *s3, const char *bucket, con
 
 	sk_step_input(s, f->path);
 	rc = sk_s3_put_file(s3, f->path, f->name, &r, err);
-	sk_upload_record_attempts(s, f->name, r.attempts);
+	sk_step_count(s, "attempts", r.attempts);
 	if (r.stale_aborted)
 		sk_warnf("'%s': aborted the unfinished multipart upload an earlier run left", r.key);
 	if (r.warning[0])
@@ -132,9 +132,14 @@ static int put_file(struct sk_step *s, struct sk_s3 *s3, const char *bucket, con
 		sk_infof("'%s': ETag %s is not the MD5 of the file (normal with SSE-KMS); the server "
 			 "verified Content-MD5 and the payload SHA-256", r.key, r.etag);
 	snprintf(remote, sizeof(remote), "s3://%s/%s", bucket, r.key);
-	sk_upload_record_output(s, remote, r.bytes, r.sha256);
+	sk_upload_record(s, &(struct sk_upload_record){.source = f->path,
+						       .remote = remote,
+						       .url = r.url,
+						       .bytes = r.bytes,
+						       .sha256 = r.sha256,
+						       .seconds = r.seconds,
+						       .attempts = r.attempts});
 	sk_step_count(s, "parts", r.parts);
-	sk_upload_record_remote(s, f->name, r.url, r.seconds);
 	sk_log_fields(SK_LOG_INFO,
 		      (struct sk_log_field[]){{"bytes", (long long)r.bytes, NULL},
 					      {"parts", r.parts, NULL},

@@ -41,37 +41,16 @@ int sk_upload_local(struct sk_step *s, const char *arg, char path[PATH_MAX], con
 	return 0;
 }
 
-void sk_upload_record_attempts(struct sk_step *s, const char *name, int attempts)
-{
-	char key[PATH_MAX + 16];
-
-	sk_step_count(s, "attempts", attempts);
-	snprintf(key, sizeof(key), "attempts.%s", name);
-	sk_step_count(s, key, attempts);
-}
-
-void sk_upload_record_output(struct sk_step *s, const char *remote, unsigned long long bytes,
-			     const char *sha256)
+void sk_upload_record(struct sk_step *s, const struct sk_upload_record *r)
 {
 	struct sk_file_info info = {0};
 
-	snprintf(info.path, sizeof(info.path), "%s", remote);
-	info.bytes = bytes;
-	snprintf(info.sha256, sizeof(info.sha256), "%s", sha256);
-	sk_step_output(s, &info);
+	snprintf(info.path, sizeof(info.path), "%s", r->remote);
+	info.bytes = r->bytes;
+	snprintf(info.sha256, sizeof(info.sha256), "%s", r->sha256);
+	sk_step_output_copy(s, &info, r->source, r->url, r->seconds, r->attempts);
 	sk_step_count(s, "files", 1);
-	sk_step_count(s, "bytes", (long long)bytes);
-}
-
-void sk_upload_record_remote(struct sk_step *s, const char *name, const char *url, double seconds)
-{
-	char key[PATH_MAX + 16], secs[32];
-
-	snprintf(key, sizeof(key), "remote.%s", name);
-	sk_step_detail(s, key, url);
-	snprintf(key, sizeof(key), "seconds.%s", name);
-	snprintf(secs, sizeof(secs), "%.3f", seconds);
-	sk_step_detail(s, key, secs);
+	sk_step_count(s, "bytes", (long long)r->bytes);
 }
 
 static double now(void)

@@ -37,22 +37,23 @@ int sk_upload_names(int argc, char **argv, const char *const **names);
 int sk_upload_local(struct sk_step *s, const char *arg, char path[PATH_MAX], const char **name,
 		    struct sk_err *err);
 
-/* Add `attempts` (requests made for file `name`) to the counts "attempts"
- * and "attempts.NAME" of the event. */
-void sk_upload_record_attempts(struct sk_step *s, const char *name, int attempts);
+/* One stored file, for the event. */
+struct sk_upload_record {
+	const char *source;       /* the local file */
+	const char *remote;       /* where it is, as messages show it */
+	const char *url;          /* the request URL when not `remote`, or NULL */
+	unsigned long long bytes;
+	const char *sha256;       /* hex, of what was sent */
+	double seconds;
+	int attempts;             /* requests it took, or 0: counted per step */
+};
 
 /*
- * Record a stored file in the event: an output (`remote`, as messages show
- * it, `bytes`, the hex `sha256` of what was sent) and 1 and `bytes` more in
- * the counts "files" and "bytes".
+ * Record a stored file in the event: an output (sk_step_output_copy) and 1
+ * and `bytes` more in the counts "files" and "bytes". The count "attempts"
+ * (every request, failed files' too) is the caller's.
  */
-void sk_upload_record_output(struct sk_step *s, const char *remote, unsigned long long bytes,
-			     const char *sha256);
-
-/* Record the details "remote.NAME" (`url`) and "seconds.NAME" (`seconds`,
- * three decimals) of file `name` in the event. */
-void sk_upload_record_remote(struct sk_step *s, const char *name, const char *url,
-			     double seconds);
+void sk_upload_record(struct sk_step *s, const struct sk_upload_record *r);
 
 /*
  * Progress lines of a long transfer, "progress: 'NAME': D of T MiB", at most

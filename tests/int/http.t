@@ -155,7 +155,8 @@ fi
 start_sink flaky --fail-first 2 --fail-status 503
 up "503, 503, then 201" 0 HTTP_UPLOAD_URL="http://127.0.0.1:$port/f/" sales_report.csv
 same_file "$T/flaky/files/f/sales_report.csv" "$W/sales_report.csv" "503 twice: file stored on the third attempt"
-is "$(ev "e['counts']['attempts'], e['counts']['attempts.sales_report.csv']")" "3 3" "503 twice: three attempts in the event"
+is "$(ev "e['counts']['attempts'], e['outputs'][0]['attempts'], e['outputs'][0]['source'] == '$W/sales_report.csv'")" "3 3 True" \
+	"503 twice: three attempts in the event, in all and for the file"
 expect_err "attempt 2/3 failed: PUT 'http://127.0.0.1:$port/f/sales_report.csv': HTTP 503" "503 twice: retries logged"
 stop $pid
 

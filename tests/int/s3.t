@@ -93,6 +93,9 @@ for f in sales_report.csv customer_report.csv product_report.csv; do
 done
 is "$(ev "e['outputs'][0]['path'], e['outputs'][0]['sha256'] == '$(sha "$W/sales_report.csv")', e['counts']['attempts']")" \
 	"s3://reports/daily/2024-05-01/sales_report.csv True 3" "event: s3:// key, the file's sha256, 3 attempts"
+is "$(ev "e['outputs'][0]['source'] == '$W/sales_report.csv', e['outputs'][0]['url'], e['outputs'][0]['attempts'], e['outputs'][0]['seconds'] >= 0")" \
+	"True http://127.0.0.1:$port/reports/daily/2024-05-01/sales_report.csv 1 True" \
+	"event: the output's local source, URL, attempts and seconds"
 is "$(python3 -c "
 import json,sys,hashlib,base64
 want=open(sys.argv[2],'rb').read()

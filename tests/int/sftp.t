@@ -80,6 +80,9 @@ is "$(ev .counts.files)/$(ev .counts.attempts)/$(ev .status)" "3/1/succeeded" "e
 is "$(ev '.outputs[0].path')" "sftp://127.0.0.1:$SFTP_PORT$UP/sales_report.csv" "event: remote path"
 is "$(ev '.outputs[0].sha256')" "$(sha256sum "$W/sales_report.csv" | cut -d' ' -f1)" "event: sha256"
 is "$(ev '.outputs[0].bytes')" "$(stat -c %s "$W/sales_report.csv")" "event: bytes"
+is "$(ev '.outputs[0].source, (.outputs[0].seconds >= 0), .outputs[0].attempts')" "$W/sales_report.csv
+true
+null" "event: the output's local source and seconds (attempts are per session)"
 is "$(ev '.inputs[1].path')" "$W/customer_report.csv" "event: local file"
 
 # --- overwrite an existing remote file -----------------------------------
