@@ -696,10 +696,12 @@ static int cut_points(const char *path, unsigned long long data_start, int n,
 {
 	static char buf[64 * 1024];
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), ncuts = 0;
+	int fd, ncuts = 0;
 	unsigned long long size;
 
-	if (fd < 0)
+	/* a pipe or a device is read as it comes, on one thread */
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return 0;
 	if (fstat(fd, &st) < 0 || (unsigned long long)st.st_size <= data_start)
 		goto out;
@@ -839,8 +841,10 @@ static int agg_merge(struct agg *a, const struct agg *b, struct sk_err *err)
  * 0 with the rows read in `*nin`; 1 when the pieces did not work out (a cut
  * inside a quoted field, any error in any piece, a merge that would not be
  * exact), and the caller then reads the whole file again on one thread,
- * which reports a bad row exactly as it always does; -1 when interrupted or
- * out of memory while merging.
+ * which reports a bad row exactly as it always does; 2 when the file was
+ * not split (small, or not a regular file: a pipe cannot be read twice)
+ * and `r` goes on from the first row; -1 when interrupted or out of memory
+ * while merging.
  */
 static int read_pieces(struct sk_step *s, struct agg *a, struct sk_csv_reader *r,
 		       const char *path, int n, long long *nin, struct sk_err *err)
@@ -852,7 +856,7 @@ static int read_pieces(struct sk_step *s, struct agg *a, struct sk_csv_reader *r
 	long long rows = 0;
 
 	if (ncuts == 0 || sk_csv_stop_at(r, cuts[0]) < 0)
-		return 1;
+		return 2;
 	for (int i = 1; i <= ncuts; i++) {
 		struct piece *p = &pieces[i];
 		p->abandon = &abandon;
@@ -942,10 +946,10 @@ int sk_analyze_run(struct sk_step *s, const struct sk_analyze_opts *o, struct sk
 	    !(r = sk_csv_open(in, in_header, NCOLS, err)))
 		goto out;
 	a.path = sk_csv_path(r);
-	rc = threads > 1 ? read_pieces(s, &a, r, in, threads, &nin, err) : 1;
+	rc = threads > 1 ? read_pieces(s, &a, r, in, threads, &nin, err) : 2;
 	if (rc < 0)
 		goto out;
-	if (rc > 0 && threads > 1) {
+	if (rc == 1) {
 		/* start over on one thread */
 		sk_csv_close(r);
 		agg_release(&a);

@@ -56,6 +56,13 @@ expect_exit 0 "small file" "$BIN/analyze-sales" --workdir "$d" --threads 2 --log
 grep -q "pieces" "$T/err"
 ok $((!$?)) "small file: read on one thread"
 
+# a pipe is read as it comes, on one thread
+d=$T/two
+"$BIN/analyze-sales" --workdir "$d" --threads 2 --in <(cat "$d/transformed_data.csv") \
+	--out "$d/piped.csv" 2>"$T/err"
+ok $? "a pipe as the input"
+same_file "$d/piped.csv" "$d/sales_report.csv" "a pipe: the same report"
+
 # The middle of the file is inside a quoted description whose lines look
 # like rows: the first piece ends in an open quote, so the cut was wrong.
 { printf '%s' "${ROW%%WHITE*}\""
