@@ -18,16 +18,17 @@
  * Why the reader does not hand every byte to libcsv: libcsv runs each byte
  * through its state machine and calls back once per field; on a 5-million-row
  * file that alone took longer than everything else a step does. Nearly every
- * line is simple: no CR, no LF inside quotes, and every quote opens a field,
- * closes it before a comma or the LF, or is doubled inside it. For such a
- * line the grammar (SPEC section 1; libcsv strict, no space trimming) is
- * "split on the commas outside quotes, strip the quotes, undouble", so the
- * reader splits it itself, in place in its read buffer: a line without any
- * quote or CR by bit masks of 64 bytes at a time (split_block), a line with
- * quotes field by field, sixteen bytes a step (split_line). Every other line (a CR, a quoted LF, an empty line, any
- * malformed quoting, a line longer than half the buffer) and every line while
- * a quoted field is open go to libcsv, which decides what is right and words
- * the errors. tests/unit/test_csvread.c checks both paths against libcsv
+ * line is simple: no CR but that of a CRLF line end, no LF inside quotes,
+ * and every quote opens a field, closes it before a comma or the line end,
+ * or is doubled inside it. For such a line the grammar (SPEC section 1;
+ * libcsv strict, no space trimming) is "split on the commas outside quotes,
+ * strip the quotes, undouble", so the reader splits it itself, in place in
+ * its read buffer: a line without any quote by bit masks of 64 bytes at a
+ * time (split_block), a line with quotes field by field, sixteen bytes a
+ * step (split_line). Every other line (a CR elsewhere, a quoted LF, an empty
+ * line, any malformed quoting, a line longer than half the buffer) and every
+ * line while a quoted field is open go to libcsv, which decides what is
+ * right and words the errors. tests/unit/test_csvread.c checks both paths against libcsv
  * alone on random, partly broken inputs.
  */
 
@@ -374,7 +375,7 @@ static inline void finish_row(struct sk_csv_reader *r, struct sk_csv_row *row, s
 
 /*
  * Split the line at `p` by the block masks when it holds no quote and no CR
- * and ends at least 64 bytes before `end`: fill `row`, return its LF. NULL
+ * (but the CR of a CRLF end) and ends at least 64 bytes before `end`: fill `row`, return its LF. NULL
  * with nothing changed otherwise (split_line takes it).
  */
 static char *split_block(struct sk_csv_reader *r, char *p, char *end, struct sk_csv_row *row)
@@ -391,8 +392,9 @@ static char *split_block(struct sk_csv_reader *r, char *p, char *end, struct sk_
 		classify64(p, &b);
 	}
 	for (;;) {
-		uint64_t below;
+		uint64_t below, bit;
 		char *at;
+		size_t cr = 0;
 
 		while (!b.sep) {
 			/* a quote or CR left in this block is in the line */
@@ -400,18 +402,24 @@ static char *split_block(struct sk_csv_reader *r, char *p, char *end, struct sk_
 				goto other_path;
 			classify64(b.at + 64, &b);
 		}
-		below = (b.sep & -b.sep) - 1;
-		if (b.odd & below)
-			goto other_path;
+		bit = b.sep & -b.sep;
+		below = bit - 1;
 		at = (char *)b.at + __builtin_ctzll(b.sep);
+		if (b.odd & below) {
+			/* only the CR of a CRLF line end may be in the field */
+			if ((b.odd & below) != bit >> 1 || !(b.lf & bit) || at[-1] != '\r')
+				goto other_path;
+			b.odd &= ~below;
+			cr = 1;
+		}
 		if (n < SK_CSV_MAX_COLS) {
 			row->f[n] = start;
-			row->len[n] = (size_t)(at - start);
+			row->len[n] = (size_t)(at - cr - start);
 		}
 		n++;
 		b.sep &= b.sep - 1;
-		if (b.lf & (below + 1)) {
-			if (at == p)
+		if (b.lf & bit) {
+			if (at - cr == p)
 				goto other_path; /* an empty line */
 			finish_row(r, row, n);
 			r->blk = b;
@@ -427,8 +435,9 @@ other_path:
 
 /*
  * Split the line at `p` in place when it is simple: fill `row`, return the
- * address of its LF. Simple means no CR, not empty, and every quote either
- * opens a field, closes it right before a comma or the LF, or is doubled
+ * address of its LF. Simple means no CR (but that of a CRLF end), not empty,
+ * and every quote either opens a field, closes it right before a comma or
+ * the line end, or is doubled
  * inside such a field, with no LF inside quotes: the grammar of libcsv's
  * strict mode restricted to one physical line, so both give the same
  * values. Anything else returns NULL with `*lf` at the line's LF (or NULL
@@ -451,12 +460,18 @@ static char *split_line(struct sk_csv_reader *r, char *p, char *end,
 			if (!stop)
 				goto slow;
 			q = stop + 1; /* buffered: closing_quote looked at it */
+			if (*q == '\r' && q + 1 < end && q[1] == '\n')
+				q++; /* a CRLF line end */
 			if (*q != ',' && *q != '\n')
 				goto slow;
 		} else {
 			start = q;
 			q = stop = find_stop(q, end, ',');
-			if (q == end || *q == '"' || *q == '\r')
+			if (q == end)
+				goto slow;
+			if (*q == '\r' && q + 1 < end && q[1] == '\n')
+				q++; /* a CRLF line end */
+			if (*q == '"' || *q == '\r')
 				goto slow;
 		}
 		if (n < SK_CSV_MAX_COLS) {
@@ -469,7 +484,7 @@ static char *split_line(struct sk_csv_reader *r, char *p, char *end,
 			break;
 		q++;
 	}
-	if (q == p)
+	if (n == 1 && row->f[0] == p && row->len[0] == 0)
 		goto slow; /* an empty line: libcsv words the error */
 	for (size_t i = 0; doubled && i < n && i < SK_CSV_MAX_COLS; i++)
 		if (doubled >> i & 1)

@@ -3,7 +3,8 @@
  *
  * The reader is a pull interface over libcsv's push parser: it reads the
  * file in blocks and hands back one record at a time, errors in file order.
- * A simple line (no CR, no LF inside quotes, well-formed quotes) is split by
+ * A simple line (no CR but a CRLF end, no LF inside quotes, well-formed
+ * quotes) is split by
  * the reader itself (same result, a small fraction of libcsv's cost); every
  * other line goes through libcsv, whose fields are copied out of its
  * callbacks. It is strict:
