@@ -941,6 +941,9 @@ int sk_analyze_run(struct sk_step *s, const struct sk_analyze_opts *o, struct sk
 	    sk_threads_setting(o->threads, DEFAULT_THREADS, MAX_THREADS, "--threads", &threads,
 			       err) < 0)
 		goto out;
+	if (!o->threads || !*o->threads)
+		sk_debugf("threads: up to %d (CPUs available: %d; default cap %d)", threads,
+			  sk_cpu_count(), DEFAULT_THREADS);
 	sk_step_input(s, in);
 	if (agg_init(&a, &defs[o->report], in, err) < 0 ||
 	    !(r = sk_csv_open(in, in_header, NCOLS, err)))

@@ -3,22 +3,49 @@
 
 #include <sched.h>
 
-/* The cgroup v2 quota ("max 100000" or "150000 100000") in whole CPUs, or 0 for none. */
+/* A number from the first line of `path`, or -1. */
+static long long read_number(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	long long v = -1;
+
+	if (fp) {
+		if (fscanf(fp, "%lld", &v) != 1)
+			v = -1;
+		fclose(fp);
+	}
+	return v;
+}
+
+/*
+ * The container's CPU quota in whole CPUs (rounded up), or 0 for none:
+ * cgroup v2's cpu.max ("max 100000" or "150000 100000"), else cgroup v1's
+ * cpu.cfs_quota_us / cpu.cfs_period_us (-1: none), as a container sees its
+ * own cgroup at the mount's root.
+ */
 static int cgroup_cpus(void)
 {
 	FILE *fp = fopen("/sys/fs/cgroup/cpu.max", "r");
-	char quota[32];
-	unsigned long period;
-	int n = 0;
+	long long quota = -1, period = 0;
+	char q[32];
 
-	if (!fp)
-		return 0;
-	if (fscanf(fp, "%31s %lu", quota, &period) == 2 && strcmp(quota, "max") != 0 && period) {
-		unsigned long q = strtoul(quota, NULL, 10);
-		n = (int)((q + period - 1) / period);
+	if (fp) {
+		if (fscanf(fp, "%31s %lld", q, &period) == 2 && strcmp(q, "max") != 0)
+			quota = strtoll(q, NULL, 10);
+		fclose(fp);
+	} else {
+		static const char *const v1[] = {"/sys/fs/cgroup/cpu", "/sys/fs/cgroup/cpu,cpuacct"};
+		char path[64];
+		for (size_t i = 0; i < SK_ARRAY_SIZE(v1) && quota < 0; i++) {
+			snprintf(path, sizeof(path), "%s/cpu.cfs_quota_us", v1[i]);
+			quota = read_number(path);
+			snprintf(path, sizeof(path), "%s/cpu.cfs_period_us", v1[i]);
+			period = read_number(path);
+		}
 	}
-	fclose(fp);
-	return n;
+	if (quota <= 0 || period <= 0)
+		return 0;
+	return (int)((quota + period - 1) / period);
 }
 
 int sk_cpu_count(void)

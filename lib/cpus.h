@@ -8,8 +8,9 @@
 #include "errors.h"
 
 /*
- * CPUs this process may run on (its affinity mask), lowered to the cgroup v2
- * CPU quota rounded up (a container limited to 1.5 CPUs gets 2). At least 1.
+ * CPUs this process may run on (its affinity mask), lowered to the cgroup
+ * CPU quota (v2 or v1) rounded up (a container limited to 1.5 CPUs gets 2).
+ * At least 1.
  */
 int sk_cpu_count(void);
 

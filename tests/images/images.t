@@ -117,6 +117,13 @@ done
 same_file "$D/sales_report.csv" "$E/sales_report.csv" "analyze-sales: sales_report.csv as expected"
 same_file "$D/customer_report.csv" "$E/customer_report.csv" "analyze-customers: customer_report.csv as expected"
 same_file "$D/product_report.csv" "$E/product_report.csv" "analyze-products: product_report.csv as expected"
+# the analyses size their threads to the container's CPU quota (cgroup)
+if [ "$(nproc)" -ge 2 ]; then
+	expect_exit 0 "analyze-sales with --cpus 1" in_image --cpus 1 -- analyze-sales --log-level debug
+	expect_err "threads: up to 1 (CPUs available: 1;" "--cpus 1: one thread, from the cgroup quota"
+	expect_exit 0 "analyze-sales with --cpus 1.5" in_image --cpus 1.5 -- analyze-sales --log-level debug
+	expect_err "threads: up to 2 (CPUs available: 2;" "--cpus 1.5: two threads (the quota rounded up)"
+fi
 expect_exit 1 "the root filesystem is read-only" step transform --out /transformed_data.csv
 expect_err "cannot create a file in '/': Read-only file system" "... and the step says so"
 
