@@ -751,11 +751,6 @@ int sk_csv_next(struct sk_csv_reader *r, struct sk_csv_row *row, struct sk_err *
 	return 1;
 }
 
-unsigned long long sk_csv_bytes(const struct sk_csv_reader *r)
-{
-	return r->bytes;
-}
-
 const char *sk_csv_path(const struct sk_csv_reader *r)
 {
 	return r->path;

@@ -72,9 +72,6 @@ unsigned long long sk_csv_offset(const struct sk_csv_reader *r);
 /* The next record: 1, or 0 at end of file, or -1 with `err` (SK_E_DATA, SK_E_IO). */
 int sk_csv_next(struct sk_csv_reader *r, struct sk_csv_row *row, struct sk_err *err);
 
-/* Bytes consumed so far (for progress logs). */
-unsigned long long sk_csv_bytes(const struct sk_csv_reader *r);
-
 /* The path given to sk_csv_open (borrowed). */
 const char *sk_csv_path(const struct sk_csv_reader *r);
 
