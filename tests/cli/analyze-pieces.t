@@ -101,6 +101,18 @@ expect_exit "$one_rc" "two descriptions across pieces: same exit as one thread" 
 	cmp -s "$T/err" "$T/err1"
 ok $? "two descriptions across pieces: the message of one thread, line $lines"
 
+# a sum that passes 64 bits only once the pieces are added up: the line of one thread
+BIG=${ROW/,6,2010-12-01T08:26:00,2.55,12346,15.30,/,1,2010-12-01T08:26:00,9999999999999999.99,12346,9999999999999999.99,}
+{ for _ in 1 2 3 4 5; do echo "$BIG"; done; cat "$T/rows"; } >"$T/sum1.part"
+{ cat "$T/rows"; for _ in 1 2 3 4 5; do echo "$BIG"; done; } >"$T/sum2.part"
+input sum "$T/sum1.part" "$T/sum2.part"
+run "$BIN/analyze-sales" --workdir "$d" --threads 1
+cp "$T/err" "$T/err1"
+expect_exit 1 "a sum past 64 bits across pieces" "$BIN/analyze-sales" --workdir "$d" --threads 2
+grep -q "line $((2 * n + 11)): sum of revenue for date '2010-12-01' exceeds 64 bits" "$T/err1" &&
+	cmp -s "$T/err" "$T/err1"
+ok $? "a sum past 64 bits across pieces: the message of one thread, line $((2 * n + 11))"
+
 # --- the setting ---
 d=$T/two
 for v in 0 9 x 2x ""; do
