@@ -10,12 +10,14 @@
  * How the dedup stays small and fast. Each stock code gets a 32-bit id the
  * first time it is seen (the product map holds it, so the product join and
  * the id cost one lookup; codes missing from product_data get theirs from a
- * map of bare ids), and each invoice keeps the set of stock ids it has had.
- * Rows of one invoice are nearly always adjacent, so the invoice is looked
- * up only when it changes and its set is hot in the cache; a key costs
- * about 4-8 bytes instead of a copy of both strings. Equal ids mean equal
- * bytes, so the pair stays exact and unambiguous whatever bytes the values
- * hold.
+ * map of bare ids), and each invoice keeps the stock ids it has had. Rows
+ * of one invoice are nearly always adjacent, so the invoice is looked up
+ * only when it changes; while it is read its ids are in one small hash set
+ * reused from invoice to invoice (hot in the cache, no allocation), and
+ * when the rows move on they are appended to one array, 4 bytes an id,
+ * where an invoice seen again later (rare) gets them back from. Equal ids
+ * mean equal bytes, so the pair stays exact and unambiguous whatever bytes
+ * the values hold.
  */
 
 static const char *const sales_cols[] = {"invoice_no", "stock_code", "quantity",
@@ -79,15 +81,23 @@ struct product {
 #define NO_CUSTOMER ",,,"
 #define NO_PRODUCT "Unknown,,"
 
-/* The stock ids an invoice has had: inline while few, else a hash set of id+1. */
-#define INLINE_IDS 2
+/* Where the stock ids of an invoice not being read are: t->closed. */
 struct invoice {
-	uint32_t n;   /* ids in the set */
-	uint32_t cap; /* slots of `set` (a power of two), 0 while inline */
-	union {
-		uint32_t ids[INLINE_IDS];
-		uint32_t *set;
-	} u;
+	uint64_t first; /* index of its first id there */
+	uint32_t n;     /* its ids */
+};
+
+/*
+ * The stock ids of the invoice being read: a hash set of id+1 for the
+ * lookups and the list in arrival order, both reused from one invoice to
+ * the next (only the slots used are cleared), so a row costs no allocation.
+ */
+struct open_ids {
+	struct invoice *inv; /* its map entry (valid: nothing is inserted meanwhile) */
+	uint32_t *slots;     /* mask + 1 of them, 0 = free */
+	uint32_t mask;
+	uint32_t *ids;
+	uint32_t n, cap;
 };
 
 /* The last key looked up and what it found (rows come in runs). */
@@ -105,6 +115,8 @@ struct tx {
 	struct sk_buf scratch; /* one product's columns while loading */
 	uint32_t nids;         /* stock ids given */
 	struct cache inv_cache, cust_cache;
+	struct open_ids open;  /* the invoice being read */
+	struct sk_buf closed;  /* the ids of the others, uint32_t each, invoice after invoice */
 	char last_date[TS_LEN]; /* the last invoice_date found valid */
 	int have_date;
 	long long rows_in, rows_out;
@@ -369,80 +381,91 @@ static inline uint32_t id_hash(uint32_t k)
 	return k;
 }
 
-/* Put id+1 values into a hash set of `cap` slots. */
-static void set_put(uint32_t *set, uint32_t cap, uint32_t key)
+/* Put id+1 `key` into the set (it is not there; there is room). */
+static void set_put(struct open_ids *o, uint32_t key)
 {
-	uint32_t i = id_hash(key) & (cap - 1);
+	uint32_t i = id_hash(key) & o->mask;
 
-	while (set[i])
-		i = (i + 1) & (cap - 1);
-	set[i] = key;
+	while (o->slots[i])
+		i = (i + 1) & o->mask;
+	o->slots[i] = key;
 }
 
-static int set_grow(struct invoice *inv, uint32_t cap, struct sk_err *err)
+/* Room for one more id: the list and (at load 3/4) the set doubled. */
+static int open_grow(struct open_ids *o, struct sk_err *err)
 {
-	uint32_t *set = calloc(cap, sizeof(*set));
-
-	if (!set)
-		return sk_err_set(err, SK_E_NOMEM, "out of memory (dedup set of %u keys)", cap);
-	if (inv->cap == 0) {
-		for (uint32_t i = 0; i < inv->n; i++)
-			set_put(set, cap, inv->u.ids[i]);
-	} else {
-		for (uint32_t i = 0; i < inv->cap; i++)
-			if (inv->u.set[i])
-				set_put(set, cap, inv->u.set[i]);
-		free(inv->u.set);
+	if (o->n == o->cap) {
+		uint32_t cap = o->cap ? o->cap * 2 : 64;
+		uint32_t *ids = o->cap < UINT32_MAX / 2 ? realloc(o->ids, cap * sizeof(*ids)) : NULL;
+		if (!ids)
+			return sk_err_set(err, SK_E_NOMEM, "out of memory (an invoice of %u lines)", o->n);
+		o->ids = ids;
+		o->cap = cap;
 	}
-	inv->u.set = set;
-	inv->cap = cap;
+	if (!o->slots || ((size_t)o->n + 1) * 4 > ((size_t)o->mask + 1) * 3) {
+		uint32_t slots = o->slots ? (o->mask + 1) * 2 : 128;
+		uint32_t *set = calloc(slots, sizeof(*set));
+		if (!set)
+			return sk_err_set(err, SK_E_NOMEM, "out of memory (an invoice of %u lines)", o->n);
+		free(o->slots);
+		o->slots = set;
+		o->mask = slots - 1;
+		for (uint32_t i = 0; i < o->n; i++)
+			set_put(o, o->ids[i] + 1);
+	}
 	return 0;
 }
 
-/* Add stock `id` to the invoice: 1 when new, 0 when seen before, -1 on error. */
-static int first_sight(struct invoice *inv, uint32_t id, struct sk_err *err)
+/* Add stock `id` to the open invoice: 1 when new, 0 when seen before, -1 on error. */
+static int first_sight(struct open_ids *o, uint32_t id, struct sk_err *err)
 {
-	uint32_t key = id + 1, i, mask;
+	uint32_t key = id + 1, i;
 
-	if (inv->cap == 0) {
-		for (i = 0; i < inv->n; i++)
-			if (inv->u.ids[i] == key)
+	if (o->slots)
+		for (i = id_hash(key) & o->mask; o->slots[i]; i = (i + 1) & o->mask)
+			if (o->slots[i] == key)
 				return 0;
-		if (inv->n < INLINE_IDS) {
-			inv->u.ids[inv->n++] = key;
-			return 1;
-		}
-		if (set_grow(inv, 8, err) < 0)
-			return -1;
-	}
-	mask = inv->cap - 1;
-	for (i = id_hash(key) & mask; inv->u.set[i]; i = (i + 1) & mask)
-		if (inv->u.set[i] == key)
-			return 0;
-	/* load at most 3/4 */
-	if ((inv->n + 1) * 4 > inv->cap * 3) {
-		if (inv->cap > UINT32_MAX / 2)
-			return sk_err_set(err, SK_E_NOMEM, "invoice with too many lines");
-		if (set_grow(inv, inv->cap * 2, err) < 0)
-			return -1;
-		set_put(inv->u.set, inv->cap, key);
-	} else {
-		inv->u.set[i] = key;
-	}
-	inv->n++;
+	if (open_grow(o, err) < 0)
+		return -1;
+	set_put(o, key);
+	o->ids[o->n++] = id;
 	return 1;
 }
 
-static void free_sets(struct sk_map *invoices)
+/* The rows move to another invoice: append the open one's ids to `closed`. */
+static int close_invoice(struct tx *t, struct sk_err *err)
 {
-	struct invoice *inv;
-	size_t pos = 0;
+	struct open_ids *o = &t->open;
 
-	if (!invoices)
-		return;
-	while ((inv = sk_map_next(invoices, &pos)))
-		if (inv->cap)
-			free(inv->u.set);
+	if (!o->inv)
+		return 0;
+	o->inv->first = t->closed.len / sizeof(uint32_t);
+	o->inv->n = o->n;
+	if (sk_buf_add(&t->closed, o->ids, o->n * sizeof(uint32_t), err) < 0)
+		return -1;
+	/* empty the set: each id is in it once, so the search may step over
+	 * slots already cleared (they were in the same chain) */
+	for (uint32_t i = 0; i < o->n; i++) {
+		uint32_t j = id_hash(o->ids[i] + 1) & o->mask;
+		while (o->slots[j] != o->ids[i] + 1)
+			j = (j + 1) & o->mask;
+		o->slots[j] = 0;
+	}
+	o->n = 0;
+	o->inv = NULL;
+	return 0;
+}
+
+/* Read `inv` now: its earlier ids (an invoice seen again later) come back. */
+static int open_invoice(struct tx *t, struct invoice *inv, struct sk_err *err)
+{
+	const uint32_t *ids = (const uint32_t *)(const void *)t->closed.data + inv->first;
+
+	t->open.inv = inv;
+	for (uint32_t i = 0; i < inv->n; i++)
+		if (first_sight(&t->open, ids[i], err) < 0)
+			return -1;
+	return 0;
 }
 
 /* ---- the sales stream ---- */
@@ -512,13 +535,14 @@ static int do_sale(struct tx *t, const struct sk_csv_reader *r, struct sk_csv_wr
 	/* an invoice pointer stays valid until the next invoice is inserted,
 	 * which only happens here, when the cache changes */
 	if (!cache_hit(&t->inv_cache, row->f[S_INVOICE], row->len[S_INVOICE])) {
+		if (close_invoice(t, err) < 0)
+			return -1;
 		inv = sk_map_upsert(t->invoices, row->f[S_INVOICE], row->len[S_INVOICE],
 				    &inserted, err);
-		if (!inv ||
+		if (!inv || open_invoice(t, inv, err) < 0 ||
 		    cache_set(&t->inv_cache, row->f[S_INVOICE], row->len[S_INVOICE], inv, err) < 0)
 			return -1;
 	}
-	inv = t->inv_cache.val;
 	p = sk_map_get_hashed(t->products, row->f[S_STOCK], row->len[S_STOCK], stock_hash);
 	if (p) {
 		__builtin_prefetch(p->frag.inl + FRAG_INLINE - 1); /* written below */
@@ -530,7 +554,7 @@ static int do_sale(struct tx *t, const struct sk_csv_reader *r, struct sk_csv_wr
 			return -1;
 		id = *stranger;
 	}
-	rc = first_sight(inv, id, err);
+	rc = first_sight(&t->open, id, err);
 	if (rc <= 0) {
 		if (rc == 0)
 			t->dropped_duplicate++;
@@ -560,6 +584,7 @@ int sk_transform_run(struct sk_step *s, const struct sk_transform_files *files,
 		       .text = SK_BUF_INIT(TEXT_MAX),
 		       .scratch = SK_BUF_INIT(TEXT_MAX),
 		       .inv_cache = {.key = SK_BUF_INIT(64u << 20)},
+		       .closed = SK_BUF_INIT((size_t)1 << 36),
 		       .cust_cache = {.key = SK_BUF_INIT(64u << 20)}};
 	struct paths *p = malloc(sizeof(*p));
 	struct sk_csv_reader *in = NULL;
@@ -611,7 +636,9 @@ out:
 	sk_step_count(s, "customer_unmatched", t.customer_unmatched);
 	sk_step_count(s, "product_unmatched", t.product_unmatched);
 	sk_step_count(s, "description_unknown", t.description_unknown);
-	free_sets(t.invoices);
+	free(t.open.slots);
+	free(t.open.ids);
+	sk_buf_release(&t.closed);
 	sk_map_close(t.invoices);
 	sk_map_close(t.strangers);
 	sk_map_close(t.products);
