@@ -2,6 +2,7 @@
 #include "s3.h"
 #include "fsutil.h"
 #include "http.h"
+#include "s3hash.h"
 #include "sig.h"
 
 #include <openssl/evp.h>
@@ -507,67 +508,6 @@ out:
 	return ret;
 }
 
-/* ---- hashing ---- */
-
-struct digests {
-	char sha256[SK_SHA256_HEX_LEN + 1];
-	unsigned char md5[16];
-	char md5_b64[32];
-};
-
-/*
- * Read `len` bytes of `fp` from `off` once, hashing them for the request
- * (SHA-256 and MD5 into `d`) and feeding the whole-file hashes when given.
- */
-static int hash_range(struct sk_s3 *s, FILE *fp, const char *path, off_t off,
-		      unsigned long long len, struct digests *d, struct sk_sha256 *whole_sha,
-		      EVP_MD_CTX *whole_md5, struct sk_err *err)
-{
-	struct sk_sha256 *sha = sk_sha256_open(err);
-	EVP_MD_CTX *md5 = EVP_MD_CTX_new();
-	unsigned int mdlen = 0;
-	int ret = -1;
-
-	if (!sha || !md5 || EVP_DigestInit_ex(md5, EVP_md5(), NULL) != 1) {
-		if (sha)
-			sk_err_set(err, SK_E_NOMEM, "md5: cannot initialise");
-		goto out;
-	}
-	if (fseeko(fp, off, SEEK_SET) != 0) {
-		sk_err_set(err, SK_E_IO, "'%s': seek: %s", path, strerror(errno));
-		goto out;
-	}
-	while (len > 0) {
-		size_t want = len < HASH_BUF ? (size_t)len : HASH_BUF;
-		size_t got = fread(s->buf, 1, want, fp);
-		if (got == 0) {
-			sk_err_set(err, SK_E_IO, "'%s': %s", path,
-				   ferror(fp) ? strerror(errno) : "the file shrank while it was read");
-			goto out;
-		}
-		sk_sha256_update(sha, s->buf, got);
-		if (EVP_DigestUpdate(md5, s->buf, got) != 1 ||
-		    (whole_md5 && EVP_DigestUpdate(whole_md5, s->buf, got) != 1)) {
-			sk_err_set(err, SK_E_NOMEM, "md5 failed");
-			goto out;
-		}
-		if (whole_sha)
-			sk_sha256_update(whole_sha, s->buf, got);
-		len -= got;
-	}
-	sk_sha256_hex(sha, d->sha256);
-	if (EVP_DigestFinal_ex(md5, d->md5, &mdlen) != 1 || mdlen != 16) {
-		sk_err_set(err, SK_E_NOMEM, "md5 failed");
-		goto out;
-	}
-	EVP_EncodeBlock((unsigned char *)d->md5_b64, d->md5, 16);
-	ret = 0;
-out:
-	sk_sha256_close(sha);
-	EVP_MD_CTX_free(md5);
-	return ret;
-}
-
 /* ---- the unfinished-upload record ---- */
 
 static int state_path(const struct sk_s3 *s, const char *key, char out[PATH_MAX],
@@ -698,13 +638,13 @@ static int abort_stale(struct sk_s3 *s, const char *key, struct sk_s3_put *out,
 static int put_single(struct sk_s3 *s, FILE *fp, const char *path, const char *key,
 		      unsigned long long size, struct sk_s3_put *out, struct sk_err *err)
 {
-	struct digests d;
+	struct sk_s3_digests d;
 	struct sk_http_resp resp;
 	struct s3req r = {0};
 	int ret = -1;
 
 	sk_http_resp_init(&resp, XML_MAX);
-	if (hash_range(s, fp, path, 0, size, &d, NULL, NULL, err) < 0)
+	if (sk_s3_hash_range(fileno(fp), path, 0, size, s->buf, HASH_BUF, &d, NULL, NULL, err) < 0)
 		goto out;
 	memcpy(out->sha256, d.sha256, sizeof(out->sha256));
 	r.method = "PUT";
@@ -736,8 +676,8 @@ static int put_multipart(struct sk_s3 *s, FILE *fp, const char *path, const char
 {
 	struct sk_http_resp resp;
 	struct sk_buf q = SK_BUF_INIT(4096), xml = SK_BUF_INIT(4 << 20);
-	struct sk_sha256 *whole = NULL;
-	EVP_MD_CTX *whole_md5 = EVP_MD_CTX_new(), *md5s = EVP_MD_CTX_new();
+	struct sk_s3_part_hasher *hasher = NULL;
+	EVP_MD_CTX *md5s = EVP_MD_CTX_new();
 	char upload_id[1024] = "", (*etags)[256] = NULL;
 	unsigned long long part = s->part_size;
 	unsigned int nparts, mdlen;
@@ -747,10 +687,8 @@ static int put_multipart(struct sk_s3 *s, FILE *fp, const char *path, const char
 	int ret = -1, created = 0;
 
 	sk_http_resp_init(&resp, XML_MAX);
-	if (!whole_md5 || !md5s || EVP_DigestInit_ex(whole_md5, EVP_md5(), NULL) != 1 ||
-	    EVP_DigestInit_ex(md5s, EVP_md5(), NULL) != 1 || !(whole = sk_sha256_open(err))) {
-		if (err->code == SK_E_NONE)
-			sk_err_set(err, SK_E_NOMEM, "md5: cannot initialise");
+	if (!md5s || EVP_DigestInit_ex(md5s, EVP_md5(), NULL) != 1) {
+		sk_err_set(err, SK_E_NOMEM, "md5: cannot initialise");
 		goto out;
 	}
 	/* S3 allows 10000 parts: grow the part (in whole MiB) for huge files */
@@ -761,6 +699,9 @@ static int put_multipart(struct sk_s3 *s, FILE *fp, const char *path, const char
 		sk_err_set(err, SK_E_NOMEM, "out of memory");
 		goto out;
 	}
+	/* the parts are hashed one ahead of the part being sent */
+	if (!(hasher = sk_s3_part_hasher_start(fileno(fp), path, size, part, nparts, err)))
+		goto out;
 
 	/* CreateMultipartUpload: "uploads=", with the '=' libcurl signs */
 	{
@@ -791,7 +732,7 @@ static int put_multipart(struct sk_s3 *s, FILE *fp, const char *path, const char
 	for (unsigned int i = 0; i < nparts; i++) {
 		unsigned long long off = (unsigned long long)i * part;
 		unsigned long long len = size - off < part ? size - off : part;
-		struct digests d;
+		struct sk_s3_digests d;
 		char num[16];
 		const char *kv[] = {"partNumber", num, "uploadId", upload_id};
 
@@ -800,7 +741,7 @@ static int put_multipart(struct sk_s3 *s, FILE *fp, const char *path, const char
 			sk_err_set(err, SK_E_INTERRUPTED, "'%s': interrupted", path);
 			goto out;
 		}
-		if (hash_range(s, fp, path, (off_t)off, len, &d, whole, whole_md5, err) < 0)
+		if (sk_s3_part_digests(hasher, i, &d, err) < 0)
 			goto out;
 		if (EVP_DigestUpdate(md5s, d.md5, 16) != 1) {
 			sk_err_set(err, SK_E_NOMEM, "md5 failed");
@@ -837,7 +778,7 @@ static int put_multipart(struct sk_s3 *s, FILE *fp, const char *path, const char
 	{
 		const char *kv[] = {"uploadId", upload_id};
 		struct sk_sha256 *h = sk_sha256_open(err);
-		struct digests d;
+		struct sk_s3_digests d;
 		if (!h)
 			goto out;
 		sk_sha256_update(h, xml.data, xml.len);
@@ -860,23 +801,19 @@ static int put_multipart(struct sk_s3 *s, FILE *fp, const char *path, const char
 	created = 0; /* the upload is an object now: nothing to abort */
 	state_drop(s, key);
 	sk_s3_xml_text(resp.body.data, "ETag", out->etag, sizeof(out->etag));
-	sk_sha256_hex(whole, out->sha256);
-	/* AWS: MD5 of the part MD5s, "-N"; some servers: the object's MD5 */
-	if (EVP_DigestFinal_ex(md5s, md, &mdlen) != 1)
-		goto md5fail;
+	sk_s3_part_hasher_sha256(hasher, out->sha256);
+	/* AWS's multipart ETag: the MD5 of the part MD5s, then "-N" */
+	if (EVP_DigestFinal_ex(md5s, md, &mdlen) != 1) {
+		sk_err_set(err, SK_E_NOMEM, "md5 failed");
+		goto out;
+	}
 	hex_of(md, 16, hex);
 	snprintf(hex + 32, sizeof(hex) - 32, "-%u", nparts);
 	out->etag_checked = etag_is(out->etag, hex);
-	if (EVP_DigestFinal_ex(whole_md5, md, &mdlen) != 1)
-		goto md5fail;
-	hex_of(md, 16, hex);
-	out->etag_checked = out->etag_checked || etag_is(out->etag, hex);
 	out->parts = (int)nparts;
 	ret = 0;
-	goto out;
-md5fail:
-	sk_err_set(err, SK_E_NOMEM, "md5 failed");
 out:
+	sk_s3_part_hasher_close(hasher); /* first: no hashing while aborting */
 	if (ret < 0 && created) {
 		struct sk_err e2 = SK_ERR_INIT;
 		size_t n = strlen(err->msg);
@@ -893,8 +830,6 @@ out:
 		}
 	}
 	free(etags);
-	sk_sha256_close(whole);
-	EVP_MD_CTX_free(whole_md5);
 	EVP_MD_CTX_free(md5s);
 	sk_buf_release(&xml);
 	sk_buf_release(&q);
@@ -973,9 +908,8 @@ int sk_s3_check(struct sk_s3 *s, struct sk_s3_check *res, struct sk_err *err)
 	struct sk_http_resp resp;
 	struct sk_buf key = SK_BUF_INIT(2048);
 	struct s3req r = {0};
-	struct digests d;
+	struct sk_s3_digests d;
 	char name[128];
-	FILE *mem = NULL;
 	int ret = -1;
 
 	memset(res, 0, sizeof(*res));
@@ -1007,12 +941,7 @@ int sk_s3_check(struct sk_s3 *s, struct sk_s3_check *res, struct sk_err *err)
 	if (sk_s3_key(s, name, &key, err) < 0)
 		goto out;
 	snprintf(res->probe_key, sizeof(res->probe_key), "%s", key.data);
-	/* hash the probe with the code that hashes files: through a memory FILE */
-	if (!(mem = fmemopen((void *)probe, sizeof(probe) - 1, "rb"))) {
-		sk_err_set(err, SK_E_NOMEM, "fmemopen: %s", strerror(errno));
-		goto out;
-	}
-	if (hash_range(s, mem, "probe", 0, sizeof(probe) - 1, &d, NULL, NULL, err) < 0)
+	if (sk_s3_hash_mem(probe, sizeof(probe) - 1, &d, err) < 0)
 		goto out;
 	r = (struct s3req){.method = "PUT", .key = key.data, .body = SK_HTTP_BODY_MEM,
 			   .data = probe, .len = sizeof(probe) - 1, .sha256 = d.sha256,
@@ -1032,8 +961,6 @@ int sk_s3_check(struct sk_s3 *s, struct sk_s3_check *res, struct sk_err *err)
 	sk_err_clear(err);
 	ret = 0;
 out:
-	if (mem)
-		fclose(mem);
 	sk_buf_release(&key);
 	sk_http_resp_release(&resp);
 	return ret;
