@@ -3,6 +3,7 @@
 #include "sig.h"
 
 #include <curl/curl.h>
+#include <math.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 
@@ -595,11 +596,11 @@ int sk_http_perform(struct sk_http *h, const struct sk_http_req *req, struct sk_
 	SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
 	SETOPT(CURLOPT_NOSIGNAL, 1L);
 	SETOPT(CURLOPT_PATH_AS_IS, 1L); /* send the path we built, byte for byte (SigV4 signs it) */
-	SETOPT(CURLOPT_CONNECTTIMEOUT, h->cfg.connect_timeout);
+	SETOPT(CURLOPT_CONNECTTIMEOUT_MS, (long)(h->cfg.connect_timeout * 1000 + 0.5));
 	if (h->cfg.timeout > 0)
 		SETOPT(CURLOPT_TIMEOUT, h->cfg.timeout);
 	SETOPT(CURLOPT_LOW_SPEED_LIMIT, 1L);
-	SETOPT(CURLOPT_LOW_SPEED_TIME, h->cfg.stall_timeout);
+	SETOPT(CURLOPT_LOW_SPEED_TIME, (long)ceil(h->cfg.stall_timeout));
 	SETOPT(CURLOPT_TCP_KEEPALIVE, 1L);
 	snprintf(ua, sizeof(ua), "stepkit/%s", SK_VERSION);
 	SETOPT(CURLOPT_USERAGENT, h->cfg.user_agent ? h->cfg.user_agent : ua);

@@ -49,9 +49,10 @@ struct sk_http;
 /* Per-handle settings: they apply to every request made through it. */
 struct sk_http_cfg {
 	const char *ca_file;      /* PEM CA bundle to trust, or NULL: the system store */
-	long connect_timeout;     /* seconds to connect incl. TLS handshake; 0: 10 */
+	double connect_timeout;   /* seconds to connect incl. TLS handshake; 0: 10 */
 	long timeout;             /* whole request, seconds; 0: no limit (uploads are long) */
-	long stall_timeout;       /* abort when under 1 byte/s for this long, seconds; 0: 60 */
+	double stall_timeout;     /* abort when under 1 byte/s for this long, seconds (rounded
+				     up to whole ones: libcurl's unit); 0: 60 */
 	const char *user_agent;   /* NULL: "stepkit/VERSION" */
 };
 

@@ -163,6 +163,8 @@ struct sk_s3 *sk_s3_open(const struct sk_s3_cfg *cfg, struct sk_err *err)
 		goto fail;
 	}
 	hc.ca_file = cfg->ca_file;
+	hc.connect_timeout = cfg->connect_timeout;
+	hc.stall_timeout = cfg->stall_timeout;
 	s->http = sk_http_open(&hc, err);
 	if (!s->http)
 		goto fail;

@@ -50,6 +50,8 @@ struct sk_s3_cfg {
 	const char *secret_key;    /* required; secret */
 	const char *session_token; /* NULL, or sent as x-amz-security-token; secret */
 	const char *ca_file;       /* PEM CA bundle for a private endpoint, or NULL */
+	double connect_timeout;    /* seconds, TCP and TLS; 0: http.h's default */
+	double stall_timeout;      /* seconds without a byte moving; 0: http.h's default */
 	unsigned long long multipart_threshold; /* 0: SK_S3_DEFAULT_THRESHOLD */
 	unsigned long long part_size;           /* 0: SK_S3_DEFAULT_PART; at least
 						   SK_S3_MIN_PART; raised when a file

@@ -1152,20 +1152,6 @@ static void conf_release(struct conf *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static int parse_seconds(const char *v, const char *name, double dflt, double *out, struct sk_err *err)
-{
-	char *end;
-
-	*out = dflt;
-	if (!v || !*v)
-		return 0;
-	errno = 0;
-	*out = strtod(v, &end);
-	if (errno || *end || !(*out > 0 && *out <= 86400))
-		return sk_err_set(err, SK_E_USAGE, "%s '%s': expected seconds (above 0)", name, v);
-	return 0;
-}
-
 static int conf_init(struct conf *c, const struct sk_sftp_opts *o, struct sk_err *err)
 {
 	struct sk_sftp_cfg *g = &c->cfg;
@@ -1202,9 +1188,10 @@ static int conf_init(struct conf *c, const struct sk_sftp_opts *o, struct sk_err
 		sk_err_set(err, SK_E_USAGE, "SFTP_KEY_FILE '%s': %s", o->key_file, strerror(errno));
 		goto out;
 	}
-	if (parse_seconds(o->connect_timeout, "SFTP_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT,
-			  &g->connect_timeout, err) < 0 ||
-	    parse_seconds(o->timeout, "SFTP_TIMEOUT", DEFAULT_IO_TIMEOUT, &g->io_timeout, err) < 0)
+	if (sk_upload_seconds(o->connect_timeout, "SFTP_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT,
+			      &g->connect_timeout, err) < 0 ||
+	    sk_upload_seconds(o->timeout, "SFTP_TIMEOUT", DEFAULT_IO_TIMEOUT, &g->io_timeout,
+			      err) < 0)
 		goto out;
 	if (sk_upload_secret("SFTP_PASSWORD", 0, &c->password, err) < 0 ||
 	    sk_upload_secret("SFTP_KEY_PASSPHRASE", 0, &c->passphrase, err) < 0)

@@ -7,6 +7,7 @@
 
 /* Everything a run or a check needs, secrets included (freed by cfg_release). */
 struct cfg {
+	struct sk_http_cfg http;
 	struct sk_http_upload up;
 	struct sk_http_headers headers;
 	struct sk_retry_policy retry;
@@ -49,6 +50,11 @@ static int cfg_load(const struct sk_upload_http_opts *o, struct cfg *c, struct s
 	if (sk_step_retry_policy(&c->retry, err) < 0)
 		return -1;
 	c->up.retry = &c->retry;
+	c->http.ca_file = o->ca_file;
+	if (sk_upload_seconds(o->connect_timeout, "HTTP_CONNECT_TIMEOUT", 0,
+			      &c->http.connect_timeout, err) < 0 ||
+	    sk_upload_seconds(o->timeout, "HTTP_TIMEOUT", 0, &c->http.stall_timeout, err) < 0)
+		return -1;
 	return 0;
 }
 
@@ -128,7 +134,6 @@ int sk_upload_http_run(struct sk_step *s, const struct sk_upload_http_opts *o, i
 	const char *const *names;
 	int n = sk_upload_names(argc, argv, &names);
 	struct file *files = calloc((size_t)n, sizeof(*files));
-	struct sk_http_cfg hc = {.ca_file = o->ca_file};
 	struct sk_http *h = NULL;
 	struct cfg c;
 	int ret = -1;
@@ -139,7 +144,7 @@ int sk_upload_http_run(struct sk_step *s, const struct sk_upload_http_opts *o, i
 		sk_err_set(err, SK_E_NOMEM, "out of memory");
 		goto out;
 	}
-	if (prepare(s, o, &c, names, files, n, err) < 0 || !(h = sk_http_open(&hc, err)))
+	if (prepare(s, o, &c, names, files, n, err) < 0 || !(h = sk_http_open(&c.http, err)))
 		goto out;
 	for (int i = 0; i < n; i++)
 		if (send_file(s, h, &c, &files[i], err) < 0)
@@ -157,7 +162,6 @@ out:
 int sk_upload_http_check(struct sk_step *s, const struct sk_upload_http_opts *o,
 			 struct sk_err *err)
 {
-	struct sk_http_cfg hc = {.ca_file = o->ca_file};
 	struct sk_http *h = NULL;
 	struct cfg c;
 	char shown[2048];
@@ -170,7 +174,7 @@ int sk_upload_http_check(struct sk_step *s, const struct sk_upload_http_opts *o,
 	sk_infof("configuration: ok (%s, %s)", c.up.method,
 		 c.up.auth == SK_HTTP_AUTH_BEARER ? "bearer token"
 		 : c.up.auth == SK_HTTP_AUTH_BASIC ? "basic auth" : "no auth");
-	if (!(h = sk_http_open(&hc, err)))
+	if (!(h = sk_http_open(&c.http, err)))
 		goto out;
 	sk_http_url_redact(o->url, shown, sizeof(shown));
 	if (sk_http_upload_check(h, &c.up, o->url, &status, err) < 0) {

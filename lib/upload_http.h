@@ -27,6 +27,8 @@ struct sk_upload_http_opts {
 	const char *user;    /* HTTP_USER: basic auth, needs HTTP_PASSWORD(_FILE) */
 	const char *headers; /* HTTP_HEADERS: extra "Name: value" lines, newline or ';' */
 	const char *ca_file; /* HTTP_CA_FILE: PEM bundle of a private CA */
+	const char *connect_timeout; /* HTTP_CONNECT_TIMEOUT: seconds (default 10) */
+	const char *timeout; /* HTTP_TIMEOUT: seconds without a byte moving (default 60) */
 };
 
 /*
@@ -41,9 +43,9 @@ struct sk_upload_http_opts {
  * the step, its message prefixed with the local path.
  *
  * Records in the event, per file: the local file as an input, the stored
- * one as an output (its redacted URL, bytes, sha256), counts "files",
- * "bytes", "attempts" and "attempts.NAME", details "remote.NAME" and
- * "seconds.NAME". 0, or -1 with `err` (classes as in http.h).
+ * one as an output (its redacted URL, bytes, sha256, source, seconds,
+ * attempts), counts "files", "bytes" and "attempts" (every request, failed
+ * ones too). 0, or -1 with `err` (classes as in http.h).
  */
 int sk_upload_http_run(struct sk_step *s, const struct sk_upload_http_opts *o, int argc,
 		       char **argv, struct sk_err *err);

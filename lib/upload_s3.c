@@ -84,6 +84,10 @@ static int cfg_load(struct sk_step *s, const struct sk_upload_s3_opts *o, struct
 	if (o->part_size && c->s3.part_size < SK_S3_MIN_PART)
 		return sk_err_set(err, SK_E_USAGE, "S3_PART_SIZE '%s': S3 wants parts of at least 5M",
 				  o->part_size);
+	if (sk_upload_seconds(o->connect_timeout, "S3_CONNECT_TIMEOUT", 0, &c->s3.connect_timeout,
+			      err) < 0 ||
+	    sk_upload_seconds(o->timeout, "S3_TIMEOUT", 0, &c->s3.stall_timeout, err) < 0)
+		return -1;
 	if (sk_upload_secret("AWS_ACCESS_KEY_ID", 1, &c->access, err) < 0 ||
 	    sk_upload_secret("AWS_SECRET_ACCESS_KEY", 1, &c->secret, err) < 0 ||
 	    sk_upload_secret("AWS_SESSION_TOKEN", 0, &c->token, err) < 0)

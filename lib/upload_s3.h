@@ -30,6 +30,8 @@ struct sk_upload_s3_opts {
 	const char *ca_file;    /* S3_CA_FILE: PEM bundle of a private CA */
 	const char *threshold;  /* S3_MULTIPART_THRESHOLD: a size (16M, 16MiB, 16777216) */
 	const char *part_size;  /* S3_PART_SIZE: a size, at least 5M */
+	const char *connect_timeout; /* S3_CONNECT_TIMEOUT: seconds (default 10) */
+	const char *timeout;    /* S3_TIMEOUT: seconds without a byte moving (default 60) */
 };
 
 /*
@@ -44,9 +46,9 @@ struct sk_upload_s3_opts {
  * step, its message prefixed with the local path.
  *
  * Records in the event, per file: the local file as an input, the object as
- * an output ("s3://BUCKET/KEY", bytes, sha256), counts "files", "bytes",
- * "parts", "attempts" and "attempts.NAME", details "remote.NAME" (the
- * object URL) and "seconds.NAME". 0, or -1 with `err` (classes as in s3.h).
+ * an output ("s3://BUCKET/KEY", bytes, sha256, source, seconds, attempts and
+ * the object's URL), counts "files", "bytes", "parts" and "attempts" (every
+ * request, failed ones too). 0, or -1 with `err` (classes as in s3.h).
  */
 int sk_upload_s3_run(struct sk_step *s, const struct sk_upload_s3_opts *o, int argc,
 		     char **argv, struct sk_err *err);

@@ -97,3 +97,19 @@ void sk_upload_secret_free(char *secret)
 		explicit_bzero(secret, strlen(secret));
 	free(secret);
 }
+
+int sk_upload_seconds(const char *v, const char *name, double dflt, double *out,
+		      struct sk_err *err)
+{
+	char *end;
+
+	*out = dflt;
+	if (!v || !*v)
+		return 0;
+	errno = 0;
+	*out = strtod(v, &end);
+	if (errno || *end || !(*out > 0 && *out <= 86400))
+		return sk_err_set(err, SK_E_USAGE, "%s '%s': expected seconds above 0 (at most 86400)",
+				  name, v);
+	return 0;
+}

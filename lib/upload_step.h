@@ -80,6 +80,14 @@ void sk_upload_progress(struct sk_upload_progress *p, const char *name, unsigned
  */
 int sk_upload_secret(const char *name, int required, char **out, struct sk_err *err);
 
+/*
+ * A timeout setting NAME (a flag's value or its environment variable) in
+ * seconds, fractions allowed, above 0 and at most a day; unset or empty:
+ * `dflt`. 0, or -1 with SK_E_USAGE naming the setting.
+ */
+int sk_upload_seconds(const char *v, const char *name, double dflt, double *out,
+		      struct sk_err *err);
+
 /* Overwrite and free a secret from sk_upload_secret(), so it does not stay
  * in freed memory. NULL is fine. */
 void sk_upload_secret_free(char *secret);

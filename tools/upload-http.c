@@ -15,6 +15,8 @@ static const struct sk_opt opts[] = {
 	{"user", "HTTP_USER", "USER", "basic auth user; password from HTTP_PASSWORD(_FILE)", &o.user},
 	{"headers", "HTTP_HEADERS", "LIST", "extra 'Name: value' headers, newline or ';' separated", &o.headers},
 	{"ca-file", "HTTP_CA_FILE", "FILE", "PEM CA bundle to verify the server with (private CA)", &o.ca_file},
+	{"connect-timeout", "HTTP_CONNECT_TIMEOUT", "SECONDS", "give up connecting (TCP and TLS) after SECONDS (default 10)", &o.connect_timeout},
+	{"timeout", "HTTP_TIMEOUT", "SECONDS", "give up when no byte moves for SECONDS (default 60)", &o.timeout},
 	{0},
 };
 

@@ -18,6 +18,8 @@ static const struct sk_opt opts[] = {
 	{"ca-file", "S3_CA_FILE", "FILE", "PEM CA bundle to verify the endpoint with (private CA)", &o.ca_file},
 	{"multipart-threshold", "S3_MULTIPART_THRESHOLD", "SIZE", "multipart upload from this size on (default 64M)", &o.threshold},
 	{"part-size", "S3_PART_SIZE", "SIZE", "multipart part size, at least 5M (default 16M)", &o.part_size},
+	{"connect-timeout", "S3_CONNECT_TIMEOUT", "SECONDS", "give up connecting (TCP and TLS) after SECONDS (default 10)", &o.connect_timeout},
+	{"timeout", "S3_TIMEOUT", "SECONDS", "give up when no byte moves for SECONDS (default 60)", &o.timeout},
 	{0},
 };
 

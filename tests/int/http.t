@@ -179,6 +179,31 @@ is "$(ev "e['counts']['attempts'], e['error']['kind'], len(e['outputs'])")" "3 t
 up "--check with the server down" 75 HTTP_UPLOAD_URL="http://127.0.0.1:$port/f/" --check
 expect_err "server not reachable" "--check: says the server is not reachable"
 
+# --- a port that drops SYNs, a server that never answers, bad timeouts --------
+"$TOP/tests/servers/tcp_blackhole.py" >"$T/blackhole.port" &
+stop_at_exit $!
+for _ in $(seq 1 100); do [ -s "$T/blackhole.port" ] && break; sleep 0.05; done
+HOLE=$(cat "$T/blackhole.port")
+up "connect timeout" 75 HTTP_UPLOAD_URL="http://127.0.0.1:$HOLE/f/" HTTP_CONNECT_TIMEOUT=0.5 \
+	STEPKIT_RETRIES=2 sales_report.csv
+# libcurl words the same timeout two ways, depending on where it was caught
+is "$(grep -cE "attempt 1/2 failed: PUT 'http://127\.0\.0\.1:$HOLE/f/sales_report\.csv': (Connection timeout|Failed to connect to 127\.0\.0\.1 port $HOLE) after [0-9]+ ms" "$T/err")" 1 \
+	"connect timeout: retried, the message says the connection timed out"
+is "$(ev "e['counts']['attempts'], e['error']['kind']")" "2 transient" "connect timeout: event: 2 attempts, transient"
+start_sink hung
+kill -STOP $pid
+up "server hung (accepts, never answers)" 75 HTTP_UPLOAD_URL="http://127.0.0.1:$port/f/" \
+	STEPKIT_RETRIES=2 --timeout 1 sales_report.csv
+kill -CONT $pid
+stop $pid
+expect_err "PUT 'http://127.0.0.1:$port/f/sales_report.csv': Operation too slow. Less than 1 bytes/sec transferred the last 1 seconds" \
+	"hung server: the stall timeout says so"
+is "$(ev "e['counts']['attempts'], e['error']['kind']")" "2 transient" "hung server: event: 2 attempts, transient"
+up "HTTP_CONNECT_TIMEOUT=0" 2 HTTP_UPLOAD_URL="http://127.0.0.1:$HOLE/f/" HTTP_CONNECT_TIMEOUT=0
+expect_err "upload-http: HTTP_CONNECT_TIMEOUT '0': expected seconds above 0 (at most 86400)" "HTTP_CONNECT_TIMEOUT=0: usage error naming it"
+up "--timeout 5m" 2 HTTP_UPLOAD_URL="http://127.0.0.1:$HOLE/f/" --timeout 5m
+expect_err "upload-http: HTTP_TIMEOUT '5m': expected seconds above 0 (at most 86400)" "--timeout 5m: usage error naming the setting"
+
 # --- a 64 MiB file, and a server killed in the middle of it --------------------
 head -c $((64 << 20)) /dev/urandom >"$W/big.csv"
 start_sink big

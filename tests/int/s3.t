@@ -190,6 +190,28 @@ is "$(ev "e['counts']['attempts'], e['error']['kind']")" "3 transient" "server d
 up "--check with the server down" 75 --check
 expect_err "not reachable" "--check: says the endpoint is not reachable"
 
+# --- a port that drops SYNs, a server that never answers, a bad timeout ---------
+"$SERVERS/tcp_blackhole.py" >"$T/blackhole.port" &
+stop_at_exit $!
+for _ in $(seq 1 100); do [ -s "$T/blackhole.port" ] && break; sleep 0.05; done
+HOLE=$(cat "$T/blackhole.port")
+up "connect timeout" 75 S3_ENDPOINT="http://127.0.0.1:$HOLE" S3_CONNECT_TIMEOUT=0.5 STEPKIT_RETRIES=2 \
+	sales_report.csv
+# libcurl words the same timeout two ways, depending on where it was caught
+is "$(grep -cE "attempt 1/2 failed: PUT 's3://reports/sales_report\.csv': (Connection timeout|Failed to connect to 127\.0\.0\.1 port $HOLE) after [0-9]+ ms" "$T/err")" 1 \
+	"connect timeout: retried, the message says the connection timed out"
+is "$(ev "e['counts']['attempts'], e['error']['kind']")" "2 transient" "connect timeout: event: 2 attempts, transient"
+start_s3 hung
+kill -STOP $pid
+up "server hung (accepts, never answers)" 75 STEPKIT_RETRIES=2 --timeout 1 sales_report.csv
+kill -CONT $pid
+stop $pid
+expect_err "PUT 's3://reports/sales_report.csv': Operation too slow. Less than 1 bytes/sec transferred the last 1 seconds" \
+	"hung server: the stall timeout says so"
+is "$(ev "e['counts']['attempts'], e['error']['kind']")" "2 transient" "hung server: event: 2 attempts, transient"
+up "S3_TIMEOUT=-1" 2 S3_TIMEOUT=-1
+expect_err "upload-s3: S3_TIMEOUT '-1': expected seconds above 0 (at most 86400)" "S3_TIMEOUT=-1: usage error naming it"
+
 # --- interrupted multipart uploads ---------------------------------------------
 # the server must implement AbortMultipartUpload for "no orphan parts" to be
 # checkable; s3rver 4.0.4 answers 405 unless s3_server.js adds it
