@@ -4,6 +4,7 @@
 
 #include <curl/curl.h>
 #include <math.h>
+#include <netdb.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 
@@ -271,6 +272,30 @@ static enum sk_ecode curl_class(CURLcode rc)
 	default: /* TLS verification, login denied, too many redirects... */
 		return SK_E_PERMANENT;
 	}
+}
+
+int sk_http_host_unknown(const char *url)
+{
+	CURLU *u = curl_url();
+	char *host = NULL;
+	int unknown = 0;
+
+	if (u && curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && *host && *host != '[') {
+		struct addrinfo hints, *res = NULL;
+		int rc;
+
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_family = AF_UNSPEC;
+		hints.ai_socktype = SOCK_STREAM;
+		rc = getaddrinfo(host, NULL, &hints, &res);
+		unknown = rc == EAI_NONAME || rc == EAI_NODATA;
+		if (rc == 0)
+			freeaddrinfo(res);
+	}
+	curl_free(host);
+	curl_url_cleanup(u);
+	return unknown;
 }
 
 /* What an operator should do about a permanent curl failure, or "". */
@@ -718,9 +743,18 @@ int sk_http_perform(struct sk_http *h, const struct sk_http_req *req, struct sk_
 		goto out;
 	}
 	if (crc != CURLE_OK) {
+		const char *hint = curl_hint(crc);
+		char *where = NULL;
+
 		code = curl_class(crc);
+		if (crc == CURLE_COULDNT_RESOLVE_HOST &&
+		    curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &where) == CURLE_OK && where &&
+		    sk_http_host_unknown(where)) {
+			code = SK_E_PERMANENT; /* a retry cannot make the name exist */
+			hint = " (the DNS says there is no such name): check the host name";
+		}
 		sk_err_set(err, code, "%s '%s': %s%s", method, label,
-			   h->errbuf[0] ? h->errbuf : curl_easy_strerror(crc), curl_hint(crc));
+			   h->errbuf[0] ? h->errbuf : curl_easy_strerror(crc), hint);
 		goto out;
 	}
 	if (status < 200) {

@@ -211,6 +211,15 @@ int sk_http_header_value(const char *line, size_t len, const char *name, char *o
 enum sk_ecode sk_http_status_class(long status);
 
 /*
+ * After libcurl could not resolve the host of `url` (any scheme): 1 when
+ * the system resolver, asked again, says the name does not exist (NXDOMAIN,
+ * or no address): a typo, permanent. 0 when it could not answer (a DNS
+ * outage: worth a retry), answers now, or the URL has no host. libcurl's
+ * CURLE_COULDNT_RESOLVE_HOST is the same code for both.
+ */
+int sk_http_host_unknown(const char *url);
+
+/*
  * Write `url` as it may appear in a message into `out`: scheme, host, port
  * and path only; no user:password@, no query string, no fragment (either
  * may carry a token). A URL that does not parse becomes "(bad url)".

@@ -1,6 +1,7 @@
 #include "base.h"
 #include "utf8.h"
 #include "smtp.h"
+#include "http.h"
 #include "sig.h"
 
 #include <curl/curl.h>
@@ -738,6 +739,10 @@ static int classify(CURLcode rc, long code, const struct trace *t, const char *e
 	if (code >= 500)
 		return sk_err_set(err, SK_E_PERMANENT, "smtp '%s': server refused: '%s'", label,
 				  reply);
+	if (rc == CURLE_COULDNT_RESOLVE_HOST && sk_http_host_unknown(c->url))
+		return sk_err_set(err, SK_E_PERMANENT,
+				  "smtp '%s': %s (the DNS says there is no such name): check the "
+				  "host of SMTP_URL", label, why);
 	switch (rc) {
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_CONNECT:
@@ -956,8 +961,9 @@ int sk_smtp_check(const struct sk_smtp_cfg *c, const char *from, const char *con
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
 	if (rc != CURLE_OK) {
 		classify(rc, code, &t, errbuf, c, err);
-		if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
-		    rc == CURLE_OPERATION_TIMEDOUT) {
+		if (err->code == SK_E_TRANSIENT &&
+		    (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
+		     rc == CURLE_OPERATION_TIMEDOUT)) {
 			char msg[SK_ERR_MSG_MAX];
 			snprintf(msg, sizeof(msg), "%s", err->msg);
 			sk_err_set(err, err->code,
