@@ -1,6 +1,7 @@
 #include "base.h"
 #include "cpus.h"
 
+#include <limits.h>
 #include <sched.h>
 
 /* A number from the first line of `path`, or -1. */
@@ -17,29 +18,26 @@ static long long read_number(const char *path)
 	return v;
 }
 
-/*
- * The container's CPU quota in whole CPUs (rounded up), or 0 for none:
- * cgroup v2's cpu.max ("max 100000" or "150000 100000"), else cgroup v1's
- * cpu.cfs_quota_us / cpu.cfs_period_us (-1: none), as a container sees its
- * own cgroup at the mount's root.
- */
-static int cgroup_cpus(void)
+int sk_cgroup_cpus(const char *root)
 {
-	FILE *fp = fopen("/sys/fs/cgroup/cpu.max", "r");
+	char path[PATH_MAX];
+	FILE *fp;
 	long long quota = -1, period = 0;
 	char q[32];
+
+	snprintf(path, sizeof(path), "%s/cpu.max", root);
+	fp = fopen(path, "r");
 
 	if (fp) {
 		if (fscanf(fp, "%31s %lld", q, &period) == 2 && strcmp(q, "max") != 0)
 			quota = strtoll(q, NULL, 10);
 		fclose(fp);
 	} else {
-		static const char *const v1[] = {"/sys/fs/cgroup/cpu", "/sys/fs/cgroup/cpu,cpuacct"};
-		char path[64];
+		static const char *const v1[] = {"cpu", "cpu,cpuacct"};
 		for (size_t i = 0; i < SK_ARRAY_SIZE(v1) && quota < 0; i++) {
-			snprintf(path, sizeof(path), "%s/cpu.cfs_quota_us", v1[i]);
+			snprintf(path, sizeof(path), "%s/%s/cpu.cfs_quota_us", root, v1[i]);
 			quota = read_number(path);
-			snprintf(path, sizeof(path), "%s/cpu.cfs_period_us", v1[i]);
+			snprintf(path, sizeof(path), "%s/%s/cpu.cfs_period_us", root, v1[i]);
 			period = read_number(path);
 		}
 	}
@@ -51,7 +49,7 @@ static int cgroup_cpus(void)
 int sk_cpu_count(void)
 {
 	cpu_set_t set;
-	int n = 1, quota = cgroup_cpus();
+	int n = 1, quota = sk_cgroup_cpus("/sys/fs/cgroup");
 
 	if (sched_getaffinity(0, sizeof(set), &set) == 0)
 		n = CPU_COUNT(&set);

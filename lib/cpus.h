@@ -15,6 +15,15 @@
 int sk_cpu_count(void);
 
 /*
+ * The CPU quota of the cgroup mounted at `root` ("/sys/fs/cgroup": a
+ * container sees its own cgroup there) in whole CPUs, rounded up, or 0 for
+ * none: cgroup v2's ROOT/cpu.max ("max 100000" or "150000 100000"), else
+ * cgroup v1's cpu.cfs_quota_us / cpu.cfs_period_us (quota -1: none) in
+ * ROOT/cpu or ROOT/cpu,cpuacct.
+ */
+int sk_cgroup_cpus(const char *root);
+
+/*
  * The thread count a step should use: `value` (a --threads/STEPKIT_THREADS
  * setting, "1" to "max") or, when it is NULL or empty, sk_cpu_count() but no
  * more than `by_default`. 0, or -1 with `err` (SK_E_USAGE) naming `what` (the
