@@ -99,10 +99,21 @@ ref=$(printf '%s\n' ${times[run_sha_curl]} | median)
 line() { # line LABEL CLIENT
 	local m
 	m=$(printf '%s\n' ${times[$2]} | median)
-	printf '  %-34s %6.2f s %7.1f MiB/s  %.2fx the time of sha256sum+curl\n' "$1" "$m" \
+	printf '  %-36s %6.2f s %7.1f MiB/s  %.2fx the time of sha256sum+curl\n' "$1" "$m" \
 		"$(echo "$SIZE / $m" | bc -l)" "$(echo "$m / $ref" | bc -l)"
 }
 line "curl (UNSIGNED-PAYLOAD)" run_curl
 line "sha256sum + curl (payload SHA-256)" run_sha_curl
 line "upload-s3 (multipart, 16 MiB parts)" run_tool_multi
 line "upload-s3 (one PUT)" run_tool_single
+# How long s3rver took to assemble the parts (CompleteMultipartUpload, from
+# its start to the HEAD that follows it): server time inside upload-s3's.
+python3 - "$T/s3/requests.jsonl" <<'PY'
+import json, statistics, sys
+reqs = [json.loads(l) for l in open(sys.argv[1])]
+spans = [b["time"] - a["time"] for a, b in zip(reqs, reqs[1:])
+         if a["method"] == "POST" and a["url"].startswith("/b/bench.bin?uploadId=")]
+if spans:
+    print("  (of the multipart time, s3rver's CompleteMultipartUpload, which copies the parts "
+          "into one file: %.2f s)" % statistics.median(spans))
+PY
