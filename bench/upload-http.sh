@@ -15,32 +15,12 @@
 # the wall times swing; the CPU times are the steadier comparison.
 # UPLOAD_HTTP=path runs another build of upload-http instead of bin/.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-TOP=$PWD
-SIZE=${1:-256}
-ROUNDS=${2:-5}
-TOOL=${UPLOAD_HTTP:-$TOP/bin/upload-http} # another build to compare
+NAME=upload-http.sh TOOL_VAR=UPLOAD_HTTP
+. "$(dirname "$0")/upload-lib.sh"
+need curl "the curl command-line client"
+need python3 python3
 
-[ -x "$TOOL" ] || { echo "upload-http.sh: build bin/upload-http first (make)" >&2; exit 2; }
-command -v curl >/dev/null || { echo "upload-http.sh: the curl command-line client is not installed" >&2; exit 2; }
-command -v python3 >/dev/null || { echo "upload-http.sh: python3 is not installed" >&2; exit 2; }
-
-base=/tmp
-[ -d /dev/shm ] && [ -w /dev/shm ] && base=/dev/shm
-T=$(mktemp -d "$base/stepkit-bench-http.XXXXXX")
-chmod 755 "$T"
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do
-		for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
-	done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-mkdir -p "$T/w"
-head -c $((SIZE << 20)) /dev/urandom >"$T/w/bench.bin"
+bench_file "$T/w/bench.bin"
 
 # one_round URL_DIR ORDER: time curl and upload-http, curl first when ORDER
 # is even (alternating, so neither always runs on a warmer server); prints
@@ -59,8 +39,6 @@ one_round() {
 	set -- $c $t
 	echo "$1 $(echo "$2 + $3" | bc) $4 $(echo "$5 + $6" | bc)"
 }
-
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
 # measure NAME URL_DIR
 measure() {

@@ -12,7 +12,8 @@
 #                        is sent: what a careful script does
 #   upload-s3, one PUT   the same, plus the MD5 for Content-MD5, the whole
 #                        file hashed first (S3_MULTIPART_THRESHOLD above SIZE)
-#   upload-s3, multipart as it runs by default above 64 MiB: 16 MiB parts, each
+#   upload-s3, multipart as it runs by default from 64 MiB on (forced here at
+#                        any SIZE): 16 MiB parts, each
 #                        hashed by a second thread while the one before is
 #                        sent, then CompleteMultipartUpload and a HEAD
 # For the multipart run, the server's request log splits the time into
@@ -27,39 +28,22 @@
 # MD5 of everything it stores: it is the slowest part here.
 # Needs tests/servers/install (npm) run once. UPLOAD_S3=path runs another build.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-TOP=$PWD
-SIZE=${1:-256}
-ROUNDS=${2:-5}
-TOOL=${UPLOAD_S3:-$TOP/bin/upload-s3} # another build to compare
-
-[ -x "$TOOL" ] || { echo "upload-s3.sh: build bin/upload-s3 first (make)" >&2; exit 2; }
-command -v curl >/dev/null || { echo "upload-s3.sh: the curl command-line client is not installed" >&2; exit 2; }
-command -v node >/dev/null || { echo "upload-s3.sh: node is not installed (scripts/install-deps)" >&2; exit 2; }
+NAME=upload-s3.sh TOOL_VAR=UPLOAD_S3
+. "$(dirname "$0")/upload-lib.sh"
+need curl "the curl command-line client"
+need openssl openssl
+need node "node (scripts/install-deps)"
 [ -f tests/servers/node_modules/@20minutes/s3rver/package.json ] ||
 	{ echo "upload-s3.sh: the S3 test server is not installed: run tests/servers/install" >&2; exit 2; }
 
-base=/tmp
-[ -d /dev/shm ] && [ -w /dev/shm ] && base=/dev/shm
-T=$(mktemp -d "$base/stepkit-bench-s3.XXXXXX")
-pid=
-cleanup() {
-	if [ -n "$pid" ]; then
-		kill -TERM "$pid" 2>/dev/null || true
-		for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-	fi
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
 ACCESS=bench-access
 SECRET=bench-secret-5e6f7a8b
-mkdir -p "$T/w" "$T/s3"
-head -c $((SIZE << 20)) /dev/urandom >"$T/w/bench.bin"
+mkdir -p "$T/s3"
+bench_file "$T/w/bench.bin"
 
 (cd tests/servers && exec node s3_server.js --dir "$T/s3" --bucket b --access "$ACCESS" --secret "$SECRET") \
 	>"$T/s3.log" 2>&1 &
-pid=$!
+pids+=($!)
 for _ in $(seq 1 200); do grep -q READY "$T/s3.log" 2>/dev/null && break; sleep 0.05; done
 grep -q READY "$T/s3.log" || { echo "upload-s3.sh: the S3 server did not start:" >&2; cat "$T/s3.log" >&2; exit 1; }
 URL=http://127.0.0.1:$(cat "$T/s3/port")
@@ -76,14 +60,13 @@ run_tool() {
 	STEPKIT_LOG_LEVEL=warn S3_ENDPOINT=$URL S3_BUCKET=b AWS_REGION=us-east-1 \
 		AWS_ACCESS_KEY_ID=$ACCESS AWS_SECRET_ACCESS_KEY=$SECRET "$TOOL" --workdir "$T/w" "$@" bench.bin
 }
-run_tool_multi() { run_tool; }
+run_tool_multi() { S3_MULTIPART_THRESHOLD=5M run_tool; } # multipart at any SIZE
 run_tool_single() { S3_MULTIPART_THRESHOLD=$(((SIZE + 1) << 20)) run_tool --prefix single; }
 
 CLIENTS=(run_curl run_sha_curl run_tool_multi run_tool_single)
 # wall seconds of one run of client $1
 wall() { local TIMEFORMAT='%R'; { time "$1" >/dev/null; } 2>&1; }
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
 for c in "${CLIENTS[@]}"; do wall "$c" >/dev/null; done # warm up: page cache, server start-up
 declare -A times
@@ -117,7 +100,7 @@ for a, b in zip(reqs, reqs[1:]):
         parts.append(a["time"] - start)
         joins.append(b["time"] - a["time"])
         start = None
-print("%.2f %.2f" % (statistics.median(parts), statistics.median(joins)))
+print("%.2f %.2f" % (statistics.median(parts), statistics.median(joins)) if parts else "0 0")
 PY
 )
 curl_s=$(median_of run_curl)
