@@ -46,33 +46,41 @@ int main(void)
 
 	if (!mkdtemp(root))
 		return 1;
-	is_int(sk_cgroup_cpus(root), 0, "no cgroup files: no quota");
-	put("cpu.max", "max 100000\n");
-	is_int(sk_cgroup_cpus(root), 0, "v2 'max 100000': no quota");
-	put("cpu.max", "150000 100000\n");
-	is_int(sk_cgroup_cpus(root), 2, "v2 1.5 CPUs: 2 (rounded up)");
-	put("cpu.max", "50000 100000\n");
-	is_int(sk_cgroup_cpus(root), 1, "v2 half a CPU: 1");
-	put("cpu.max", "400000 100000\n");
-	is_int(sk_cgroup_cpus(root), 4, "v2 4 CPUs: 4");
-	put("cpu.max", "garbage\n");
-	is_int(sk_cgroup_cpus(root), 0, "v2 unreadable cpu.max: no quota");
-	put("cpu/cpu.cfs_quota_us", "100000\n");
-	put("cpu/cpu.cfs_period_us", "100000\n");
-	is_int(sk_cgroup_cpus(root), 0, "v2 present: the v1 files are not read");
-	drop("cpu.max");
-	is_int(sk_cgroup_cpus(root), 1, "v1 cpu/: 1 CPU");
-	put("cpu/cpu.cfs_quota_us", "250000\n");
-	is_int(sk_cgroup_cpus(root), 3, "v1 cpu/: 2.5 CPUs: 3");
-	put("cpu/cpu.cfs_quota_us", "-1\n");
-	is_int(sk_cgroup_cpus(root), 0, "v1 quota -1: no quota");
-	put("cpu,cpuacct/cpu.cfs_quota_us", "200000\n");
-	put("cpu,cpuacct/cpu.cfs_period_us", "100000\n");
-	is_int(sk_cgroup_cpus(root), 2, "v1 cpu/ without quota, cpu,cpuacct/ with 2 CPUs: 2");
-	drop("cpu/cpu.cfs_quota_us");
-	drop("cpu/cpu.cfs_period_us");
-	put("cpu,cpuacct/cpu.cfs_period_us", "0\n");
-	is_int(sk_cgroup_cpus(root), 0, "v1 period 0: no quota (no division by zero)");
+	/* each step writes (or, text NULL, removes) one file of the fake tree,
+	 * then checks the quota when `name` is set */
+	static const struct {
+		const char *file, *text;
+		int want;
+		const char *name;
+	} steps[] = {
+		{"cpu.max", NULL, 0, "no cgroup files: no quota"},
+		{"cpu.max", "max 100000\n", 0, "v2 'max 100000': no quota"},
+		{"cpu.max", "150000 100000\n", 2, "v2 1.5 CPUs: 2 (rounded up)"},
+		{"cpu.max", "50000 100000\n", 1, "v2 half a CPU: 1"},
+		{"cpu.max", "400000 100000\n", 4, "v2 4 CPUs: 4"},
+		{"cpu.max", "garbage\n", 0, "v2 unreadable cpu.max: no quota"},
+		{"cpu/cpu.cfs_quota_us", "100000\n", 0, NULL},
+		{"cpu/cpu.cfs_period_us", "100000\n", 0, "v2 present: the v1 files are not read"},
+		{"cpu.max", NULL, 1, "v1 cpu/: 1 CPU"},
+		{"cpu/cpu.cfs_quota_us", "250000\n", 3, "v1 cpu/: 2.5 CPUs: 3"},
+		{"cpu/cpu.cfs_quota_us", "-1\n", 0, "v1 quota -1: no quota"},
+		{"cpu,cpuacct/cpu.cfs_quota_us", "200000\n", 0, NULL},
+		{"cpu,cpuacct/cpu.cfs_period_us", "100000\n", 2,
+		 "v1 cpu/ without quota, cpu,cpuacct/ with 2 CPUs: 2"},
+		{"cpu/cpu.cfs_quota_us", NULL, 0, NULL},
+		{"cpu/cpu.cfs_period_us", NULL, 0, NULL},
+		{"cpu,cpuacct/cpu.cfs_period_us", "0\n", 0, "v1 period 0: no quota (no division by zero)"},
+		{"cpu,cpuacct/cpu.cfs_quota_us", NULL, 0, NULL},
+		{"cpu,cpuacct/cpu.cfs_period_us", NULL, 0, NULL},
+	};
+	for (size_t i = 0; i < SK_ARRAY_SIZE(steps); i++) {
+		if (steps[i].text)
+			put(steps[i].file, steps[i].text);
+		else
+			drop(steps[i].file);
+		if (steps[i].name)
+			is_int(sk_cgroup_cpus(root), steps[i].want, "%s", steps[i].name);
+	}
 
 	ok(sk_cpu_count() >= 1, "sk_cpu_count: at least 1");
 	ok(sk_threads_setting("3", 4, 8, "--threads", &n, &err) == 0 && n == 3, "--threads 3");
@@ -83,8 +91,6 @@ int main(void)
 	is_str(err.msg, "--threads: '9' is not a number from 1 to 8", "the message names the setting");
 	ok(sk_threads_setting("2x", 4, 8, "--threads", &n, &err) < 0, "--threads 2x refused");
 
-	drop("cpu,cpuacct/cpu.cfs_quota_us");
-	drop("cpu,cpuacct/cpu.cfs_period_us");
 	{
 		char dir[PATH_MAX];
 		snprintf(dir, sizeof(dir), "%s/cpu", root);
