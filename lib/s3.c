@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #define XML_MAX (256 * 1024) /* S3 answers: error documents, CompleteMultipartUpload */
-#define HASH_BUF (1 << 20)
 #define MAX_SINGLE_PUT (5ULL << 30) /* PutObject's own limit */
 #define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
@@ -25,7 +24,6 @@ struct sk_s3 {
 	char endpoint[1024];    /* as used, for the state file */
 	int path_style;
 	unsigned long long threshold, part_size;
-	unsigned char *buf;     /* HASH_BUF bytes for hashing */
 };
 
 /* ---- small helpers ---- */
@@ -157,11 +155,6 @@ struct sk_s3 *sk_s3_open(const struct sk_s3_cfg *cfg, struct sk_err *err)
 			   s->threshold);
 		goto fail;
 	}
-	s->buf = malloc(HASH_BUF);
-	if (!s->buf) {
-		sk_err_set(err, SK_E_NOMEM, "out of memory");
-		goto fail;
-	}
 	hc.ca_file = cfg->ca_file;
 	hc.connect_timeout = cfg->connect_timeout;
 	hc.stall_timeout = cfg->stall_timeout;
@@ -179,7 +172,6 @@ void sk_s3_close(struct sk_s3 *s)
 	if (!s)
 		return;
 	sk_http_close(s->http);
-	free(s->buf);
 	free(s);
 }
 
@@ -646,7 +638,7 @@ static int put_single(struct sk_s3 *s, FILE *fp, const char *path, const char *k
 	int ret = -1;
 
 	sk_http_resp_init(&resp, XML_MAX);
-	if (sk_s3_hash_range(fileno(fp), path, 0, size, s->buf, HASH_BUF, &d, NULL, NULL, err) < 0)
+	if (sk_s3_hash_file(fileno(fp), path, size, &d, err) < 0)
 		goto out;
 	memcpy(out->sha256, d.sha256, sizeof(out->sha256));
 	r.method = "PUT";

@@ -61,41 +61,139 @@ int sk_s3_hash_mem(const void *data, size_t len, struct sk_s3_digests *d, struct
 	return ret;
 }
 
+/* Read `len` bytes of `fd` from `off` through `buf`, handing each block to
+ * `eat` (which returns 0, or -1 with `err`). Stops once `stop` is set. */
+static int read_range(int fd, const char *path, off_t off, unsigned long long len,
+		      unsigned char *buf, size_t bufsize, atomic_int *stop,
+		      int (*eat)(void *ctx, const unsigned char *p, size_t n, struct sk_err *err),
+		      void *ctx, struct sk_err *err)
+{
+	while (len > 0) {
+		size_t want = len < bufsize ? (size_t)len : bufsize;
+		ssize_t got;
+
+		if (stop && atomic_load(stop))
+			return sk_err_set(err, SK_E_INTERRUPTED, "'%s': hashing stopped", path);
+		do
+			got = pread(fd, buf, want, off);
+		while (got < 0 && errno == EINTR);
+		if (got <= 0)
+			return sk_err_set(err, SK_E_IO, "'%s': %s", path,
+					  got < 0 ? strerror(errno) : "the file shrank while it was read");
+		if (eat(ctx, buf, (size_t)got, err) < 0)
+			return -1;
+		off += got;
+		len -= (unsigned long long)got;
+	}
+	return 0;
+}
+
+struct range_ctx {
+	struct body_hash *b;
+	struct sk_sha256 *whole;
+};
+
+static int eat_both(void *ctx, const unsigned char *p, size_t n, struct sk_err *err)
+{
+	struct range_ctx *r = ctx;
+
+	if (body_hash_update(r->b, p, n, err) < 0)
+		return -1;
+	if (r->whole)
+		sk_sha256_update(r->whole, p, n);
+	return 0;
+}
+
 int sk_s3_hash_range(int fd, const char *path, off_t off, unsigned long long len,
 		     unsigned char *buf, size_t bufsize, struct sk_s3_digests *d,
 		     struct sk_sha256 *whole, atomic_int *stop, struct sk_err *err)
 {
 	struct body_hash b;
+	struct range_ctx r = {&b, whole};
 	int ret = -1;
 
+	if (body_hash_open(&b, err) == 0 &&
+	    read_range(fd, path, off, len, buf, bufsize, stop, eat_both, &r, err) == 0)
+		ret = body_hash_finish(&b, d, err);
+	body_hash_close(&b);
+	return ret;
+}
+
+/* ---- a whole file, its two digests on two threads ---- */
+
+struct sha_lane {
+	int fd;
+	const char *path;
+	unsigned long long size;
+	struct sk_sha256 *sha;
+	int rc;
+	struct sk_err err;
+};
+
+static int eat_sha(void *ctx, const unsigned char *p, size_t n, struct sk_err *err)
+{
+	(void)err;
+	sk_sha256_update(ctx, p, n);
+	return 0;
+}
+
+static int eat_md5(void *ctx, const unsigned char *p, size_t n, struct sk_err *err)
+{
+	if (EVP_DigestUpdate(ctx, p, n) != 1)
+		return sk_err_set(err, SK_E_NOMEM, "md5 failed");
+	return 0;
+}
+
+static void *sha_lane_main(void *arg)
+{
+	struct sha_lane *l = arg;
+	unsigned char *buf = malloc(HASH_BUF);
+
+	l->rc = buf ? read_range(l->fd, l->path, 0, l->size, buf, HASH_BUF, NULL, eat_sha, l->sha,
+				 &l->err)
+		    : sk_err_set(&l->err, SK_E_NOMEM, "out of memory");
+	free(buf);
+	return NULL;
+}
+
+int sk_s3_hash_file(int fd, const char *path, unsigned long long size, struct sk_s3_digests *d,
+		    struct sk_err *err)
+{
+	struct body_hash b;
+	struct sha_lane lane = {fd, path, size, NULL, 0, SK_ERR_INIT};
+	unsigned char *buf = malloc(HASH_BUF);
+	pthread_t thread;
+	sigset_t all, old;
+	int started, ret = -1;
+
+	if (!buf) {
+		sk_err_set(err, SK_E_NOMEM, "out of memory");
+		return -1;
+	}
 	if (body_hash_open(&b, err) < 0)
 		goto out;
-	while (len > 0) {
-		size_t want = len < bufsize ? (size_t)len : bufsize;
-		ssize_t got;
-
-		if (stop && atomic_load(stop)) {
-			sk_err_set(err, SK_E_INTERRUPTED, "'%s': hashing stopped", path);
-			goto out;
-		}
-		do
-			got = pread(fd, buf, want, off);
-		while (got < 0 && errno == EINTR);
-		if (got <= 0) {
-			sk_err_set(err, SK_E_IO, "'%s': %s", path,
-				   got < 0 ? strerror(errno) : "the file shrank while it was read");
-			goto out;
-		}
-		if (body_hash_update(&b, buf, (size_t)got, err) < 0)
-			goto out;
-		if (whole)
-			sk_sha256_update(whole, buf, (size_t)got);
-		off += got;
-		len -= (unsigned long long)got;
+	lane.sha = b.sha;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old); /* signals stay with this thread */
+	started = pthread_create(&thread, NULL, sha_lane_main, &lane) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!started) { /* no thread: one pass, both digests */
+		struct range_ctx r = {&b, NULL};
+		if (read_range(fd, path, 0, size, buf, HASH_BUF, NULL, eat_both, &r, err) == 0)
+			ret = body_hash_finish(&b, d, err);
+		goto out;
 	}
-	ret = body_hash_finish(&b, d, err);
+	ret = read_range(fd, path, 0, size, buf, HASH_BUF, NULL, eat_md5, b.md5, err);
+	pthread_join(thread, NULL);
+	if (ret == 0 && lane.rc < 0) {
+		*err = lane.err;
+		ret = -1;
+	}
+	if (ret == 0)
+		ret = body_hash_finish(&b, d, err);
 out:
 	body_hash_close(&b);
+	free(buf);
 	return ret;
 }
 

@@ -33,6 +33,16 @@ int sk_s3_hash_range(int fd, const char *path, off_t off, unsigned long long len
 		     unsigned char *buf, size_t bufsize, struct sk_s3_digests *d,
 		     struct sk_sha256 *whole, atomic_int *stop, struct sk_err *err);
 
+/*
+ * The digests of the first `size` bytes of `fd`, for a single PUT, which
+ * must know both before its first byte goes out: the SHA-256 is computed on
+ * a second thread (blocking every signal) while this one computes the MD5,
+ * each reading the file itself, so the wait is the slower of the two, not
+ * their sum. 0, or -1 with `err` naming `path`.
+ */
+int sk_s3_hash_file(int fd, const char *path, unsigned long long size, struct sk_s3_digests *d,
+		    struct sk_err *err);
+
 /* The digests of `len` bytes in memory. 0, or -1 with `err`. */
 int sk_s3_hash_mem(const void *data, size_t len, struct sk_s3_digests *d, struct sk_err *err);
 

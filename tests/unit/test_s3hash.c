@@ -91,6 +91,25 @@ int main(void)
 	check_parts("1 part", data, 1000, MIB);
 	check_parts("parts smaller than the read buffer", data, 100003, 4096);
 
+	{ /* a single PUT's digests, the SHA-256 on a second thread */
+		char path[] = "/tmp/sk-s3hash-XXXXXX", sha[65], md5[32];
+		int fd = mkstemp(path);
+
+		ok(fd >= 0 && write(fd, data, size) == (ssize_t)size, "whole file written");
+		expect(data, size, sha, md5);
+		ok(sk_s3_hash_file(fd, path, size, &d, &err) == 0, "whole file hashed on two threads");
+		is_str(d.sha256, sha, "whole file: SHA-256");
+		is_str(d.md5_b64, md5, "whole file: MD5, base64");
+		expect(data, 0, sha, md5);
+		ok(sk_s3_hash_file(fd, path, 0, &d, &err) == 0 && !strcmp(d.sha256, sha) &&
+		   !strcmp(d.md5_b64, md5), "an empty file's digests");
+		ok(sk_s3_hash_file(fd, path, size + 1, &d, &err) < 0 && err.code == SK_E_IO &&
+		   strstr(err.msg, "the file shrank while it was read"),
+		   "a file shorter than its size: i/o error (%s)", err.msg);
+		close(fd);
+		unlink(path);
+	}
+
 	{ /* the file is shorter than the size given: the upload must not go on */
 		char path[] = "/tmp/sk-s3hash-XXXXXX";
 		int fd = mkstemp(path);
