@@ -3,6 +3,7 @@
 
 #include <limits.h>
 #include <sched.h>
+#include <sys/stat.h>
 
 /* A number from the first line of `path`, or -1. */
 static long long read_number(const char *path)
@@ -18,38 +19,138 @@ static long long read_number(const char *path)
 	return v;
 }
 
-int sk_cgroup_cpus(const char *root)
+/* CPUs (rounded up) of a quota of `quota` per `period`, or 0: none. */
+static int quota_cpus(long long quota, long long period)
 {
-	char path[PATH_MAX];
-	FILE *fp;
-	long long quota = -1, period = 0;
-	char q[32];
-
-	snprintf(path, sizeof(path), "%s/cpu.max", root);
-	fp = fopen(path, "r");
-
-	if (fp) {
-		if (fscanf(fp, "%31s %lld", q, &period) == 2 && strcmp(q, "max") != 0)
-			quota = strtoll(q, NULL, 10);
-		fclose(fp);
-	} else {
-		static const char *const v1[] = {"cpu", "cpu,cpuacct"};
-		for (size_t i = 0; i < SK_ARRAY_SIZE(v1) && quota < 0; i++) {
-			snprintf(path, sizeof(path), "%s/%s/cpu.cfs_quota_us", root, v1[i]);
-			quota = read_number(path);
-			snprintf(path, sizeof(path), "%s/%s/cpu.cfs_period_us", root, v1[i]);
-			period = read_number(path);
-		}
-	}
 	if (quota <= 0 || period <= 0)
 		return 0;
 	return (int)((quota + period - 1) / period);
 }
 
+/* cgroup v2: DIR/cpu.max, "max 100000" (none) or "150000 100000". */
+static int v2_cpus(const char *dir)
+{
+	char path[PATH_MAX], q[32];
+	long long period = 0;
+	int n = 0;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/cpu.max", dir);
+	if ((fp = fopen(path, "r"))) {
+		if (fscanf(fp, "%31s %lld", q, &period) == 2 && strcmp(q, "max") != 0)
+			n = quota_cpus(strtoll(q, NULL, 10), period);
+		fclose(fp);
+	}
+	return n;
+}
+
+/* cgroup v1: DIR/cpu.cfs_quota_us (-1: none) and DIR/cpu.cfs_period_us. */
+static int v1_cpus(const char *dir)
+{
+	char path[PATH_MAX];
+	long long quota, period;
+
+	snprintf(path, sizeof(path), "%s/cpu.cfs_quota_us", dir);
+	quota = read_number(path);
+	snprintf(path, sizeof(path), "%s/cpu.cfs_period_us", dir);
+	period = read_number(path);
+	return quota_cpus(quota, period);
+}
+
+/*
+ * The own cgroup's path for the hierarchy that has `controller` ("" for
+ * cgroup v2's unified line "0::PATH") in the /proc/self/cgroup-style file
+ * `self`, into `out`; "/" when it is not there.
+ */
+static void own_path(const char *self, const char *controller, char *out, size_t outsz)
+{
+	char line[PATH_MAX + 128];
+	FILE *fp = self ? fopen(self, "r") : NULL;
+
+	snprintf(out, outsz, "/");
+	while (fp && fgets(line, sizeof(line), fp)) {
+		char *ctl = strchr(line, ':'), *path = ctl ? strchr(ctl + 1, ':') : NULL;
+		int match = 0;
+
+		if (!path)
+			continue;
+		*path++ = '\0';
+		path[strcspn(path, "\n")] = '\0';
+		ctl++;
+		if (!*controller) {
+			match = !*ctl && !strncmp(line, "0:", 2);
+		} else {
+			size_t n = strlen(controller);
+			for (char *c = ctl; c && !match; c = strchr(c, ',') ? strchr(c, ',') + 1 : NULL)
+				match = !strncmp(c, controller, n) && (c[n] == ',' || !c[n]);
+		}
+		if (match && *path == '/') {
+			snprintf(out, outsz, "%s", path);
+			break;
+		}
+	}
+	if (fp)
+		fclose(fp);
+}
+
+/*
+ * The smallest quota on the way from BASE + REL up to BASE itself: a limit
+ * set on a parent (a systemd slice, a pod) binds its children too. Levels
+ * that do not exist here are skipped: a container sees its own cgroup at
+ * the mount's root while /proc/self/cgroup may still name the host's path.
+ */
+static int smallest_on_path(const char *base, const char *rel, int (*cpus_at)(const char *dir))
+{
+	char dir[PATH_MAX];
+	size_t baselen = strlen(base);
+	int best = 0;
+
+	if (snprintf(dir, sizeof(dir), "%s%s", base, strcmp(rel, "/") ? rel : "") >=
+	    (int)sizeof(dir))
+		snprintf(dir, sizeof(dir), "%s", base);
+	for (;;) {
+		int n = cpus_at(dir);
+		char *slash;
+
+		if (n > 0 && (best == 0 || n < best))
+			best = n;
+		if (strlen(dir) <= baselen || !(slash = strrchr(dir, '/')) ||
+		    (size_t)(slash - dir) < baselen)
+			break;
+		*slash = '\0';
+	}
+	return best;
+}
+
+int sk_cgroup_cpus(const char *root, const char *self)
+{
+	static const char *const v1[] = {"cpu", "cpu,cpuacct"};
+	char path[PATH_MAX], rel[PATH_MAX];
+	struct stat st;
+
+	int v2;
+
+	snprintf(path, sizeof(path), "%s/cgroup.controllers", root);
+	v2 = stat(path, &st) == 0;
+	snprintf(path, sizeof(path), "%s/cpu.max", root);
+	if (v2 || stat(path, &st) == 0) {
+		own_path(self, "", rel, sizeof(rel));
+		return smallest_on_path(root, rel, v2_cpus);
+	}
+	own_path(self, "cpu", rel, sizeof(rel));
+	for (size_t i = 0; i < SK_ARRAY_SIZE(v1); i++) {
+		int n;
+		snprintf(path, sizeof(path), "%s/%s", root, v1[i]);
+		if (stat(path, &st) == 0 && (n = smallest_on_path(path, rel, v1_cpus)) > 0)
+			return n;
+	}
+	return 0;
+}
+
 int sk_cpu_count(void)
 {
 	cpu_set_t set;
-	int n = 1, quota = sk_cgroup_cpus("/sys/fs/cgroup");
+	int n = 1, quota = sk_cgroup_cpus("/sys/fs/cgroup", "/proc/self/cgroup");
 
 	if (sched_getaffinity(0, sizeof(set), &set) == 0)
 		n = CPU_COUNT(&set);

@@ -12,18 +12,18 @@
 
 static char root[] = "/tmp/sk-cpus-XXXXXX";
 
-/* Write `text` to ROOT/REL, creating ROOT/DIR of REL first. */
+/* Write `text` to ROOT/REL, creating the directories of REL first. */
 static void put(const char *rel, const char *text)
 {
-	char path[PATH_MAX], dir[PATH_MAX];
-	const char *slash = strrchr(rel, '/');
+	char path[PATH_MAX];
 	FILE *fp;
 
-	if (slash) {
-		snprintf(dir, sizeof(dir), "%s/%.*s", root, (int)(slash - rel), rel);
-		mkdir(dir, 0755);
-	}
 	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	for (char *slash = path + strlen(root) + 1; (slash = strchr(slash, '/')); slash++) {
+		*slash = '\0';
+		mkdir(path, 0755);
+		*slash = '/';
+	}
 	fp = fopen(path, "w");
 	if (fp) {
 		fputs(text, fp);
@@ -79,7 +79,46 @@ int main(void)
 		else
 			drop(steps[i].file);
 		if (steps[i].name)
-			is_int(sk_cgroup_cpus(root), steps[i].want, "%s", steps[i].name);
+			is_int(sk_cgroup_cpus(root, NULL), steps[i].want, "%s", steps[i].name);
+	}
+
+	/* the own cgroup from a /proc/self/cgroup-style file, and its parents */
+	static const struct {
+		const char *file, *text;
+		int want;
+		const char *name;
+	} own[] = {
+		{"self", "0::/a/b\n", 0, NULL},
+		{"cgroup.controllers", "cpu memory\n", 0, "v2, no cpu.max anywhere: no quota"},
+		{"a/b/cpu.max", "300000 100000\n", 3, "v2: the own cgroup's quota (/a/b: 3)"},
+		{"a/cpu.max", "100000 100000\n", 1, "v2: a parent's smaller quota binds (/a: 1)"},
+		{"a/cpu.max", "max 100000\n", 3, "v2: a parent without quota leaves the own one"},
+		{"self", "0::/host/path/of/the/container\n", 0,
+		 "v2: levels missing here are skipped, up to the root"},
+		{"cpu.max", "200000 100000\n", 2, "v2: ... whose quota counts (2)"},
+		{"self", "12:memory:/x\n0::/a/b\n", 2, "v2: the root's 2 is below /a/b's 3"},
+		{"cpu.max", NULL, 0, NULL},
+		{"a/cpu.max", NULL, 0, NULL},
+		{"a/b/cpu.max", NULL, 0, NULL},
+		{"cgroup.controllers", NULL, 0, "v1 now: no cpu hierarchy, no quota"},
+		{"self", "4:cpuacct:/nope\n3:cpu,cpuacct:/job\n", 0, NULL},
+		{"cpu,cpuacct/job/cpu.cfs_quota_us", "150000\n", 0, NULL},
+		{"cpu,cpuacct/job/cpu.cfs_period_us", "100000\n", 2,
+		 "v1: the line naming the cpu controller gives the path (/job: 2)"},
+		{"self", "3:cpu,cpuacct:/\n", 0, "v1: the root's own cgroup has no quota"},
+		{"cpu,cpuacct/job/cpu.cfs_quota_us", NULL, 0, NULL},
+		{"cpu,cpuacct/job/cpu.cfs_period_us", NULL, 0, NULL},
+		{"self", NULL, 0, NULL},
+	};
+	char self[PATH_MAX];
+	snprintf(self, sizeof(self), "%s/self", root);
+	for (size_t i = 0; i < SK_ARRAY_SIZE(own); i++) {
+		if (own[i].text)
+			put(own[i].file, own[i].text);
+		else
+			drop(own[i].file);
+		if (own[i].name)
+			is_int(sk_cgroup_cpus(root, self), own[i].want, "%s", own[i].name);
 	}
 
 	ok(sk_cpu_count() >= 1, "sk_cpu_count: at least 1");
@@ -95,7 +134,13 @@ int main(void)
 		char dir[PATH_MAX];
 		snprintf(dir, sizeof(dir), "%s/cpu", root);
 		rmdir(dir);
+		snprintf(dir, sizeof(dir), "%s/cpu,cpuacct/job", root);
+		rmdir(dir);
 		snprintf(dir, sizeof(dir), "%s/cpu,cpuacct", root);
+		rmdir(dir);
+		snprintf(dir, sizeof(dir), "%s/a/b", root);
+		rmdir(dir);
+		snprintf(dir, sizeof(dir), "%s/a", root);
 		rmdir(dir);
 	}
 	rmdir(root);
