@@ -93,6 +93,11 @@ static const char *const transient_words[] = {
 	"connection to server was lost", "ssl syscall error", "ssl connection has been closed",
 	"eof detected", "broken pipe", "too many clients", "connection slots",
 };
+/* glibc's gai_strerror() for EAI_NONAME and EAI_NODATA; a DNS outage is
+ * "Temporary failure in name resolution" and stays transient */
+static const char *const unknown_host_words[] = {
+	"name or service not known", "no address associated with hostname",
+};
 static const char *const auth_words[] = {
 	"authentication failed", "no password supplied", "pg_hba.conf",
 	"is not permitted to log in", "password authentication",
@@ -111,7 +116,12 @@ static int fail_conn(struct sk_pg *db, const char *what, struct sk_err *err)
 
 	db->sqlstate[0] = '\0';
 	one_line(db, PQerrorMessage(db->conn), msg, sizeof(msg));
-	if (contains_any(msg, transient_words, SK_ARRAY_SIZE(transient_words))) {
+	if (strcasestr(msg, "could not translate host name") &&
+	    contains_any(msg, unknown_host_words, SK_ARRAY_SIZE(unknown_host_words))) {
+		/* the DNS answered that the name does not exist: a retry cannot help */
+		code = SK_E_PERMANENT;
+		hint = ": check PGHOST (or the host in --db)";
+	} else if (contains_any(msg, transient_words, SK_ARRAY_SIZE(transient_words))) {
 		code = SK_E_TRANSIENT;
 		if (!strcmp(what, "connect"))
 			hint = hint_unreachable;
