@@ -107,8 +107,12 @@ check-headers:
 		$(CC) $(ALL_CFLAGS) -fsyntax-only -x c - || exit 1; \
 	done; echo "headers ok"
 
+# Formats only the lines changed since BASE (default HEAD: what is not yet
+# committed) with .clang-format; the tree as a whole is not reformatted.
+BASE ?= HEAD
 style:
-	clang-format -i lib/*.c lib/*.h tools/*.c tests/unit/*.c
+	@command -v git-clang-format >/dev/null || { echo "make style: needs clang-format (Debian: apt-get install clang-format)" >&2; exit 2; }
+	git clang-format --force --style=file $(BASE) -- lib tools tests/unit
 
 clean:
 	rm -rf build bin
