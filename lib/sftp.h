@@ -119,9 +119,10 @@ struct sk_sftp_opts {
  * failure is SK_E_TRANSIENT (a retry resends only the files not yet
  * stored). Local files are checked before connecting. Records in the
  * step's event: each local file as an input, each stored file as an output
- * (path "sftp://HOST:PORT/REMOTE_PATH", bytes, sha256), counts "files",
- * "bytes" and "attempts", details "server" and "remote_dir". 0, or -1 with
- * `err`.
+ * (path "sftp://HOST:PORT/REMOTE_PATH", or "sftp://HOST:PORT/~/PATH" for a
+ * relative remote directory; bytes, sha256, source: the local file, and
+ * seconds), counts "files", "bytes" and "attempts", details "server" and
+ * "remote_dir". 0, or -1 with `err`.
  */
 int sk_sftp_upload_step(struct sk_step *s, const struct sk_sftp_opts *o, int argc,
 			char **argv, struct sk_err *err);

@@ -46,9 +46,10 @@ struct sk_upload_s3_opts {
  * step, its message prefixed with the local path.
  *
  * Records in the event, per file: the local file as an input, the object as
- * an output ("s3://BUCKET/KEY", bytes, sha256, source, seconds, attempts and
- * the object's URL), counts "files", "bytes", "parts" and "attempts" (every
- * request, failed ones too). 0, or -1 with `err` (classes as in s3.h).
+ * an output ("s3://BUCKET/KEY", bytes, sha256, source, seconds, attempts: 1
+ * plus every retry of any of its requests, and the object's URL), counts
+ * "files", "bytes", "parts" and "attempts" (the sum of the files' attempts,
+ * a failed file's too). 0, or -1 with `err` (classes as in s3.h).
  */
 int sk_upload_s3_run(struct sk_step *s, const struct sk_upload_s3_opts *o, int argc,
 		     char **argv, struct sk_err *err);
