@@ -33,6 +33,7 @@
  */
 #include "base.h"
 #include "analyze.h"
+#include "gate.h"
 #include "buf.h"
 #include "cpus.h"
 #include "csvio.h"
@@ -933,13 +934,14 @@ int sk_analyze_run(struct sk_step *s, const struct sk_analyze_opts *o, struct sk
 	struct sk_csv_row row;
 	struct out_row *rows = NULL;
 	struct sk_file_info info;
-	long long nin = 0, pairs = 0;
+	long long nin = 0, pairs = 0, min_rows;
 	size_t nout = 0;
 	int rc, ret = -1, threads;
 
 	if (resolve(s, o, in, out, err) < 0 ||
 	    sk_threads_setting(o->threads, DEFAULT_THREADS, MAX_THREADS, "--threads", &threads,
-			       err) < 0)
+			       err) < 0 ||
+	    sk_gate_rows_parse(o->min_rows, "STEPKIT_MIN_ROWS", &min_rows, err) < 0)
 		goto out;
 	if (!o->threads || !*o->threads)
 		sk_debugf("threads: up to %d (CPUs available: %d; default cap %d)", threads,
@@ -975,6 +977,8 @@ int sk_analyze_run(struct sk_step *s, const struct sk_analyze_opts *o, struct sk
 		goto out;
 	if (!(rows = sorted_groups(&a, &nout, err)))
 		goto out;
+	if (sk_gate_min_rows(s, (long long)nout, min_rows, out, err) < 0)
+		goto out;
 	if (write_report(&a, out, rows, nout, &info, err) < 0)
 		goto out;
 	sk_step_output(s, &info);
@@ -995,8 +999,13 @@ int sk_analyze_check(struct sk_step *s, const struct sk_analyze_opts *o, struct 
 {
 	char in[PATH_MAX], out[PATH_MAX];
 	struct sk_csv_reader *r;
+	long long min_rows;
+	int threads;
 
-	if (resolve(s, o, in, out, err) < 0)
+	if (resolve(s, o, in, out, err) < 0 ||
+	    sk_threads_setting(o->threads, DEFAULT_THREADS, MAX_THREADS, "--threads", &threads,
+			       err) < 0 ||
+	    sk_gate_rows_parse(o->min_rows, "STEPKIT_MIN_ROWS", &min_rows, err) < 0)
 		return -1;
 	if (!(r = sk_csv_open(in, in_header, NCOLS, err)))
 		return -1;

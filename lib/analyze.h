@@ -60,6 +60,7 @@ struct sk_analyze_opts {
 	const char *in;  /* input path, or NULL/"" for WORKDIR/transformed_data.csv */
 	const char *out; /* output path, or NULL/"" for WORKDIR/<the report's name> */
 	const char *threads; /* "1" to "8", or NULL/"" for the CPUs available, at most 4 */
+	const char *min_rows; /* gate: at least N report rows (gate.h), or NULL/"" */
 };
 
 /*

@@ -22,6 +22,7 @@ struct plan {
 	char from[11], to[11]; /* "" when no range */
 	char out[PATH_MAX];
 	char in[PATH_MAX];
+	long long min_rows;   /* gate, -1: none */
 };
 
 /* ---- options ---- */
@@ -123,6 +124,8 @@ static int plan_init(struct plan *p, struct sk_step *s, const struct sk_extract_
 		     const struct sk_extract_opts *o, struct sk_err *err)
 {
 	memset(p, 0, sizeof(*p));
+	if (sk_gate_rows_parse(o->min_rows, "STEPKIT_MIN_ROWS", &p->min_rows, err) < 0)
+		return -1;
 	if (set(o->source) && strcmp(o->source, "postgres") != 0) {
 		if (strncmp(o->source, "file:", 5) != 0 || !o->source[5])
 			return sk_err_set(err, SK_E_USAGE, "--source '%s': use postgres or file:PATH",
@@ -529,7 +532,8 @@ int sk_extract_run(struct sk_step *s, const struct sk_extract_spec *spec,
 	k.step = s;
 	k.spec = spec;
 	k.plan = &p;
-	if ((p.file ? from_file(&k, err) : from_postgres(&k, o, err)) < 0)
+	if ((p.file ? from_file(&k, err) : from_postgres(&k, o, err)) < 0 ||
+	    sk_gate_min_rows(s, k.out, p.min_rows, p.out, err) < 0)
 		goto out;
 	if (sk_csv_commit(k.w, &info, err) < 0) {
 		k.w = NULL;

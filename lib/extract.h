@@ -34,6 +34,7 @@
 #define SK_EXTRACT_H
 
 #include "errors.h"
+#include "gate.h"
 #include "step.h"
 
 #include <stddef.h>
@@ -69,6 +70,7 @@ struct sk_extract_spec {
 /* Option values (borrowed strings from argv or environ; NULL when unset). */
 struct sk_extract_opts {
 	const char *source, *db, *query, *query_file, *out;
+	const char *min_rows;                   /* gate: at least N rows (gate.h) */
 	const char *from, *to, *period, *as_of; /* sales only */
 };
 
@@ -82,7 +84,8 @@ struct sk_extract_opts {
 	{"db", "STEPKIT_DB", "CONNINFO", "conninfo string or URI (else libpq's PGHOST, PGPORT, PGDATABASE, PGUSER...)", &(o).db}, \
 	{"query", "STEPKIT_QUERY", "SQL", "replace the default query (must return the columns below, in order)", &(o).query}, \
 	{"query-file", "STEPKIT_QUERY_FILE", "FILE", "read the query from FILE", &(o).query_file}, \
-	{"out", out_env, "FILE", "write FILE instead of the default name in WORKDIR", &(o).out}
+	{"out", out_env, "FILE", "write FILE instead of the default name in WORKDIR", &(o).out}, \
+	SK_GATE_MIN_ROWS_OPT((o).min_rows)
 
 /* The date-range options of extract-sales. */
 #define SK_EXTRACT_RANGE_OPTS(o)                                                                   \

@@ -82,8 +82,8 @@ void sk_step_output(struct sk_step *s, const struct sk_file_info *info);
  * upload): `info` as above, its path the remote name (sftp://, s3://, the
  * URL), then "source" (the local file), "url" when given (the request URL
  * of an s3:// object), "seconds" of the transfer and, when not 0,
- * "attempts" (requests it took; an SFTP session serves every file, so there
- * it is counted per step only).
+ * "attempts" (1, plus every retry of its requests; an SFTP session serves
+ * every file, so there it is counted per step only).
  */
 void sk_step_output_copy(struct sk_step *s, const struct sk_file_info *info, const char *source,
 			 const char *url, double seconds, int attempts);

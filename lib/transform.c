@@ -1,5 +1,6 @@
 #include "base.h"
 #include "transform.h"
+#include "gate.h"
 #include "buf.h"
 #include "csvio.h"
 #include "map.h"
@@ -128,7 +129,7 @@ struct paths {
 	char sales[PATH_MAX], customers[PATH_MAX], products[PATH_MAX], out[PATH_MAX];
 };
 
-static int resolve(struct sk_step *s, const struct sk_transform_files *f, struct paths *p,
+static int resolve(struct sk_step *s, const struct sk_transform_opts *f, struct paths *p,
 		   struct sk_err *err)
 {
 	if (sk_step_path(s, p->sales, f->sales, SK_TRANSFORM_SALES, err) < 0 ||
@@ -577,7 +578,40 @@ static int do_sale(struct tx *t, const struct sk_csv_reader *r, struct sk_csv_wr
 	return 1;
 }
 
-int sk_transform_run(struct sk_step *s, const struct sk_transform_files *files,
+/* ---- data-quality gates ---- */
+
+struct gates {
+	long long min_rows;
+	double max_unmatched;
+};
+
+static int gates_parse(const struct sk_transform_opts *o, struct gates *g, struct sk_err *err)
+{
+	if (sk_gate_rows_parse(o->min_rows, "STEPKIT_MIN_ROWS", &g->min_rows, err) < 0)
+		return -1;
+	return sk_gate_percent_parse(o->max_unmatched, "STEPKIT_MAX_UNMATCHED", &g->max_unmatched,
+				     err);
+}
+
+static int gates_check(struct tx *t, const struct gates *g, const struct paths *p,
+		       struct sk_err *err)
+{
+	char what[PATH_MAX + 64];
+
+	if (sk_gate_min_rows(t->s, t->rows_out, g->min_rows, p->out, err) < 0)
+		return -1;
+	snprintf(what, sizeof(what), "have a customer_id missing from '%s'", p->customers);
+	if (sk_gate_max_share(t->s, "max_unmatched_customers", "--max-unmatched", what,
+			      t->customer_unmatched, t->rows_out, g->max_unmatched, p->out,
+			      "check the customers extract, or raise the gate", err) < 0)
+		return -1;
+	snprintf(what, sizeof(what), "have a stock_code missing from '%s'", p->products);
+	return sk_gate_max_share(t->s, "max_unmatched_products", "--max-unmatched", what,
+				 t->product_unmatched, t->rows_out, g->max_unmatched, p->out,
+				 "check the products extract, or raise the gate", err);
+}
+
+int sk_transform_run(struct sk_step *s, const struct sk_transform_opts *files,
 		     struct sk_err *err)
 {
 	struct tx t = {.s = s,
@@ -591,13 +625,14 @@ int sk_transform_run(struct sk_step *s, const struct sk_transform_files *files,
 	struct sk_csv_writer *w = NULL;
 	struct sk_csv_row row;
 	struct sk_file_info info;
+	struct gates g;
 	int ret = -1, rc;
 
 	if (!p) {
 		sk_err_set(err, SK_E_NOMEM, "out of memory");
 		goto out;
 	}
-	if (resolve(s, files, p, err) < 0)
+	if (resolve(s, files, p, err) < 0 || gates_parse(files, &g, err) < 0)
 		goto out;
 	if (!(t.customers = sk_map_open(sizeof(struct customer), err)) ||
 	    !(t.products = sk_map_open(sizeof(struct product), err)) ||
@@ -619,7 +654,7 @@ int sk_transform_run(struct sk_step *s, const struct sk_transform_files *files,
 			goto out;
 		t.rows_out += rc;
 	}
-	if (rc < 0)
+	if (rc < 0 || gates_check(&t, &g, p, err) < 0)
 		goto out;
 	rc = sk_csv_commit(w, &info, err);
 	w = NULL;
@@ -651,7 +686,7 @@ out:
 	return ret;
 }
 
-int sk_transform_check(struct sk_step *s, const struct sk_transform_files *files,
+int sk_transform_check(struct sk_step *s, const struct sk_transform_opts *files,
 		       struct sk_err *err)
 {
 	struct paths *p = malloc(sizeof(*p));
@@ -662,7 +697,9 @@ int sk_transform_check(struct sk_step *s, const struct sk_transform_files *files
 		sk_err_set(err, SK_E_NOMEM, "out of memory");
 		goto out;
 	}
-	if (resolve(s, files, p, err) < 0)
+	struct gates g;
+
+	if (resolve(s, files, p, err) < 0 || gates_parse(files, &g, err) < 0)
 		goto out;
 	/* opening reads and checks the header, nothing more */
 	if (!(r = sk_csv_open(p->customers, customer_cols, CUSTOMER_COLS, err)))

@@ -56,22 +56,27 @@ struct sk_step;
 #define SK_TRANSFORM_PRODUCTS "product_data.csv"
 #define SK_TRANSFORM_OUT "transformed_data.csv"
 
-/* The files of one run: each NULL or "" for its default name above. */
-struct sk_transform_files {
-	const char *sales;
+/* The settings of one run, as given (NULL or "": the default). */
+struct sk_transform_opts {
+	const char *sales;         /* the files: default names above, in WORKDIR */
 	const char *customers;
 	const char *products;
 	const char *out;
+	const char *min_rows;      /* gate: at least N rows written (gate.h) */
+	const char *max_unmatched; /* gate: at most PERCENT of the rows written with a
+				      customer_id (not GUEST) or a stock_code missing
+				      from its dimension file, each counted alone */
 };
 
 /*
  * Run the transform and record inputs, output (bytes, sha256), rows and
  * counts in the step's event. Returns 0, or -1 with `err`: SK_E_IO for a
  * missing or unreadable input or an unwritable output, SK_E_DATA for input
- * that breaks the contract, SK_E_NOMEM, SK_E_INTERRUPTED. On failure the
- * output file is untouched and no temporary file is left.
+ * that breaks the contract, SK_E_USAGE for a bad gate setting,
+ * SK_E_QUALITY for a gate that failed, SK_E_NOMEM, SK_E_INTERRUPTED. On
+ * failure the output file is untouched and no temporary file is left.
  */
-int sk_transform_run(struct sk_step *s, const struct sk_transform_files *files,
+int sk_transform_run(struct sk_step *s, const struct sk_transform_opts *files,
 		     struct sk_err *err);
 
 /*
@@ -79,7 +84,7 @@ int sk_transform_run(struct sk_step *s, const struct sk_transform_files *files,
  * be created (and is removed again) in the output's directory. Reads no data
  * rows, writes nothing. Returns 0, or -1 with `err` as above.
  */
-int sk_transform_check(struct sk_step *s, const struct sk_transform_files *files,
+int sk_transform_check(struct sk_step *s, const struct sk_transform_opts *files,
 		       struct sk_err *err);
 
 #endif

@@ -45,7 +45,7 @@ struct sk_upload_record {
 	unsigned long long bytes;
 	const char *sha256;       /* hex, of what was sent */
 	double seconds;
-	int attempts;             /* requests it took, or 0: counted per step */
+	int attempts;             /* 1 plus every retry of its requests, or 0: counted per step */
 };
 
 /*

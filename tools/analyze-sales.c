@@ -5,6 +5,7 @@
  */
 #include "base.h"
 #include "analyze.h"
+#include "gate.h"
 #include "step.h"
 
 static struct sk_analyze_opts o = {.report = SK_REPORT_SALES};
@@ -16,6 +17,7 @@ static const struct sk_opt opts[] = {
 	 "write FILE (default DIR/sales_report.csv)", &o.out},
 	{"threads", "STEPKIT_THREADS", "N",
 	 "read the input in N pieces at once, 1 to 8 (default: the CPUs available, at most 4)", &o.threads},
+	SK_GATE_MIN_ROWS_OPT(o.min_rows),
 	{0},
 };
 

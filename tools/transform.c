@@ -6,8 +6,9 @@
 #include "base.h"
 #include "step.h"
 #include "transform.h"
+#include "gate.h"
 
-static struct sk_transform_files files;
+static struct sk_transform_opts files;
 
 static const struct sk_opt opts[] = {
 	{"sales", "STEPKIT_SALES_FILE", "FILE",
@@ -18,6 +19,9 @@ static const struct sk_opt opts[] = {
 	 "read products from FILE (default DIR/" SK_TRANSFORM_PRODUCTS ")", &files.products},
 	{"out", "STEPKIT_TRANSFORMED_FILE", "FILE",
 	 "write FILE (default DIR/" SK_TRANSFORM_OUT ")", &files.out},
+	SK_GATE_MIN_ROWS_OPT(files.min_rows),
+	{"max-unmatched", "STEPKIT_MAX_UNMATCHED", "PERCENT",
+	 "data-quality gate: fail (exit 3, output not written) when over PERCENT of the rows have an unknown customer_id or stock_code", &files.max_unmatched},
 	{0},
 };
 

@@ -220,4 +220,24 @@ expect_exit 0 "--help" "$BIN/analyze-customers" --help
 grep -q 'STEPKIT_CUSTOMER_REPORT' "$T/out" && grep -q 'STEPKIT_TRANSFORMED_FILE' "$T/out"
 ok $? "--help names the environment variables"
 
+# --- the --min-rows gate (exit 3, the report left as it was) ---
+d=$T/gate
+mkdir -p "$d" && cp "$FX/transformed_data.csv" "$d/"
+printf 'old report\n' >"$d/sales_report.csv"
+expect_exit 3 "analyze-sales --min-rows 9 with 8 dates" "$BIN/analyze-sales" --workdir "$d" --min-rows 9
+expect_err "analyze-sales: data-quality gate: 8 rows, fewer than --min-rows 9 (STEPKIT_MIN_ROWS): '$d/sales_report.csv' is not written; look at the step's input, or lower the gate" \
+	"--min-rows: the message gives the count, the gate and the file"
+is_text() { if [ "$(cat "$1")" = "$2" ]; then ok 0 "$3"; else ok 1 "$3"; fi; }
+is_text "$d/sales_report.csv" "old report" "a failed gate leaves the old report"
+no_temp "$d" "a failed gate leaves no temporary file"
+grep -q '"gate.min_rows": "failed: 8 rows, at least 9 wanted"' "$d/events/analyze-sales.json" &&
+	grep -q '"exit_code": 3' "$d/events/analyze-sales.json"
+ok $? "failed gate: the event names it, exit code 3"
+STEPKIT_MIN_ROWS=10 expect_exit 0 "analyze-products: 10 rows meet STEPKIT_MIN_ROWS=10" "$BIN/analyze-products" --workdir "$d"
+same_file "$d/product_report.csv" "$FX/product_report.csv" "gate met: the report is written"
+expect_exit 2 "--min-rows x: usage error" "$BIN/analyze-customers" --workdir "$d" --min-rows x
+expect_err "analyze-customers: STEPKIT_MIN_ROWS 'x': expected a whole number of rows (0 or more)" "--min-rows x: says what is expected"
+expect_exit 2 "--check validates --min-rows" "$BIN/analyze-customers" --workdir "$d" --min-rows x --check
+expect_exit 2 "--check validates --threads" "$BIN/analyze-customers" --workdir "$d" --threads 0 --check
+
 done_testing

@@ -379,4 +379,35 @@ for v in STEPKIT_SALES_FILE STEPKIT_CUSTOMERS_FILE STEPKIT_PRODUCTS_FILE STEPKIT
 	ok $? "--help names $v"
 done
 
+# --- data-quality gates (exit 3, the output left as it was) ---
+d=$T/gates
+inputs "$d" golden
+cp "$FX/golden/transformed_data.csv" "$d/transformed_data.csv.before"
+cp "$d/transformed_data.csv.before" "$d/transformed_data.csv"
+expect_exit 3 "--max-unmatched 5: 10 of 21 rows have an unknown customer" "$BIN/transform" --workdir "$d" --max-unmatched 5
+expect_err "transform: data-quality gate: 47.62% of the rows (10 of 21) have a customer_id missing from '$d/customer_data.csv', above --max-unmatched 5%: '$d/transformed_data.csv' is not written; check the customers extract, or raise the gate" \
+	"--max-unmatched: the message gives the share, the file and what to do"
+same_file "$d/transformed_data.csv" "$d/transformed_data.csv.before" "a failed gate leaves the old output as it was"
+no_temp "$d" "a failed gate leaves no temporary file"
+event_is "$d" "e['status'] == 'failed' and e['exit_code'] == 3 and e['error']['kind'] == 'quality' and
+	e['details']['gate.max_unmatched_customers'] == 'failed: 47.62% (10 of 21), at most 5% wanted' and
+	e['rows_out'] == 0 and e['outputs'] == []" "failed gate: the event says which gate, exit 3, no output"
+expect_exit 3 "--max-unmatched 48%: the products (3 of 21) pass, the customers pass" "$BIN/transform" --workdir "$d" --max-unmatched 48% --min-rows 22
+expect_err "transform: data-quality gate: 21 rows, fewer than --min-rows 22 (STEPKIT_MIN_ROWS): '$d/transformed_data.csv' is not written; look at the step's input, or lower the gate" \
+	"--min-rows 22 with 21 rows: fails, says so"
+rm "$d/transformed_data.csv"
+STEPKIT_MAX_UNMATCHED=48 STEPKIT_MIN_ROWS=21 expect_exit 0 "gates met (from the environment)" "$BIN/transform" --workdir "$d"
+same_file "$d/transformed_data.csv" "$FX/golden/transformed_data.csv" "gates met: the output is written"
+event_is "$d" "e['details']['gate.min_rows'] == 'passed: 21 rows, at least 21 wanted' and
+	e['details']['gate.max_unmatched_customers'] == 'passed: 47.62% (10 of 21), at most 48% wanted' and
+	e['details']['gate.max_unmatched_products'] == 'passed: 14.29% (3 of 21), at most 48% wanted'" \
+	"gates met: the event records each gate and its figures"
+for bad in "--max-unmatched 101" "--max-unmatched x" "--max-unmatched -1" "--min-rows 1.5" "--min-rows -3"; do
+	# shellcheck disable=SC2086
+	expect_exit 2 "$bad: usage error" "$BIN/transform" --workdir "$d" $bad
+done
+expect_err "transform: STEPKIT_MIN_ROWS '-3': expected a whole number of rows (0 or more)" "bad --min-rows: says what is expected"
+expect_exit 2 "--check validates the gates too" "$BIN/transform" --workdir "$d" --max-unmatched 5%% --check
+expect_err "transform: STEPKIT_MAX_UNMATCHED '5%%': expected a percentage from 0 to 100, such as 5, 0.5 or 5%" "--check: a bad gate named"
+
 done_testing

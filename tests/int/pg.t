@@ -173,6 +173,17 @@ range all "1 2 3 4 5 6 7 8" -- --period all
 STEPKIT_FROM=2011-01-31 STEPKIT_TO=2011-02-01 range env "7 8" --
 has "$T/r-previous-month/events/extract-sales.json" '"range": "2011-01-01..2011-01-31"' "event: the range of a period"
 
+# --- the --min-rows gate: a night whose extract comes back empty stops the DAG ---
+ex 3 "--min-rows 1, an empty range: exit 3" "$BIN/extract-sales" --workdir "$T/r-empty" --from 2012-01-01 --to 2012-12-31 --min-rows 1
+expect_err "extract-sales: data-quality gate: 0 rows, fewer than --min-rows 1 (STEPKIT_MIN_ROWS): '$T/r-empty/raw_sales.csv' is not written; look at the step's input, or lower the gate" \
+	"--min-rows: the message says how many rows and what to do"
+same_file "$T/r-empty/raw_sales.csv" "$T/want-empty.csv" "a failed gate leaves the earlier output as it was"
+has "$T/r-empty/events/extract-sales.json" '"gate.min_rows": "failed: 0 rows, at least 1 wanted"' "event: the failed gate"
+STEPKIT_MIN_ROWS=2 ex 0 "STEPKIT_MIN_ROWS=2, two rows: passes" "$BIN/extract-sales" --workdir "$T/r-gate" --from 2010-12-31 --to 2011-01-01
+same_file "$T/r-gate/raw_sales.csv" "$T/want-from-to.csv" "gate met: the output is written"
+ex 2 "--min-rows ten: usage error" "$BIN/extract-customers" --workdir "$T/r-gate" --min-rows ten
+expect_err "extract-customers: STEPKIT_MIN_ROWS 'ten': expected a whole number of rows (0 or more)" "--min-rows ten: says what is expected"
+
 # periods count from today (UTC) without --as-of
 today=$(date -u +%F) yesterday=$(date -u -d yesterday +%F)
 sql -c "INSERT INTO sales(invoice_no,stock_code,quantity,invoice_date,unit_price,customer_id) VALUES
