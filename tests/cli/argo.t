@@ -216,7 +216,7 @@ for b in bad:
 EOF
 $PY "$T/rules.py" "$A" >"$T/got" 2>&1
 cat >"$T/want" <<'EOF'
-parameters: period=daily from= to= source=postgres upload=sftp notify-to= registry=registry.example.com/stepkit tag=0.1.0
+parameters: period=daily from= to= source=postgres min-sales-rows= max-unmatched= upload=sftp notify-to= registry=registry.example.com/stepkit tag=0.1.0
 period enum: daily,current-month,previous-month,all,custom
 upload enum: sftp,s3,http,none
 container templates: extract-sales extract step upload notify notify-failure
@@ -233,7 +233,7 @@ expect_exit 0 "run-local --dry-run: period=custom, source=file:incoming, upload=
 cat >"$T/want" <<EOF
 dag pipeline
   extract-sales  after: -
-    /opt/stepkit/bin/extract-sales --workdir=$D/wf1 --source=file:incoming --period= --from=2011-01-01 --to=2011-01-31
+    /opt/stepkit/bin/extract-sales --workdir=$D/wf1 --source=file:incoming --period= --from=2011-01-01 --to=2011-01-31 --min-rows=
   extract-customers  after: -
     /opt/stepkit/bin/extract-customers --workdir=$D/wf1 --source=file:incoming
   extract-products  after: -
@@ -267,7 +267,7 @@ expect_exit 0 "run-local follows kustomization.yaml (replacements)" "$TS" --argo
 grep -q "image: registry.example.com/stepkit/stepkit-notify:9.9.9" "$T/out"; ok $? "the tag comes from kustomization.yaml"
 
 expect_exit 2 "unknown parameter" "$RL" "$A" --dry-run -p uplaod=s3
-expect_err "run-local: unknown parameter 'uplaod'; WorkflowTemplate 'sales-analysis' has: period, from, to, source, upload, notify-to, registry, tag" "unknown parameter: the known ones are listed"
+expect_err "run-local: unknown parameter 'uplaod'; WorkflowTemplate 'sales-analysis' has: period, from, to, source, min-sales-rows, max-unmatched, upload, notify-to, registry, tag" "unknown parameter: the known ones are listed"
 expect_exit 2 "a value outside the enum" "$RL" "$A" --dry-run -p upload=ftp
 expect_err "run-local: parameter 'upload': 'ftp' is not one of sftp, s3, http, none" "enum enforced"
 expect_exit 2 "-p without =" "$RL" "$A" --dry-run -p upload
@@ -392,7 +392,7 @@ for task in t["checks"]["dag"]["tasks"]:
 EOF
 cat >"$T/want" <<'EOF'
 Workflow sales-analysis-check- failFast=False
-extract-sales /usr/local/bin/extract-sales --check --workdir=/data/{{workflow.name}} --source={{workflow.parameters.source}} --period={{=workflow.parameters.period == 'custom' ? '' : workflow.parameters.period}} --from={{workflow.parameters.from}} --to={{workflow.parameters.to}}
+extract-sales /usr/local/bin/extract-sales --check --workdir=/data/{{workflow.name}} --source={{workflow.parameters.source}} --period={{=workflow.parameters.period == 'custom' ? '' : workflow.parameters.period}} --from={{workflow.parameters.from}} --to={{workflow.parameters.to}} --min-rows={{workflow.parameters.min-sales-rows}}
 extract-customers /usr/local/bin/{{inputs.parameters.step}} --check --workdir=/data/{{workflow.name}} --source={{workflow.parameters.source}}
 extract-products /usr/local/bin/{{inputs.parameters.step}} --check --workdir=/data/{{workflow.name}} --source={{workflow.parameters.source}}
 upload-http /usr/local/bin/upload-{{workflow.parameters.upload}} --check --workdir=/data/{{workflow.name}} --event-file=/data/{{workflow.name}}/events/{{inputs.parameters.step}}.json {{inputs.parameters.report}}

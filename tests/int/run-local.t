@@ -489,6 +489,19 @@ else
 	ok 1 "the exit handler wrote a message to MAIL_OUTBOX"; ls -la "$T/outbox" | sed 's/^/#   /'
 fi
 
+# A data-quality gate: transform exits 3 (not retried), the analyses never run.
+expect_exit 1 "argo/: max-unmatched=0 stops the run at transform" \
+	"$RL" "$TOP/argo/" -p "source=file:$SAMPLE" -p upload=none -p period=all -p max-unmatched=0 \
+	--data-dir "$OUT" --name gate
+grep -E '^(transform|analyze-sales|notify) ' "$T/out" | awk '{print $1, $2, $3}' >"$T/got"
+printf '%s\n' "transform Failed 1" "analyze-sales Omitted 0" "notify Omitted 0" >"$T/want"
+same_file "$T/got" "$T/want" "the gate's exit 3 is not retried; the rest of the DAG is omitted"
+grep -qF "transform: Failed: Error (exit code 3)" "$T/out"
+ok $? "the summary gives exit code 3"
+no_file "$OUT/gate/transformed_data.csv" "the gate left no transformed_data.csv"
+grep -q '"gate.max_unmatched_customers": "failed: ' "$OUT/gate/events/transform.json"
+ok $? "the transform's event names the gate"
+
 # --- upload=http against the HTTP sink, which answers the first upload 503:
 # upload-http (one attempt in-process) exits 75 and the DAG retries that task.
 if [ ! -x "$BIN/upload-http" ]; then
