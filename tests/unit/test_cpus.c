@@ -39,6 +39,27 @@ static void drop(const char *rel)
 	unlink(path);
 }
 
+/* One change to the fake tree: write `text` to `file` (NULL: remove it),
+ * then, when `name` is set, check that the quota is `want`. */
+struct step {
+	const char *file, *text;
+	int want;
+	const char *name;
+};
+
+/* Apply `n` steps in order, reading the own cgroup from `self` (or NULL). */
+static void run_steps(const struct step *steps, size_t n, const char *self)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (steps[i].text)
+			put(steps[i].file, steps[i].text);
+		else
+			drop(steps[i].file);
+		if (steps[i].name)
+			is_int(sk_cgroup_cpus(root, self), steps[i].want, "%s", steps[i].name);
+	}
+}
+
 int main(void)
 {
 	struct sk_err err = SK_ERR_INIT;
@@ -46,13 +67,8 @@ int main(void)
 
 	if (!mkdtemp(root))
 		return 1;
-	/* each step writes (or, text NULL, removes) one file of the fake tree,
-	 * then checks the quota when `name` is set */
-	static const struct {
-		const char *file, *text;
-		int want;
-		const char *name;
-	} steps[] = {
+	/* the mount's root alone */
+	static const struct step steps[] = {
 		{"cpu.max", NULL, 0, "no cgroup files: no quota"},
 		{"cpu.max", "max 100000\n", 0, "v2 'max 100000': no quota"},
 		{"cpu.max", "150000 100000\n", 2, "v2 1.5 CPUs: 2 (rounded up)"},
@@ -73,21 +89,10 @@ int main(void)
 		{"cpu,cpuacct/cpu.cfs_quota_us", NULL, 0, NULL},
 		{"cpu,cpuacct/cpu.cfs_period_us", NULL, 0, NULL},
 	};
-	for (size_t i = 0; i < SK_ARRAY_SIZE(steps); i++) {
-		if (steps[i].text)
-			put(steps[i].file, steps[i].text);
-		else
-			drop(steps[i].file);
-		if (steps[i].name)
-			is_int(sk_cgroup_cpus(root, NULL), steps[i].want, "%s", steps[i].name);
-	}
+	run_steps(steps, SK_ARRAY_SIZE(steps), NULL);
 
 	/* the own cgroup from a /proc/self/cgroup-style file, and its parents */
-	static const struct {
-		const char *file, *text;
-		int want;
-		const char *name;
-	} own[] = {
+	static const struct step own[] = {
 		{"self", "0::/a/b\n", 0, NULL},
 		{"cgroup.controllers", "cpu memory\n", 0, "v2, no cpu.max anywhere: no quota"},
 		{"a/b/cpu.max", "300000 100000\n", 3, "v2: the own cgroup's quota (/a/b: 3)"},
@@ -112,14 +117,7 @@ int main(void)
 	};
 	char self[PATH_MAX];
 	snprintf(self, sizeof(self), "%s/self", root);
-	for (size_t i = 0; i < SK_ARRAY_SIZE(own); i++) {
-		if (own[i].text)
-			put(own[i].file, own[i].text);
-		else
-			drop(own[i].file);
-		if (own[i].name)
-			is_int(sk_cgroup_cpus(root, self), own[i].want, "%s", own[i].name);
-	}
+	run_steps(own, SK_ARRAY_SIZE(own), self);
 
 	ok(sk_cpu_count() >= 1, "sk_cpu_count: at least 1");
 	ok(sk_threads_setting("3", 4, 8, "--threads", &n, &err) == 0 && n == 3, "--threads 3");
