@@ -22,13 +22,14 @@ struct sk_step;
 
 /*
  * A row-count setting (`name` for messages, e.g. "STEPKIT_MIN_ROWS"): a whole
- * number from 0 into `*n`; unset or empty: -1 (no gate). 0, or -1 with
+ * number from 0 (digits only) into `*n`; unset or empty: -1 (no gate). 0, or -1 with
  * SK_E_USAGE.
  */
 int sk_gate_rows_parse(const char *v, const char *name, long long *n, struct sk_err *err);
 
 /*
- * A percentage setting: "5", "0.5" or "5%", from 0 to 100, into `*pct`;
+ * A percentage setting: "5", "0.5" or "5%" (digits first: no sign, no
+ * space), from 0 to 100, into `*pct`;
  * unset or empty: -1 (no gate). 0, or -1 with SK_E_USAGE naming `name`.
  */
 int sk_gate_percent_parse(const char *v, const char *name, double *pct, struct sk_err *err);
@@ -41,13 +42,21 @@ int sk_gate_percent_parse(const char *v, const char *name, double *pct, struct s
 int sk_gate_min_rows(struct sk_step *s, long long rows, long long min, const char *out,
 		     struct sk_err *err);
 
+/* What a share gate counts: `n` of `of` `of_what` ("rows") `what`. */
+struct sk_gate_share {
+	long long n, of;
+	const char *of_what; /* the population: "rows", "rows with a customer_id" */
+	const char *what;    /* what the n have: "have a stock_code missing from ..." */
+	const char *advice;  /* what to do, ending the message */
+};
+
 /*
- * The gate "at most `max_pct` percent of `of` rows are `what`" (max_pct < 0:
- * none), named `gate` in the event and `setting` in the message, which ends
- * with `advice`. 0, or -1 with SK_E_QUALITY.
+ * The gate "at most `max_pct` percent of the population are `what`"
+ * (max_pct < 0: none), named `gate` in the event ("gate.NAME") and
+ * `setting` in the message. 0, or -1 with SK_E_QUALITY.
  */
-int sk_gate_max_share(struct sk_step *s, const char *gate, const char *setting, const char *what,
-		      long long n, long long of, double max_pct, const char *out,
-		      const char *advice, struct sk_err *err);
+int sk_gate_max_share(struct sk_step *s, const char *gate, const char *setting,
+		      const struct sk_gate_share *g, double max_pct, const char *out,
+		      struct sk_err *err);
 
 #endif

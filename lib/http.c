@@ -621,7 +621,9 @@ int sk_http_perform(struct sk_http *h, const struct sk_http_req *req, struct sk_
 	SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
 	SETOPT(CURLOPT_NOSIGNAL, 1L);
 	SETOPT(CURLOPT_PATH_AS_IS, 1L); /* send the path we built, byte for byte (SigV4 signs it) */
-	SETOPT(CURLOPT_CONNECTTIMEOUT_MS, (long)(h->cfg.connect_timeout * 1000 + 0.5));
+	/* at least 1 ms: 0 would be libcurl's default of 300 s */
+	SETOPT(CURLOPT_CONNECTTIMEOUT_MS, h->cfg.connect_timeout * 1000 < 1
+					  ? 1L : (long)(h->cfg.connect_timeout * 1000 + 0.5));
 	if (h->cfg.timeout > 0)
 		SETOPT(CURLOPT_TIMEOUT, h->cfg.timeout);
 	SETOPT(CURLOPT_LOW_SPEED_LIMIT, 1L);

@@ -98,6 +98,26 @@ static const char *const transient_words[] = {
 static const char *const unknown_host_words[] = {
 	"name or service not known", "no address associated with hostname",
 };
+/*
+ * Every host libpq tried is a name the DNS says does not exist. With several
+ * hosts (PGHOST=a,b) libpq joins their errors into one message: one host
+ * down, or a DNS outage, keeps the whole failure temporary.
+ */
+static int only_unknown_hosts(const char *msg)
+{
+	static const char translate[] = "could not translate host name";
+
+	if (!strcasestr(msg, translate) ||
+	    !contains_any(msg, unknown_host_words, SK_ARRAY_SIZE(unknown_host_words)))
+		return 0;
+	/* anything else transient (refused, timed out, temporary failure in
+	 * name resolution...) is another host's trouble */
+	for (size_t i = 0; i < SK_ARRAY_SIZE(transient_words); i++)
+		if (strcmp(transient_words[i], translate) != 0 && strcasestr(msg, transient_words[i]))
+			return 0;
+	return 1;
+}
+
 static const char *const auth_words[] = {
 	"authentication failed", "no password supplied", "pg_hba.conf",
 	"is not permitted to log in", "password authentication",
@@ -116,8 +136,7 @@ static int fail_conn(struct sk_pg *db, const char *what, struct sk_err *err)
 
 	db->sqlstate[0] = '\0';
 	one_line(db, PQerrorMessage(db->conn), msg, sizeof(msg));
-	if (strcasestr(msg, "could not translate host name") &&
-	    contains_any(msg, unknown_host_words, SK_ARRAY_SIZE(unknown_host_words))) {
+	if (only_unknown_hosts(msg)) {
 		/* the DNS answered that the name does not exist: a retry cannot help */
 		code = SK_E_PERMANENT;
 		hint = ": check PGHOST (or the host in --db)";

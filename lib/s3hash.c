@@ -1,5 +1,6 @@
 #include "base.h"
 #include "s3hash.h"
+#include "sig.h"
 
 #include <openssl/evp.h>
 #include <pthread.h>
@@ -72,7 +73,7 @@ static int read_range(int fd, const char *path, off_t off, unsigned long long le
 		size_t want = len < bufsize ? (size_t)len : bufsize;
 		ssize_t got;
 
-		if (stop && atomic_load(stop))
+		if ((stop && atomic_load(stop)) || sk_interrupted())
 			return sk_err_set(err, SK_E_INTERRUPTED, "'%s': hashing stopped", path);
 		do
 			got = pread(fd, buf, want, off);
@@ -212,7 +213,10 @@ struct sk_s3_part_hasher {
 	atomic_int stop;
 	pthread_mutex_t mu; /* guards what follows */
 	pthread_cond_t cv;
-	unsigned int ready; /* parts whose digests are in d[] */
+	unsigned int ready;  /* parts whose digests are in d[] */
+	unsigned int wanted; /* the part being sent: the thread stays one part ahead
+				of it, so the part is still in the page cache when
+				it is read again to be sent */
 	int failed;
 	struct sk_err err;
 };
@@ -237,8 +241,13 @@ static void *hasher_main(void *arg)
 
 	for (unsigned int i = 0; i < h->nparts; i++) {
 		struct sk_err e = SK_ERR_INIT;
-		int rc = hash_part(h, i, &e);
+		int rc;
 
+		pthread_mutex_lock(&h->mu);
+		while (i > h->wanted + 1 && !atomic_load(&h->stop))
+			pthread_cond_wait(&h->cv, &h->mu);
+		pthread_mutex_unlock(&h->mu);
+		rc = hash_part(h, i, &e);
 		pthread_mutex_lock(&h->mu);
 		if (rc < 0) {
 			h->failed = 1;
@@ -310,6 +319,8 @@ int sk_s3_part_digests(struct sk_s3_part_hasher *h, unsigned int i, struct sk_s3
 		return 0;
 	}
 	pthread_mutex_lock(&h->mu);
+	h->wanted = i;
+	pthread_cond_broadcast(&h->cv); /* the thread may go on to part i + 1 */
 	while (h->ready <= i && !h->failed)
 		pthread_cond_wait(&h->cv, &h->mu);
 	if (h->ready > i) {
@@ -331,7 +342,10 @@ void sk_s3_part_hasher_close(struct sk_s3_part_hasher *h)
 {
 	if (!h)
 		return;
+	pthread_mutex_lock(&h->mu);
 	atomic_store(&h->stop, 1);
+	pthread_cond_broadcast(&h->cv); /* a thread waiting to go ahead stops */
+	pthread_mutex_unlock(&h->mu);
 	if (h->started)
 		pthread_join(h->thread, NULL);
 	pthread_cond_destroy(&h->cv);

@@ -121,7 +121,8 @@ struct tx {
 	char last_date[TS_LEN]; /* the last invoice_date found valid */
 	int have_date;
 	long long rows_in, rows_out;
-	long long guest_unmatched; /* GUEST rows among customer_unmatched: not a gate's business */
+	long long guest_rows, guest_unmatched; /* GUEST rows written, and those without a
+						 customer row: not the customers gate's business */
 	long long dropped_duplicate, guest, customer_unmatched, product_unmatched,
 		description_unknown;
 };
@@ -572,7 +573,10 @@ static int do_sale(struct tx *t, const struct sk_csv_reader *r, struct sk_csv_wr
 		return -1;
 	c = t->cust_cache.val;
 	t->customer_unmatched += !c;
-	t->guest_unmatched += !c && cid[0] == 'G' && cidlen == 5 && !memcmp(cid, "GUEST", 5);
+	if (cidlen == 5 && !memcmp(cid, "GUEST", 5)) {
+		t->guest_rows++;
+		t->guest_unmatched += !c;
+	}
 	t->product_unmatched += !p;
 	t->description_unknown += !p || p->unknown_description;
 	if (write_row(t, w, row, cid, cidlen, c, p, qty, price, total, err) < 0)
@@ -595,24 +599,35 @@ static int gates_parse(const struct sk_transform_opts *o, struct gates *g, struc
 				     err);
 }
 
+/* Every gate is checked (and recorded in the event); the first failure is
+ * the step's error. */
 static int gates_check(struct tx *t, const struct gates *g, const struct paths *p,
 		       struct sk_err *err)
 {
-	char what[PATH_MAX + 64];
-
-	if (sk_gate_min_rows(t->s, t->rows_out, g->min_rows, p->out, err) < 0)
-		return -1;
+	char cust_what[PATH_MAX + 64], prod_what[PATH_MAX + 64];
 	/* GUEST (no customer_id) is an anonymous sale, not a broken join */
-	snprintf(what, sizeof(what), "have a customer_id (not GUEST) missing from '%s'",
-		 p->customers);
-	if (sk_gate_max_share(t->s, "max_unmatched_customers", "--max-unmatched", what,
-			      t->customer_unmatched - t->guest_unmatched, t->rows_out, g->max_unmatched, p->out,
-			      "check the customers extract, or raise the gate", err) < 0)
-		return -1;
-	snprintf(what, sizeof(what), "have a stock_code missing from '%s'", p->products);
-	return sk_gate_max_share(t->s, "max_unmatched_products", "--max-unmatched", what,
-				 t->product_unmatched, t->rows_out, g->max_unmatched, p->out,
-				 "check the products extract, or raise the gate", err);
+	struct sk_gate_share cust = {
+		.n = t->customer_unmatched - t->guest_unmatched,
+		.of = t->rows_out - t->guest_rows,
+		.of_what = "rows with a customer_id other than GUEST",
+		.what = cust_what,
+		.advice = "check the customers extract, or raise the gate"};
+	struct sk_gate_share prod = {.n = t->product_unmatched,
+				     .of = t->rows_out,
+				     .of_what = "rows",
+				     .what = prod_what,
+				     .advice = "check the products extract, or raise the gate"};
+	struct sk_err later = SK_ERR_INIT;
+	int failed = 0;
+
+	snprintf(cust_what, sizeof(cust_what), "are missing from '%s'", p->customers);
+	snprintf(prod_what, sizeof(prod_what), "have a stock_code missing from '%s'", p->products);
+	failed |= sk_gate_min_rows(t->s, t->rows_out, g->min_rows, p->out, err) < 0;
+	failed |= sk_gate_max_share(t->s, "max_unmatched_customers", "--max-unmatched", &cust,
+				    g->max_unmatched, p->out, failed ? &later : err) < 0;
+	failed |= sk_gate_max_share(t->s, "max_unmatched_products", "--max-unmatched", &prod,
+				    g->max_unmatched, p->out, failed ? &later : err) < 0;
+	return failed ? -1 : 0;
 }
 
 int sk_transform_run(struct sk_step *s, const struct sk_transform_opts *files,

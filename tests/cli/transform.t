@@ -385,13 +385,14 @@ inputs "$d" golden
 cp "$FX/golden/transformed_data.csv" "$d/transformed_data.csv.before"
 cp "$d/transformed_data.csv.before" "$d/transformed_data.csv"
 expect_exit 3 "--max-unmatched 5: 6 of 21 rows have an unknown customer (not GUEST)" "$BIN/transform" --workdir "$d" --max-unmatched 5
-expect_err "transform: data-quality gate: 28.57% of the rows (6 of 21) have a customer_id (not GUEST) missing from '$d/customer_data.csv', above --max-unmatched 5%: '$d/transformed_data.csv' is not written; check the customers extract, or raise the gate" \
+expect_err "transform: data-quality gate: 35.29% of the rows with a customer_id other than GUEST (6 of 17) are missing from '$d/customer_data.csv', above --max-unmatched 5%: '$d/transformed_data.csv' is not written; check the customers extract, or raise the gate" \
 	"--max-unmatched: the message gives the share, the file and what to do"
 same_file "$d/transformed_data.csv" "$d/transformed_data.csv.before" "a failed gate leaves the old output as it was"
 no_temp "$d" "a failed gate leaves no temporary file"
 event_is "$d" "e['status'] == 'failed' and e['exit_code'] == 3 and e['error']['kind'] == 'quality' and
-	e['details']['gate.max_unmatched_customers'] == 'failed: 28.57% (6 of 21), at most 5% wanted' and
-	e['rows_out'] == 0 and e['outputs'] == []" "failed gate: the event says which gate, exit 3, no output"
+	e['details']['gate.max_unmatched_customers'] == 'failed: 35.29% (6 of 17 rows with a customer_id other than GUEST), at most 5% wanted' and
+	e['details']['gate.max_unmatched_products'] == 'failed: 14.29% (3 of 21 rows), at most 5% wanted' and
+	e['rows_out'] == 0 and e['outputs'] == []" "failed gate: the event records every gate, exit 3, no output"
 expect_exit 3 "--max-unmatched 48% passes, --min-rows 22 fails" "$BIN/transform" --workdir "$d" --max-unmatched 48% --min-rows 22
 expect_err "transform: data-quality gate: 21 rows, fewer than --min-rows 22 (STEPKIT_MIN_ROWS): '$d/transformed_data.csv' is not written; look at the step's input, or lower the gate" \
 	"--min-rows 22 with 21 rows: fails, says so"
@@ -399,19 +400,27 @@ rm "$d/transformed_data.csv"
 STEPKIT_MAX_UNMATCHED=48 STEPKIT_MIN_ROWS=21 expect_exit 0 "gates met (from the environment)" "$BIN/transform" --workdir "$d"
 same_file "$d/transformed_data.csv" "$FX/golden/transformed_data.csv" "gates met: the output is written"
 event_is "$d" "e['details']['gate.min_rows'] == 'passed: 21 rows, at least 21 wanted' and
-	e['details']['gate.max_unmatched_customers'] == 'passed: 28.57% (6 of 21), at most 48% wanted' and
-	e['details']['gate.max_unmatched_products'] == 'passed: 14.29% (3 of 21), at most 48% wanted'" \
+	e['details']['gate.max_unmatched_customers'] == 'passed: 35.29% (6 of 17 rows with a customer_id other than GUEST), at most 48% wanted' and
+	e['details']['gate.max_unmatched_products'] == 'passed: 14.29% (3 of 21 rows), at most 48% wanted'" \
 	"gates met: the event records each gate and its figures"
 d=$T/gate-products
 mkdir -p "$d"
 printf '%s\n' "$SALES_HDR" "$SALE" '536366,NOPE,1,2010-12-01T08:28:00,1.85,17850' >"$d/raw_sales.csv"
 printf '%s\n' "$CUST_HDR" '17850,Ann,United Kingdom,retail,2010-01-01' >"$d/customer_data.csv"
 printf '%s\n' "$PROD_HDR" '85123A,WHITE HANGING HEART T-LIGHT HOLDER,decor,1.10' >"$d/product_data.csv"
+d3=$T/gate-third
+mkdir -p "$d3" && cp "$d/customer_data.csv" "$d/product_data.csv" "$d3/"
+printf '%s\n' "$SALES_HDR" "$SALE" '536366,NOPE,1,2010-12-01T08:28:00,1.85,17850' \
+	'536367,85123A,1,2010-12-01T08:29:00,2.55,17850' >"$d3/raw_sales.csv"
+expect_exit 3 "--max-unmatched 33.333 with 1 of 3 unknown" "$BIN/transform" --workdir "$d3" --max-unmatched 33.333
+expect_err "data-quality gate: 33.3333% of the rows (1 of 3) have a stock_code missing" \
+	"a share just above the gate is shown with the digits that tell them apart"
 expect_exit 3 "--max-unmatched 10: 1 of 2 stock codes unknown" "$BIN/transform" --workdir "$d" --max-unmatched 10
 expect_err "transform: data-quality gate: 50.00% of the rows (1 of 2) have a stock_code missing from '$d/product_data.csv', above --max-unmatched 10%: '$d/transformed_data.csv' is not written; check the products extract, or raise the gate" \
 	"--max-unmatched: the products gate, its message"
 no_file "$d/transformed_data.csv" "failed gate: no output"
-for bad in "--max-unmatched 101" "--max-unmatched x" "--max-unmatched -1" "--min-rows 1.5" "--min-rows -3"; do
+for bad in "--max-unmatched 101" "--max-unmatched x" "--max-unmatched -1" "--max-unmatched %" \
+	"--max-unmatched nan" "--min-rows 1.5" "--min-rows 1e3" "--min-rows -3"; do
 	# shellcheck disable=SC2086
 	expect_exit 2 "$bad: usage error" "$BIN/transform" --workdir "$d" $bad
 done

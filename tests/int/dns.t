@@ -77,6 +77,14 @@ for t in extract-sales upload-sftp upload-http upload-s3 notify; do
 	is "$(ev "e['status'], e['error']['kind']" $t)" "failed permanent" "$t, no such name: event: failed, permanent"
 done
 
+# several hosts: one unknown name and one host down is the down host's
+# (temporary) trouble, not a typo to give up on
+expect_exit 75 "extract-sales, PGHOST=unknown name,host down: temporary" "$NETNS" nxdomain env \
+	PGHOST=db.example.test,127.0.0.1 PGPORT=5432 PGDATABASE=etl PGUSER=etl PGPASSWORD=pw \
+	PGCONNECT_TIMEOUT=2 "$BIN/extract-sales" --workdir "$W"
+expect_err "Name or service not known" "two hosts: the unknown name is in the message"
+expect_err "Connection refused" "two hosts: so is the refused connection"
+
 # --check says the same, with what to look at
 # shellcheck disable=SC2046
 expect_exit 1 "notify --check, no such name" "$NETNS" nxdomain $(tool notify) --check
