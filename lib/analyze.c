@@ -864,7 +864,7 @@ static int read_pieces(struct sk_step *s, struct agg *a, struct sk_csv_reader *r
 		if (agg_init(&p->a, a->def, a->path, &p->err) < 0 ||
 		    !(p->r = sk_csv_open_range(path, NCOLS, cuts[i - 1], i < ncuts ? cuts[i] : 0,
 					       &p->err)) ||
-		    pthread_create(&p->thread, NULL, piece_thread, p) != 0)
+		    sk_thread_start(&p->thread, piece_thread, p) != 0)
 			goto join;
 		p->started = 1;
 	}

@@ -7,7 +7,6 @@
 #include <csv.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <unistd.h>
 
 #if defined(__SSE2__)
@@ -978,20 +977,13 @@ static void *writer_thread(void *arg)
 /* Start the thread; 0, or -1 when it cannot (then the caller writes itself). */
 static int start_thread(struct sk_csv_writer *w)
 {
-	sigset_t all, old;
-	int rc;
-
 	if (pthread_mutex_init(&w->mu, NULL) != 0)
 		return -1;
 	if (pthread_cond_init(&w->cv, NULL) != 0) {
 		pthread_mutex_destroy(&w->mu);
 		return -1;
 	}
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old); /* inherited by the thread */
-	rc = pthread_create(&w->thread, NULL, writer_thread, w);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
+	if (sk_thread_start(&w->thread, writer_thread, w) != 0) {
 		pthread_cond_destroy(&w->cv);
 		pthread_mutex_destroy(&w->mu);
 		return -1;

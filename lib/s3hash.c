@@ -4,7 +4,6 @@
 
 #include <openssl/evp.h>
 #include <pthread.h>
-#include <signal.h>
 #include <unistd.h>
 
 #define HASH_BUF (1 << 20)
@@ -164,7 +163,6 @@ int sk_s3_hash_file(int fd, const char *path, unsigned long long size, struct sk
 	struct sha_lane lane = {fd, path, size, NULL, 0, SK_ERR_INIT};
 	unsigned char *buf = malloc(HASH_BUF);
 	pthread_t thread;
-	sigset_t all, old;
 	int started, ret = -1;
 
 	if (!buf) {
@@ -174,10 +172,7 @@ int sk_s3_hash_file(int fd, const char *path, unsigned long long size, struct sk
 	if (body_hash_open(&b, err) < 0)
 		goto out;
 	lane.sha = b.sha;
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old); /* signals stay with this thread */
-	started = pthread_create(&thread, NULL, sha_lane_main, &lane) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	started = sk_thread_start(&thread, sha_lane_main, &lane) == 0;
 	if (!started) { /* no thread: one pass, both digests */
 		struct range_ctx r = {&b, NULL};
 		if (read_range(fd, path, 0, size, buf, HASH_BUF, NULL, eat_both, &r, err) == 0)
@@ -269,7 +264,6 @@ struct sk_s3_part_hasher *sk_s3_part_hasher_start(int fd, const char *path,
 						  struct sk_err *err)
 {
 	struct sk_s3_part_hasher *h = calloc(1, sizeof(*h));
-	sigset_t all, old;
 
 	if (!h || !(h->buf = malloc(HASH_BUF)) || !(h->d = calloc(nparts, sizeof(*h->d)))) {
 		sk_err_set(err, SK_E_NOMEM, "out of memory");
@@ -293,10 +287,7 @@ struct sk_s3_part_hasher *sk_s3_part_hasher_start(int fd, const char *path,
 		goto fail;
 	}
 	/* signals stay with the sending thread, whose transfers must see them */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	h->started = pthread_create(&h->thread, NULL, hasher_main, h) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	h->started = sk_thread_start(&h->thread, hasher_main, h) == 0;
 	return h;
 fail:
 	if (h) {

@@ -23,7 +23,6 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -946,16 +945,11 @@ out:
 /* Start hashing `fd`; when no thread can be had, hasher_join() does it. */
 static void hasher_start(struct hasher *hs, int fd)
 {
-	sigset_t all, old;
-
 	memset(hs, 0, sizeof(*hs));
 	hs->fd = fd;
 	atomic_init(&hs->stop, 0);
 	/* signals stay with the sending thread, whose polls must see them */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	hs->started = pthread_create(&hs->thread, NULL, hasher_main, hs) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	hs->started = sk_thread_start(&hs->thread, hasher_main, hs) == 0;
 }
 
 /* Wait for the hash (or, with `abandon`, stop it). 0, or -1 with `err`. */

@@ -11,6 +11,8 @@
 #ifndef SK_SIG_H
 #define SK_SIG_H
 
+#include <pthread.h>
+
 /* Install the handlers. Call once, first thing in main(). */
 void sk_signals_init(void);
 
@@ -36,6 +38,13 @@ void sk_tempfile_forget(int slot);
  * if no signal was received.
  */
 void sk_reraise(void);
+
+/*
+ * Start a thread running fn(arg) with every signal blocked, so that SIGTERM
+ * and SIGINT reach the calling thread, whose reads and polls they interrupt
+ * and whose loops check sk_interrupted(). 0, or pthread_create()'s error.
+ */
+int sk_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg);
 
 /* Make sure fds 0, 1 and 2 are open (to /dev/null if not), as curl and git do. */
 void sk_stdfds_ensure(void);
