@@ -4,6 +4,7 @@
 
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <unistd.h>
 
 #define HASH_BUF (1 << 20)
@@ -62,7 +63,7 @@ int sk_s3_hash_mem(const void *data, size_t len, struct sk_s3_digests *d, struct
 }
 
 /* Read `len` bytes of `fd` from `off` through `buf`, handing each block to
- * `eat` (which returns 0, or -1 with `err`). Stops once `stop` is set. */
+ * `eat` (which returns 0, or -1 with `err`). Stops once `stop` is set or a signal came. */
 static int read_range(int fd, const char *path, off_t off, unsigned long long len,
 		      unsigned char *buf, size_t bufsize, atomic_int *stop,
 		      int (*eat)(void *ctx, const unsigned char *p, size_t n, struct sk_err *err),
@@ -104,9 +105,14 @@ static int eat_both(void *ctx, const unsigned char *p, size_t n, struct sk_err *
 	return 0;
 }
 
-int sk_s3_hash_range(int fd, const char *path, off_t off, unsigned long long len,
-		     unsigned char *buf, size_t bufsize, struct sk_s3_digests *d,
-		     struct sk_sha256 *whole, atomic_int *stop, struct sk_err *err)
+/*
+ * Hash `len` bytes of `fd` from `off` (pread: the file position is left
+ * alone) into `d`, feeding `whole` too when it is not NULL, through `buf`.
+ * Stops early, with SK_E_INTERRUPTED, once `stop` is set or a signal came.
+ */
+static int hash_range(int fd, const char *path, off_t off, unsigned long long len,
+		      unsigned char *buf, size_t bufsize, struct sk_s3_digests *d,
+		      struct sk_sha256 *whole, atomic_int *stop, struct sk_err *err)
 {
 	struct body_hash b;
 	struct range_ctx r = {&b, whole};
@@ -222,8 +228,8 @@ static int hash_part(struct sk_s3_part_hasher *h, unsigned int i, struct sk_err 
 	unsigned long long off = (unsigned long long)i * h->part;
 	unsigned long long len = h->size - off < h->part ? h->size - off : h->part;
 
-	if (sk_s3_hash_range(h->fd, h->path, (off_t)off, len, h->buf, HASH_BUF, &h->d[i], h->whole,
-			     &h->stop, err) < 0)
+	if (hash_range(h->fd, h->path, (off_t)off, len, h->buf, HASH_BUF, &h->d[i], h->whole,
+		       &h->stop, err) < 0)
 		return -1;
 	if (i + 1 == h->nparts)
 		sk_sha256_hex(h->whole, h->whole_hex);

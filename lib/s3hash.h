@@ -14,24 +14,13 @@
 #include "errors.h"
 #include "sha256.h"
 
-#include <stdatomic.h>
-#include <sys/types.h>
+#include <stddef.h>
 
 struct sk_s3_digests {
 	char sha256[SK_SHA256_HEX_LEN + 1];
 	unsigned char md5[16];
 	char md5_b64[32];
 };
-
-/*
- * Hash `len` bytes of `fd` from `off` (pread: the file position is left
- * alone) into `d`, feeding `whole` too when it is not NULL. `buf` holds
- * `bufsize` bytes of scratch. Stops early, with SK_E_INTERRUPTED, once
- * `stop` (may be NULL) is set. 0, or -1 with `err` naming `path`.
- */
-int sk_s3_hash_range(int fd, const char *path, off_t off, unsigned long long len,
-		     unsigned char *buf, size_t bufsize, struct sk_s3_digests *d,
-		     struct sk_sha256 *whole, atomic_int *stop, struct sk_err *err);
 
 /*
  * The digests of the first `size` bytes of `fd`, for a single PUT, which
