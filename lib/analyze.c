@@ -926,6 +926,17 @@ static int resolve(struct sk_step *s, const struct sk_analyze_opts *o, char in[P
 	return 0;
 }
 
+/* The settings a run and --check both validate: files, threads, gate. */
+static int settings(struct sk_step *s, const struct sk_analyze_opts *o, char in[PATH_MAX],
+		    char out[PATH_MAX], int *threads, long long *min_rows, struct sk_err *err)
+{
+	if (resolve(s, o, in, out, err) < 0 ||
+	    sk_threads_setting(o->threads, DEFAULT_THREADS, MAX_THREADS, "--threads", threads,
+			       err) < 0)
+		return -1;
+	return sk_gate_rows_parse(o->min_rows, "STEPKIT_MIN_ROWS", min_rows, err);
+}
+
 int sk_analyze_run(struct sk_step *s, const struct sk_analyze_opts *o, struct sk_err *err)
 {
 	char in[PATH_MAX], out[PATH_MAX];
@@ -938,10 +949,7 @@ int sk_analyze_run(struct sk_step *s, const struct sk_analyze_opts *o, struct sk
 	size_t nout = 0;
 	int rc, ret = -1, threads;
 
-	if (resolve(s, o, in, out, err) < 0 ||
-	    sk_threads_setting(o->threads, DEFAULT_THREADS, MAX_THREADS, "--threads", &threads,
-			       err) < 0 ||
-	    sk_gate_rows_parse(o->min_rows, "STEPKIT_MIN_ROWS", &min_rows, err) < 0)
+	if (settings(s, o, in, out, &threads, &min_rows, err) < 0)
 		goto out;
 	if (!o->threads || !*o->threads)
 		sk_debugf("threads: up to %d (CPUs available: %d; default cap %d)", threads,
@@ -1002,10 +1010,7 @@ int sk_analyze_check(struct sk_step *s, const struct sk_analyze_opts *o, struct 
 	long long min_rows;
 	int threads;
 
-	if (resolve(s, o, in, out, err) < 0 ||
-	    sk_threads_setting(o->threads, DEFAULT_THREADS, MAX_THREADS, "--threads", &threads,
-			       err) < 0 ||
-	    sk_gate_rows_parse(o->min_rows, "STEPKIT_MIN_ROWS", &min_rows, err) < 0)
+	if (settings(s, o, in, out, &threads, &min_rows, err) < 0)
 		return -1;
 	if (!(r = sk_csv_open(in, in_header, NCOLS, err)))
 		return -1;

@@ -122,26 +122,32 @@ static int smallest_on_path(const char *base, const char *rel, int (*cpus_at)(co
 	return best;
 }
 
+/* DIR/NAME exists. */
+static int exists(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return stat(path, &st) == 0;
+}
+
 int sk_cgroup_cpus(const char *root, const char *self)
 {
 	static const char *const v1[] = {"cpu", "cpu,cpuacct"};
-	char path[PATH_MAX], rel[PATH_MAX];
-	struct stat st;
+	char rel[PATH_MAX];
 
-	int v2;
-
-	snprintf(path, sizeof(path), "%s/cgroup.controllers", root);
-	v2 = stat(path, &st) == 0;
-	snprintf(path, sizeof(path), "%s/cpu.max", root);
-	if (v2 || stat(path, &st) == 0) {
+	if (exists(root, "cgroup.controllers") || exists(root, "cpu.max")) {
 		own_path(self, "", rel, sizeof(rel));
 		return smallest_on_path(root, rel, v2_cpus);
 	}
 	own_path(self, "cpu", rel, sizeof(rel));
 	for (size_t i = 0; i < SK_ARRAY_SIZE(v1); i++) {
+		char dir[PATH_MAX];
 		int n;
-		snprintf(path, sizeof(path), "%s/%s", root, v1[i]);
-		if (stat(path, &st) == 0 && (n = smallest_on_path(path, rel, v1_cpus)) > 0)
+
+		snprintf(dir, sizeof(dir), "%s/%s", root, v1[i]);
+		if (exists(root, v1[i]) && (n = smallest_on_path(dir, rel, v1_cpus)) > 0)
 			return n;
 	}
 	return 0;
