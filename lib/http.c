@@ -541,23 +541,22 @@ static int open_body(struct xfer *x, const char *label, struct sk_err *err)
 		return 0;
 	x->fp = fopen(q->path, "rb");
 	if (!x->fp)
-		return sk_err_set(err, SK_E_IO, "'%s': %s", q->path, strerror(errno));
+		return sk_err_set(err, SK_E_IO, "%s", strerror(errno));
 	if (fstat(fileno(x->fp), &st) < 0)
-		return sk_err_set(err, SK_E_IO, "'%s': %s", q->path, strerror(errno));
+		return sk_err_set(err, SK_E_IO, "%s", strerror(errno));
 	if (!S_ISREG(st.st_mode))
-		return sk_err_set(err, SK_E_IO, "'%s': not a regular file", q->path);
+		return sk_err_set(err, SK_E_IO, "not a regular file");
 	if (q->body == SK_HTTP_BODY_FORM_FILE) {
 		x->total = (unsigned long long)st.st_size; /* always the whole file */
 	} else if (q->offset < 0 || q->offset > st.st_size ||
 		   (q->length >= 0 && q->offset + q->length > st.st_size)) {
-		return sk_err_set(err, SK_E_IO, "'%s': range past the end of the file (%s)", q->path,
-				  label);
+		return sk_err_set(err, SK_E_IO, "range past the end of the file (%s)", label);
 	} else {
 		x->total = q->length >= 0 ? (unsigned long long)q->length
 					  : (unsigned long long)(st.st_size - q->offset);
 	}
 	if (q->body == SK_HTTP_BODY_FILE && q->offset && fseeko(x->fp, q->offset, SEEK_SET) != 0)
-		return sk_err_set(err, SK_E_IO, "'%s': %s", q->path, strerror(errno));
+		return sk_err_set(err, SK_E_IO, "%s", strerror(errno));
 	if (q->hash_body && !(x->hash = sk_sha256_open(err)))
 		return -1;
 	return 0;
@@ -733,11 +732,11 @@ int sk_http_perform(struct sk_http *h, const struct sk_http_req *req, struct sk_
 	resp->new_connection = connects > 0;
 
 	if (x.read_errno) {
-		sk_err_set(err, SK_E_IO, "'%s': read: %s", req->path, strerror(x.read_errno));
+		sk_err_set(err, SK_E_IO, "read: %s", strerror(x.read_errno));
 		goto out;
 	}
 	if (x.short_file) {
-		sk_err_set(err, SK_E_IO, "'%s': the file shrank while it was sent", req->path);
+		sk_err_set(err, SK_E_IO, "the file shrank while it was sent");
 		goto out;
 	}
 	if (x.interrupted || (crc == CURLE_ABORTED_BY_CALLBACK && sk_interrupted())) {

@@ -87,7 +87,8 @@ struct sk_http_req {
 	enum sk_http_body body;
 	const void *data;            /* BODY_MEM */
 	size_t len;                  /* BODY_MEM */
-	const char *path;            /* BODY_FILE, BODY_FORM_FILE */
+	const char *path;            /* BODY_FILE, BODY_FORM_FILE; messages about the
+					file do not name it: the caller does */
 	off_t offset;                /* BODY_FILE: first byte to send */
 	long long length;            /* BODY_FILE: bytes to send, -1: to the end of the file */
 	const char *form_name;       /* BODY_FORM_FILE */
@@ -278,7 +279,8 @@ struct sk_http_upload_result {
 /*
  * Send the local file `path` to `url` (from sk_http_upload_url) over `h`,
  * streamed from disk, retried under u->retry. 2xx is success. 0, or -1 with
- * `err`; `res` is filled either way as far as it got.
+ * `err` (which names the URL, not `path`: the caller prefixes it); `res` is
+ * filled either way as far as it got.
  */
 int sk_http_upload_file(struct sk_http *h, const struct sk_http_upload *u, const char *url,
 			const char *path, struct sk_http_upload_result *res, struct sk_err *err);

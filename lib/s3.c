@@ -638,7 +638,7 @@ static int put_single(struct sk_s3 *s, FILE *fp, const char *path, const char *k
 	int ret = -1;
 
 	sk_http_resp_init(&resp, XML_MAX);
-	if (sk_s3_hash_file(fileno(fp), path, size, &d, err) < 0)
+	if (sk_s3_hash_file(fileno(fp), size, &d, err) < 0)
 		goto out;
 	memcpy(out->sha256, d.sha256, sizeof(out->sha256));
 	r.method = "PUT";
@@ -694,7 +694,7 @@ static int put_multipart(struct sk_s3 *s, FILE *fp, const char *path, const char
 		goto out;
 	}
 	/* the parts are hashed one ahead of the part being sent */
-	if (!(hasher = sk_s3_part_hasher_start(fileno(fp), path, size, part, nparts, err)))
+	if (!(hasher = sk_s3_part_hasher_start(fileno(fp), size, part, nparts, err)))
 		goto out;
 
 	/* CreateMultipartUpload: "uploads=", with the '=' libcurl signs */
@@ -732,7 +732,7 @@ static int put_multipart(struct sk_s3 *s, FILE *fp, const char *path, const char
 
 		snprintf(num, sizeof(num), "%u", i + 1);
 		if (sk_interrupted()) {
-			sk_err_set(err, SK_E_INTERRUPTED, "'%s': interrupted", path);
+			sk_err_set(err, SK_E_INTERRUPTED, "interrupted");
 			goto out;
 		}
 		if (sk_s3_part_digests(hasher, i, &d, err) < 0)
@@ -848,11 +848,11 @@ int sk_s3_put_file(struct sk_s3 *s, const char *path, const char *name, struct s
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	sk_http_resp_init(&resp, XML_MAX);
 	if (!(fp = fopen(path, "rb")) || fstat(fileno(fp), &st) < 0) {
-		sk_err_set(err, SK_E_IO, "'%s': %s", path, strerror(errno));
+		sk_err_set(err, SK_E_IO, "%s", strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		sk_err_set(err, SK_E_IO, "'%s': not a regular file", path);
+		sk_err_set(err, SK_E_IO, "not a regular file");
 		goto out;
 	}
 	size = (unsigned long long)st.st_size;

@@ -99,8 +99,8 @@ void sk_s3_close(struct sk_s3 *s);
 
 /*
  * Upload the local file `path` as object PREFIX/`name`. Returns 0 with `out`
- * filled, or -1 with `err`. A missing or unreadable file is SK_E_IO before
- * any request is made.
+ * filled, or -1 with `err`, which does not name `path`: the caller prefixes
+ * it. A missing or unreadable file is SK_E_IO before any request is made.
  */
 int sk_s3_put_file(struct sk_s3 *s, const char *path, const char *name, struct sk_s3_put *out,
 		   struct sk_err *err);

@@ -64,7 +64,7 @@ int sk_s3_hash_mem(const void *data, size_t len, struct sk_s3_digests *d, struct
 
 /* Read `len` bytes of `fd` from `off` through `buf`, handing each block to
  * `eat` (which returns 0, or -1 with `err`). Stops once `stop` is set or a signal came. */
-static int read_range(int fd, const char *path, off_t off, unsigned long long len,
+static int read_range(int fd, off_t off, unsigned long long len,
 		      unsigned char *buf, size_t bufsize, atomic_int *stop,
 		      int (*eat)(void *ctx, const unsigned char *p, size_t n, struct sk_err *err),
 		      void *ctx, struct sk_err *err)
@@ -74,12 +74,12 @@ static int read_range(int fd, const char *path, off_t off, unsigned long long le
 		ssize_t got;
 
 		if ((stop && atomic_load(stop)) || sk_interrupted())
-			return sk_err_set(err, SK_E_INTERRUPTED, "'%s': hashing stopped", path);
+			return sk_err_set(err, SK_E_INTERRUPTED, "hashing stopped");
 		do
 			got = pread(fd, buf, want, off);
 		while (got < 0 && errno == EINTR);
 		if (got <= 0)
-			return sk_err_set(err, SK_E_IO, "'%s': %s", path,
+			return sk_err_set(err, SK_E_IO, "%s",
 					  got < 0 ? strerror(errno) : "the file shrank while it was read");
 		if (eat(ctx, buf, (size_t)got, err) < 0)
 			return -1;
@@ -110,7 +110,7 @@ static int eat_both(void *ctx, const unsigned char *p, size_t n, struct sk_err *
  * alone) into `d`, feeding `whole` too when it is not NULL, through `buf`.
  * Stops early, with SK_E_INTERRUPTED, once `stop` is set or a signal came.
  */
-static int hash_range(int fd, const char *path, off_t off, unsigned long long len,
+static int hash_range(int fd, off_t off, unsigned long long len,
 		      unsigned char *buf, size_t bufsize, struct sk_s3_digests *d,
 		      struct sk_sha256 *whole, atomic_int *stop, struct sk_err *err)
 {
@@ -119,7 +119,7 @@ static int hash_range(int fd, const char *path, off_t off, unsigned long long le
 	int ret = -1;
 
 	if (body_hash_open(&b, err) == 0 &&
-	    read_range(fd, path, off, len, buf, bufsize, stop, eat_both, &r, err) == 0)
+	    read_range(fd, off, len, buf, bufsize, stop, eat_both, &r, err) == 0)
 		ret = body_hash_finish(&b, d, err);
 	body_hash_close(&b);
 	return ret;
@@ -129,7 +129,6 @@ static int hash_range(int fd, const char *path, off_t off, unsigned long long le
 
 struct sha_lane {
 	int fd;
-	const char *path;
 	unsigned long long size;
 	struct sk_sha256 *sha;
 	int rc;
@@ -155,18 +154,16 @@ static void *sha_lane_main(void *arg)
 	struct sha_lane *l = arg;
 	unsigned char *buf = malloc(HASH_BUF);
 
-	l->rc = buf ? read_range(l->fd, l->path, 0, l->size, buf, HASH_BUF, NULL, eat_sha, l->sha,
-				 &l->err)
+	l->rc = buf ? read_range(l->fd, 0, l->size, buf, HASH_BUF, NULL, eat_sha, l->sha, &l->err)
 		    : sk_err_set(&l->err, SK_E_NOMEM, "out of memory");
 	free(buf);
 	return NULL;
 }
 
-int sk_s3_hash_file(int fd, const char *path, unsigned long long size, struct sk_s3_digests *d,
-		    struct sk_err *err)
+int sk_s3_hash_file(int fd, unsigned long long size, struct sk_s3_digests *d, struct sk_err *err)
 {
 	struct body_hash b;
-	struct sha_lane lane = {fd, path, size, NULL, 0, SK_ERR_INIT};
+	struct sha_lane lane = {fd, size, NULL, 0, SK_ERR_INIT};
 	unsigned char *buf = malloc(HASH_BUF);
 	pthread_t thread;
 	int started, ret = -1;
@@ -181,11 +178,11 @@ int sk_s3_hash_file(int fd, const char *path, unsigned long long size, struct sk
 	started = sk_thread_start(&thread, sha_lane_main, &lane) == 0;
 	if (!started) { /* no thread: one pass, both digests */
 		struct range_ctx r = {&b, NULL};
-		if (read_range(fd, path, 0, size, buf, HASH_BUF, NULL, eat_both, &r, err) == 0)
+		if (read_range(fd, 0, size, buf, HASH_BUF, NULL, eat_both, &r, err) == 0)
 			ret = body_hash_finish(&b, d, err);
 		goto out;
 	}
-	ret = read_range(fd, path, 0, size, buf, HASH_BUF, NULL, eat_md5, b.md5, err);
+	ret = read_range(fd, 0, size, buf, HASH_BUF, NULL, eat_md5, b.md5, err);
 	pthread_join(thread, NULL);
 	if (ret == 0 && lane.rc < 0) {
 		*err = lane.err;
@@ -201,7 +198,6 @@ out:
 
 struct sk_s3_part_hasher {
 	int fd;
-	const char *path;
 	unsigned long long size, part;
 	unsigned int nparts;
 	unsigned char *buf;
@@ -228,7 +224,7 @@ static int hash_part(struct sk_s3_part_hasher *h, unsigned int i, struct sk_err 
 	unsigned long long off = (unsigned long long)i * h->part;
 	unsigned long long len = h->size - off < h->part ? h->size - off : h->part;
 
-	if (hash_range(h->fd, h->path, (off_t)off, len, h->buf, HASH_BUF, &h->d[i], h->whole,
+	if (hash_range(h->fd, (off_t)off, len, h->buf, HASH_BUF, &h->d[i], h->whole,
 		       &h->stop, err) < 0)
 		return -1;
 	if (i + 1 == h->nparts)
@@ -264,8 +260,7 @@ static void *hasher_main(void *arg)
 	return NULL;
 }
 
-struct sk_s3_part_hasher *sk_s3_part_hasher_start(int fd, const char *path,
-						  unsigned long long size,
+struct sk_s3_part_hasher *sk_s3_part_hasher_start(int fd, unsigned long long size,
 						  unsigned long long part, unsigned int nparts,
 						  struct sk_err *err)
 {
@@ -278,7 +273,6 @@ struct sk_s3_part_hasher *sk_s3_part_hasher_start(int fd, const char *path,
 	if (!(h->whole = sk_sha256_open(err)))
 		goto fail;
 	h->fd = fd;
-	h->path = path;
 	h->size = size;
 	h->part = part;
 	h->nparts = nparts;

@@ -1,6 +1,8 @@
 /*
  * s3hash.h: the digests S3 requests carry (hex SHA-256 for
  * x-amz-content-sha256, MD5 for Content-MD5), read from an open file.
+ * Messages do not name the file: the caller does (SK_E_IO "the file shrank
+ * while it was read", SK_E_INTERRUPTED "hashing stopped" on SIGTERM).
  *
  * A multipart upload hashes its parts on a second thread, one part ahead of
  * the one being sent: the digests of a part are needed before its first
@@ -27,10 +29,9 @@ struct sk_s3_digests {
  * must know both before its first byte goes out: the SHA-256 is computed on
  * a second thread (blocking every signal) while this one computes the MD5,
  * each reading the file itself, so the wait is the slower of the two, not
- * their sum. 0, or -1 with `err` naming `path`.
+ * their sum. 0, or -1 with `err`.
  */
-int sk_s3_hash_file(int fd, const char *path, unsigned long long size, struct sk_s3_digests *d,
-		    struct sk_err *err);
+int sk_s3_hash_file(int fd, unsigned long long size, struct sk_s3_digests *d, struct sk_err *err);
 
 /* The digests of `len` bytes in memory. 0, or -1 with `err`. */
 int sk_s3_hash_mem(const void *data, size_t len, struct sk_s3_digests *d, struct sk_err *err);
@@ -42,10 +43,9 @@ struct sk_s3_part_hasher;
  * of the `size` bytes of `fd`, in order, on a thread that blocks every
  * signal; the whole file's SHA-256 comes with them. When no thread can be
  * had, sk_s3_part_digests() hashes each part itself. NULL, with `err`, only
- * when out of memory. `path` is for messages and must outlive the hasher.
+ * when out of memory.
  */
-struct sk_s3_part_hasher *sk_s3_part_hasher_start(int fd, const char *path,
-						  unsigned long long size,
+struct sk_s3_part_hasher *sk_s3_part_hasher_start(int fd, unsigned long long size,
 						  unsigned long long part, unsigned int nparts,
 						  struct sk_err *err);
 

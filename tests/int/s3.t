@@ -242,6 +242,25 @@ no_file "$(obj term big.csv)" "SIGTERM: no object"
 todo_is "$(uploads_left term)" 0 "SIGTERM: the multipart upload was aborted" "$(abort_todo "$T/term.err")"
 stop $pid
 
+# SIGTERM while a single PUT is still hashing (a sparse 4 GiB file takes
+# seconds): hashing stops at once, no request is made
+truncate -s 4G "$W/huge.bin"
+start_s3 hashterm
+env S3_ENDPOINT="http://127.0.0.1:$port" S3_BUCKET=reports AWS_ACCESS_KEY_ID=$ACCESS AWS_SECRET_ACCESS_KEY="$SECRET" \
+	S3_MULTIPART_THRESHOLD=5G "$BIN/upload-s3" --workdir "$W" huge.bin >"$T/out" 2>"$T/hashterm.err" &
+tool=$!
+sleep 0.5
+kill -TERM $tool
+wait $tool
+rc=$?
+rm -f "$W/huge.bin"
+cat "$T/hashterm.err" >>"$T/all.err"
+is "$rc" 143 "SIGTERM while hashing a single PUT: dies by the signal"
+grep -qF "upload-s3: '$W/huge.bin': hashing stopped" "$T/hashterm.err"
+ok $? "SIGTERM while hashing: the hashing stopped, the message names the file once"
+is "$(reqs hashterm "r['method'] == 'PUT'" | wc -l | tr -d ' ')" 0 "SIGTERM while hashing: no PUT was sent"
+stop $pid
+
 rm -rf "$W/.stepkit" # records of the server above, gone now
 start_s3 kill
 kport=$port

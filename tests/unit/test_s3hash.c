@@ -38,7 +38,7 @@ static void check_parts(const char *name, const unsigned char *data, size_t size
 	int fd = mkstemp(path);
 
 	ok(fd >= 0 && write(fd, data, size) == (ssize_t)size, "%s: fixture written", name);
-	h = sk_s3_part_hasher_start(fd, path, size, part, nparts, &err);
+	h = sk_s3_part_hasher_start(fd, size, part, nparts, &err);
 	ok(h != NULL, "%s: hasher started", name);
 	for (unsigned int i = 0; h && i < nparts; i++) {
 		struct sk_s3_digests d;
@@ -97,15 +97,15 @@ int main(void)
 
 		ok(fd >= 0 && write(fd, data, size) == (ssize_t)size, "whole file written");
 		expect(data, size, sha, md5);
-		ok(sk_s3_hash_file(fd, path, size, &d, &err) == 0, "whole file hashed on two threads");
+		ok(sk_s3_hash_file(fd, size, &d, &err) == 0, "whole file hashed on two threads");
 		is_str(d.sha256, sha, "whole file: SHA-256");
 		is_str(d.md5_b64, md5, "whole file: MD5, base64");
 		expect(data, 0, sha, md5);
-		ok(sk_s3_hash_file(fd, path, 0, &d, &err) == 0 && !strcmp(d.sha256, sha) &&
+		ok(sk_s3_hash_file(fd, 0, &d, &err) == 0 && !strcmp(d.sha256, sha) &&
 		   !strcmp(d.md5_b64, md5), "an empty file's digests");
-		ok(sk_s3_hash_file(fd, path, size + 1, &d, &err) < 0 && err.code == SK_E_IO &&
-		   strstr(err.msg, "the file shrank while it was read"),
-		   "a file shorter than its size: i/o error (%s)", err.msg);
+		ok(sk_s3_hash_file(fd, size + 1, &d, &err) < 0 && err.code == SK_E_IO,
+		   "a file shorter than its size: i/o error");
+		is_str(err.msg, "the file shrank while it was read", "... saying so (the caller names the file)");
 		close(fd);
 		unlink(path);
 	}
@@ -117,18 +117,17 @@ int main(void)
 		int rc0, rc2;
 
 		ok(fd >= 0 && write(fd, data, 2 * MIB) == 2 * MIB, "short file written");
-		h = sk_s3_part_hasher_start(fd, path, 3 * MIB, MIB, 3, &err);
+		h = sk_s3_part_hasher_start(fd, 3 * MIB, MIB, 3, &err);
 		rc0 = sk_s3_part_digests(h, 0, &d, &err);
 		ok(rc0 == 0, "shrunk file: the parts still there hash");
 		sk_err_clear(&err);
 		rc2 = sk_s3_part_digests(h, 2, &d, &err);
 		ok(rc2 < 0 && err.code == SK_E_IO, "shrunk file: the missing part is an i/o error");
-		ok(strstr(err.msg, path) && strstr(err.msg, "the file shrank while it was read"),
-		   "shrunk file: the message names the file and what happened (%s)", err.msg);
+		is_str(err.msg, "the file shrank while it was read", "shrunk file: the message says what happened");
 		sk_s3_part_hasher_close(h);
 
 		/* closed before any part was asked for: the thread stops, nothing leaks */
-		h = sk_s3_part_hasher_start(fd, path, 2 * MIB, 4096, 512, &err);
+		h = sk_s3_part_hasher_start(fd, 2 * MIB, 4096, 512, &err);
 		ok(h != NULL, "a hasher that is closed at once");
 		sk_s3_part_hasher_close(h);
 		close(fd);
