@@ -1,14 +1,23 @@
 # stepkit: one static library, one binary per step. See README.md.
-#   make            build bin/*
-#   make test       install what is missing, build, run every test (TAP via prove)
+#   make            build bin/* (with -Werror: the same build `make test` uses)
+#   make test       install what is missing, build, run every test (TAP, files in parallel)
+#   make test-asan  the unit and CLI tests under AddressSanitizer and UBSan (build/asan/)
 #   make demo       build, generate the sample, run the seven data steps as the DAG does
 #   make bench      time our steps against DuckDB and pandas
 #   make check-headers / style / clean
+# One line per file is printed (`  CC lib/csvio.c`); V=1 prints the commands.
+#
+# There is one flag set for `make`, `make demo` and `make test`: warnings are errors
+# (WERROR=0 turns that off, for a compiler newer than Debian 12's that warns about
+# something new). So the demo's build and the test build are the same files, and running
+# one after the other compiles nothing. A build with other flags (the sanitizers) lives in
+# its own directory: O=DIR holds its objects and unit tests, BINDIR its programs.
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
+WERROR  ?= 1
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
-ifdef WERROR
+ifneq ($(WERROR),0)
 WARN    += -Werror
 endif
 # libpq's headers live outside the default path on Debian (/usr/include/postgresql)
@@ -17,12 +26,25 @@ ALL_CFLAGS := -std=c11 $(WARN) $(CFLAGS) $(PG_CFLAGS) -iquote lib
 LDFLAGS ?=
 AR      ?= ar
 
+# Where one flag set's files go: objects, libstepkit.a and unit tests under O, programs
+# in BINDIR. BUILD_TAG marks its lines (`  CC [asan] lib/csvio.c`).
+O       ?= build
+BINDIR  ?= bin
+BUILD_TAG ?=
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+# $(call say,CC,FILE): the one line printed per file unless V=1
+say = $(if $(Q),@printf '  %-4s %s%s\n' '$(1)' '$(if $(BUILD_TAG),[$(BUILD_TAG)] )' '$(2)')
+
 LIB_SRC := $(filter-out lib/toolmain.c,$(wildcard lib/*.c))
-LIB_OBJ := $(patsubst %.c,build/%.o,$(LIB_SRC))
+LIB_OBJ := $(patsubst %.c,$(O)/%.o,$(LIB_SRC))
 TOOLS   := $(patsubst tools/%.c,%,$(wildcard tools/*.c))
-BINS    := $(addprefix bin/,$(TOOLS))
+BINS    := $(addprefix $(BINDIR)/,$(TOOLS))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
-UNIT_BINS := $(patsubst tests/unit/%.c,build/tests/unit/%,$(UNIT_SRC))
+UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(UNIT_SRC))
 
 # Every tool needs jansson (events, logs) and libcrypto (sha256 of outputs);
 # each adds only what it uses beyond that.
@@ -41,51 +63,76 @@ LIBS_notify            := -lcurl
 UNIT_LIBS := -lpq -lcsv -lcurl -lssh2 $(BASE_LIBS)
 
 .PHONY: all test test-unit test-cli test-int test-images demo bench deps check-headers style clean images FORCE
+.PHONY: unit test-asan
 all: $(BINS)
+# the unit test programs ($(O)/tests/unit/test_*)
+unit: $(UNIT_BINS)
 
-# Rebuild everything when the compiler or its flags change (git GIT-CFLAGS).
-build/CFLAGS: FORCE
-	@mkdir -p build
-	@echo '$(CC) $(ALL_CFLAGS)' | cmp -s - $@ || echo '$(CC) $(ALL_CFLAGS)' > $@
+# Rebuild everything when the compiler or its flags change (git GIT-CFLAGS). The file is
+# brought up to date while the Makefile is read, so `make -q` can tell "nothing to do".
+FLAGS_LINE := $(CC) $(ALL_CFLAGS) | $(CC) $(LDFLAGS)
+ifneq ($(filter-out clean deps style images,$(or $(MAKECMDGOALS),all)),)
+$(shell mkdir -p $(O) && { echo '$(FLAGS_LINE)' | cmp -s - $(O)/CFLAGS || echo '$(FLAGS_LINE)' > $(O)/CFLAGS; })
+endif
 
-build/%.o: %.c build/CFLAGS
+$(O)/%.o: %.c $(O)/CFLAGS
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+	$(call say,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-build/libstepkit.a: $(LIB_OBJ)
-	rm -f $@ && $(AR) rcs $@ $^
+$(O)/libstepkit.a: $(LIB_OBJ)
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-bin/%: build/tools/%.o build/lib/toolmain.o build/libstepkit.a
-	@mkdir -p bin
-	$(CC) $(LDFLAGS) -o $@ $< build/lib/toolmain.o build/libstepkit.a $(LIBS_$*) $(BASE_LIBS)
+$(BINDIR)/%: $(O)/tools/%.o $(O)/lib/toolmain.o $(O)/libstepkit.a $(O)/CFLAGS
+	@mkdir -p $(@D)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(O)/lib/toolmain.o $(O)/libstepkit.a $(LIBS_$*) $(BASE_LIBS)
 
-build/tests/unit/%: build/tests/unit/%.o build/libstepkit.a
-	$(CC) $(LDFLAGS) -o $@ $< build/libstepkit.a $(UNIT_LIBS)
+$(O)/tests/unit/%: $(O)/tests/unit/%.o $(O)/libstepkit.a $(O)/CFLAGS
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(O)/libstepkit.a $(UNIT_LIBS)
 
--include $(shell find build/lib build/tools build/tests -name '*.d' -type f 2>/dev/null)
-.PRECIOUS: build/%.o build/tools/%.o build/tests/unit/%.o
+-include $(shell find $(O)/lib $(O)/tools $(O)/tests -name '*.d' -type f 2>/dev/null)
+.PRECIOUS: $(O)/%.o $(O)/tools/%.o $(O)/tests/unit/%.o
 
 deps:
 	@scripts/install-deps --if-missing
 	@tests/servers/install
 
+MAKE_QUIET := $(MAKE) --no-print-directory $(if $(Q),-s)
+
+# The test files run in parallel, one line each as they finish (scripts/run-tests;
+# TEST_JOBS=N sets how many at once, VERBOSE=1 shows every assertion).
 test: deps
-	$(MAKE) WERROR=1 all $(UNIT_BINS)
+	@$(MAKE_QUIET) all unit
 	@scripts/run-tests
 
-test-unit: all $(UNIT_BINS)
+test-unit: all unit
 	@scripts/run-tests unit
 test-cli: all
 	@scripts/run-tests cli
 test-int: all
 	@scripts/run-tests int
 
+# The unit and CLI suites with every program built with AddressSanitizer (and LeakSanitizer)
+# and UndefinedBehaviorSanitizer, in build/asan/ (programs in build/asan/bin). A sanitizer
+# report fails the test file that caused it, even when the exit status was the one expected
+# (scripts/run-tests --sanitizer-logs).
+ASAN_O      := build/asan
+ASAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+test-asan: deps
+	@$(MAKE_QUIET) O=$(ASAN_O) BINDIR=$(ASAN_O)/bin BUILD_TAG=asan WERROR=0 \
+		CFLAGS='$(ASAN_CFLAGS)' LDFLAGS='-fsanitize=address,undefined' all unit
+	@STEPKIT_BIN=$(CURDIR)/$(ASAN_O)/bin STEPKIT_UNIT_DIR=$(ASAN_O)/tests/unit \
+		scripts/run-tests --sanitizer-logs $(ASAN_O)/reports unit cli
+
 demo: deps
-	$(MAKE) all
+	@$(MAKE_QUIET) all
 	@scripts/demo
 
 bench: deps
-	$(MAKE) all
+	@$(MAKE_QUIET) all
 	@scripts/bench
 
 # Container images: REGISTRY/stepkit-STEP:TAG, one per tool (see README, Images)
@@ -97,7 +144,7 @@ images:
 
 test-images:
 	@scripts/install-deps --if-missing --all
-	$(MAKE) WERROR=1 all $(UNIT_BINS)
+	@$(MAKE_QUIET) all unit
 	prove --exec '' $(PROVE_FLAGS) tests/images/*.t
 
 # Every header compiles on its own (git hdr-check).

@@ -1,9 +1,10 @@
 # tests/lib.sh: TAP helpers for the shell tests (tests/cli/*.t, tests/int/*.t).
-# Source it first; it sets $TOP (repository root), $BIN, a private $T (removed
+# Source it first; it sets $TOP (repository root), $BIN (the programs under test:
+# $STEPKIT_BIN, default bin/), a private $T (removed
 # at exit, together with any server registered with `stop_at_exit PID`).
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-BIN=$TOP/bin
+BIN=${STEPKIT_BIN:-$TOP/bin}   # make test-asan points it at build/asan/bin
 T=$(mktemp -d "${TMPDIR:-/tmp}/stepkit-test.XXXXXX")
 chmod 755 "$T"
 export STEPKIT_LOG_FORMAT=text
