@@ -68,12 +68,16 @@ all: $(BINS)
 # the unit test programs ($(O)/tests/unit/test_*)
 unit: $(UNIT_BINS)
 
-# Rebuild everything when the compiler or its flags change (git GIT-CFLAGS). The file is
-# brought up to date while the Makefile is read, so `make -q` can tell "nothing to do".
+# Rebuild everything when the compiler or its flags change (git GIT-CFLAGS): $(O)/CFLAGS
+# holds the flag set its files were built with and is out of date when that differs, so
+# `make -q` says "something to do" without rewriting it.
 FLAGS_LINE := $(CC) $(ALL_CFLAGS) | $(CC) $(LDFLAGS)
-ifneq ($(filter-out clean deps style images,$(or $(MAKECMDGOALS),all)),)
-$(shell mkdir -p $(O) && { echo '$(FLAGS_LINE)' | cmp -s - $(O)/CFLAGS || echo '$(FLAGS_LINE)' > $(O)/CFLAGS; })
+ifneq ($(strip $(shell cat $(O)/CFLAGS 2>/dev/null)),$(strip $(FLAGS_LINE)))
+$(O)/CFLAGS: FORCE
 endif
+$(O)/CFLAGS:
+	@mkdir -p $(@D)
+	@echo '$(FLAGS_LINE)' > $@
 
 $(O)/%.o: %.c $(O)/CFLAGS
 	@mkdir -p $(@D)
