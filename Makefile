@@ -123,10 +123,12 @@ test-int: all
 # and UndefinedBehaviorSanitizer, in build/asan/ (programs in build/asan/bin). A sanitizer
 # report fails the test file that caused it, even when the exit status was the one expected
 # (scripts/run-tests --sanitizer-logs).
+# clang when there is one: its UBSan also catches arithmetic on a null pointer (NULL + 0).
 ASAN_O      := build/asan
+ASAN_CC     ?= $(shell command -v clang >/dev/null 2>&1 && echo clang || echo $(CC))
 ASAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 test-asan: deps
-	@$(MAKE_QUIET) O=$(ASAN_O) BINDIR=$(ASAN_O)/bin BUILD_TAG=asan WERROR=0 \
+	@$(MAKE_QUIET) O=$(ASAN_O) BINDIR=$(ASAN_O)/bin BUILD_TAG=asan WERROR=0 CC='$(ASAN_CC)' \
 		CFLAGS='$(ASAN_CFLAGS)' LDFLAGS='-fsanitize=address,undefined' all unit
 	@STEPKIT_BIN=$(CURDIR)/$(ASAN_O)/bin STEPKIT_UNIT_DIR=$(ASAN_O)/tests/unit \
 		scripts/run-tests --sanitizer-logs $(ASAN_O)/reports unit cli
