@@ -32,4 +32,5 @@ const struct sk_tool tool = {
 	.run = sk_analyze_tool_run,
 	.check = sk_analyze_tool_check,
 	.ctx = &o,
+	.exits = SK_TOOL_GATES,
 };
