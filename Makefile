@@ -80,7 +80,13 @@ test-cli: all
 test-int: all
 	@scripts/run-tests int
 
-demo: deps
+# The demo needs only the build libraries and what it runs (python3-yaml for
+# run-local, openssh-server for the SFTP test server): no test servers.
+.PHONY: demo-deps
+demo-deps:
+	@scripts/install-deps --if-missing --demo
+
+demo: demo-deps
 	$(MAKE) all
 	@scripts/demo
 
