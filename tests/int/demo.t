@@ -24,26 +24,24 @@ grep -q 'install-deps --if-missing --demo' "$T/make-n" && ! grep -q 'tests/serve
 ok $? "make demo installs the demo's packages, not the test servers (npm)"
 
 # --- keeping the last K runs (no server needed) -----------------------------
-expect_exit 0 "demo --upload none, first run" "$DEMO" --rows 2000 --out "$O" --upload none --keep 2
+expect_exit 0 "demo --upload none, first run" "$DEMO" --rows 2000 --out "$O" --upload none --keep 1
 grep -q '^reports: ' "$T/out"
 ok $? "the summary names the reports"
 first=$(runs)
 sleep 1 # run names have one-second resolution
-expect_exit 0 "second run" "$DEMO" --rows 2000 --out "$O" --upload none --keep 2
-sleep 1
 mkdir -p "$O/data/my-own-run"
-expect_exit 0 "third run, --keep 2" "$DEMO" --rows 2000 --out "$O" --upload none --keep 2
+expect_exit 0 "second run, --keep 1" "$DEMO" --rows 2000 --out "$O" --upload none --keep 1
 n=$(runs | wc -w)
-[ "$n" -eq 2 ]
-ok $? "two demo runs kept of three (found $n)"
+[ "$n" -eq 1 ]
+ok $? "one demo run kept of two (found $n)"
 case " $(runs) " in *" ${first% } "*) ok 1 "the oldest run is the one removed" ;; *) ok 0 "the oldest run is the one removed" ;; esac
 [ -d "$O/data/my-own-run" ]
 ok $? "a directory that is not a demo run stays"
-grep -q "^runs:    2 kept in $O/data/ (the last 2" "$T/out" && grep -q "removed ${first% }" "$T/out"
+grep -q "^runs:    1 kept in $O/data/ (the last 1" "$T/out" && grep -q "removed ${first% }" "$T/out"
 ok $? "the summary says how many runs are kept, where, and which were removed"
 grep -q "rm -rf $O removes" "$T/out"
 ok $? "the summary says how to remove them all"
-[ "$(ls "$O"/outbox/*.eml 2>/dev/null | wc -l)" -eq 2 ]
+[ "$(ls "$O"/outbox/*.eml 2>/dev/null | wc -l)" -eq 1 ]
 ok $? "the removed run's e-mail goes with it"
 expect_exit 2 "--keep 0 is refused" "$DEMO" --rows 2000 --out "$O" --upload none --keep 0
 expect_err "demo: --keep '0': want a whole number of runs, 1 or more" "--keep 0: the message"
