@@ -133,7 +133,13 @@ test-asan: deps
 	@STEPKIT_BIN=$(CURDIR)/$(ASAN_O)/bin STEPKIT_UNIT_DIR=$(ASAN_O)/tests/unit \
 		scripts/run-tests --sanitizer-logs $(ASAN_O)/reports unit cli
 
-demo: deps
+# The demo needs only the build libraries and what it runs (python3-yaml for
+# run-local, openssh-server for the SFTP test server): no test servers.
+.PHONY: demo-deps
+demo-deps:
+	@scripts/install-deps --if-missing --demo
+
+demo: demo-deps
 	@$(MAKE_QUIET) all
 	@scripts/demo
 

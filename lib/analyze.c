@@ -42,6 +42,7 @@
 #include "money.h"
 #include "sig.h"
 #include "step.h"
+#include "upstream.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -949,7 +950,8 @@ int sk_analyze_run(struct sk_step *s, const struct sk_analyze_opts *o, struct sk
 	size_t nout = 0;
 	int rc, ret = -1, threads;
 
-	if (settings(s, o, in, out, &threads, &min_rows, err) < 0)
+	if (settings(s, o, in, out, &threads, &min_rows, err) < 0 ||
+	    sk_upstream_check(in, "transform", o->ignore_upstream, err) < 0)
 		goto out;
 	if (!o->threads || !*o->threads)
 		sk_debugf("threads: up to %d (CPUs available: %d; default cap %d)", threads,

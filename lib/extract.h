@@ -82,7 +82,7 @@ struct sk_extract_opts {
 #define SK_EXTRACT_OPTS(o, out_env)                                                                \
 	{"source", "STEPKIT_SOURCE", "SRC", "postgres (default) or file:PATH (a CSV file, or a directory holding it)", &(o).source}, \
 	{"db", "STEPKIT_DB", "CONNINFO", "conninfo string or URI (else libpq's PGHOST, PGPORT, PGDATABASE, PGUSER...)", &(o).db}, \
-	{"query", "STEPKIT_QUERY", "SQL", "replace the default query (must return the columns below, in order)", &(o).query}, \
+	{"query", "STEPKIT_QUERY", "SQL", "replace the default query (must return the columns named above, in order)", &(o).query}, \
 	{"query-file", "STEPKIT_QUERY_FILE", "FILE", "read the query from FILE", &(o).query_file}, \
 	{"out", out_env, "FILE", "write FILE instead of the default name in WORKDIR", &(o).out}, \
 	SK_GATE_MIN_ROWS_OPT((o).min_rows)

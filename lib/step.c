@@ -61,14 +61,24 @@ static void print_opts(FILE *out, const struct sk_opt *o)
 
 static int usage(const struct sk_tool *t)
 {
+	const char *sep;
+
 	printf("usage: %s [OPTION]...%s%s\n%s\n\nOptions:\n", t->name, t->args ? " " : "",
 	       t->args ? t->args : "", t->summary);
 	print_opts(stdout, t->opts);
 	print_opts(stdout, common_opts);
 	if (t->details)
 		printf("\n%s", t->details);
-	printf("\nExit status: 0 success, 1 permanent failure, 2 usage or configuration "
-	       "error,\n3 data-quality gate failed, 75 temporary failure (worth a retry).\n");
+	/* only the statuses this tool can return */
+	printf("\nExit status: 0 success, 1 permanent failure, 2 usage or configuration error");
+	sep = ",\n";
+	if (t->exits & SK_TOOL_GATES) {
+		printf("%s3 data-quality gate failed", sep);
+		sep = ", ";
+	}
+	if (t->exits & SK_TOOL_REMOTE)
+		printf("%s75 temporary failure (worth a retry)", sep);
+	printf(".\n");
 	return fflush(stdout) == 0 && !ferror(stdout) ? SK_EXIT_OK : SK_EXIT_FAIL;
 }
 

@@ -44,7 +44,14 @@ struct sk_tool {
 	int (*check)(struct sk_step *s, int argc, char **argv, struct sk_err *err);
 	/* The tool's own data for shared run/check functions (sk_step_ctx). */
 	const void *ctx;
+	/* The exit statuses beyond 0, 1 and 2 the tool can return, for --help:
+	 * SK_TOOL_GATES (3, it has data-quality gates) | SK_TOOL_REMOTE (75, it
+	 * talks to a server). */
+	unsigned exits;
 };
+
+#define SK_TOOL_GATES 1u  /* can exit 3 (SK_EXIT_QUALITY) */
+#define SK_TOOL_REMOTE 2u /* can exit 75 (SK_EXIT_TEMPFAIL) */
 
 /* Parse options, run or check, write the event, log, return the exit status. */
 int sk_step_main(const struct sk_tool *tool, int argc, char **argv);

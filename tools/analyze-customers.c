@@ -7,6 +7,7 @@
 #include "analyze.h"
 #include "gate.h"
 #include "step.h"
+#include "upstream.h"
 
 static struct sk_analyze_opts o = {.report = SK_REPORT_CUSTOMERS};
 
@@ -18,6 +19,7 @@ static const struct sk_opt opts[] = {
 	{"threads", "STEPKIT_THREADS", "N",
 	 "read the input in N pieces at once, 1 to 8 (default: the CPUs available, at most 4)", &o.threads},
 	SK_GATE_MIN_ROWS_OPT(o.min_rows),
+	SK_UPSTREAM_OPT(o.ignore_upstream),
 	{0},
 };
 
@@ -32,4 +34,5 @@ const struct sk_tool tool = {
 	.run = sk_analyze_tool_run,
 	.check = sk_analyze_tool_check,
 	.ctx = &o,
+	.exits = SK_TOOL_GATES,
 };

@@ -45,4 +45,5 @@ const struct sk_tool tool = {
 	.run = sk_extract_tool_run,
 	.check = sk_extract_tool_check,
 	.ctx = &job,
+	.exits = SK_TOOL_GATES | SK_TOOL_REMOTE,
 };

@@ -51,4 +51,5 @@ const struct sk_tool tool = {
 	.max_args = 0,
 	.run = run,
 	.check = check,
+	.exits = SK_TOOL_GATES,
 };

@@ -46,4 +46,5 @@ const struct sk_tool tool = {
 	.max_args = -1,
 	.run = run,
 	.check = check,
+	.exits = SK_TOOL_REMOTE,
 };
