@@ -151,6 +151,11 @@ SC = {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "runAsN
       "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"}}
 secrets_used = set()
 names = []
+budgets = {}
+def secs(d):
+    import re
+    m = re.fullmatch(r"(\d+)(s|m|h)", d)
+    return int(m.group(1)) * {"s": 1, "m": 60, "h": 3600}[m.group(2)]
 for t in spec["templates"]:
     if "container" not in t:
         continue
@@ -175,8 +180,15 @@ for t in spec["templates"]:
     check(c["securityContext"] == SC, n + ": container securityContext (restricted)")
     check(isinstance(t["activeDeadlineSeconds"], int) and t["activeDeadlineSeconds"] > 0, n + ": activeDeadlineSeconds")
     rs = t["retryStrategy"]
-    check(rs["expression"] == "asInt(lastRetry.exitCode) == 75" and rs["retryPolicy"] == "Always", n + ": retry only exit 75")
+    check(rs["expression"] == "lastRetry.status == 'Error' || asInt(lastRetry.exitCode) == 75" and rs["retryPolicy"] == "Always",
+          n + ": retry exit 75 and pod errors (evictions, drains), nothing else")
     check(int(rs["limit"]) >= 1 and set(rs["backoff"]) == {"duration", "factor", "maxDuration"}, n + ": limit and backoff")
+    # maxDuration is one budget from the first attempt's start: an attempt that
+    # runs into its own deadline must still leave the backoff and 5 minutes
+    ads, b = t["activeDeadlineSeconds"], rs["backoff"]
+    check(secs(b["maxDuration"]) >= ads + secs(b["duration"]) + 300,
+          n + ": maxDuration %s leaves room for a retry after a full attempt (%d s)" % (b["maxDuration"], ads))
+    budgets[n] = secs(b["maxDuration"])
     ms = {m["name"]: m for m in t["metrics"]["prometheus"]}
     check(set(ms) == {"stepkit_step_duration_seconds", "stepkit_step_runs_total"}, n + ": metrics")
     check(ms["stepkit_step_duration_seconds"]["gauge"] == {"realtime": False, "value": "{{duration}}"}, n + ": duration gauge")
@@ -186,6 +198,10 @@ for t in spec["templates"]:
     need = {"extract-sales": {"stepkit-db"}, "extract": {"stepkit-db"}, "step": set()}.get(n, {"upload-config"})
     check({ef["secretRef"]["name"] for ef in c.get("envFrom") or []} == need, n + ": Secrets " + ",".join(sorted(need)))
 print("container templates: " + " ".join(names))
+print("budgets: " + " ".join("%s=%dm" % (k, v // 60) for k, v in budgets.items()))
+# the longest chain of budgets fits in the workflow's deadline
+chain = budgets["extract-sales"] + budgets["step"] * 2 + budgets["upload"] + budgets["notify"]
+check(chain <= spec["activeDeadlineSeconds"], "budgets along extract, transform, analyze, upload, notify (%d s) fit the workflow deadline" % chain)
 # the Secrets: the example has every Secret the templates read, and no value in secret keys
 secrets = {s["metadata"]["name"]: s for s in load("secret-example.yaml")}
 secrets_used.add(vols["upload-files"]["secret"]["secretName"])
@@ -201,6 +217,8 @@ print("cron: %s schedules=%s timezone=%s concurrencyPolicy=%s template=%s" % (
     cron["metadata"]["name"], cs["schedules"], cs["timezone"], cs["concurrencyPolicy"],
     cs["workflowSpec"]["workflowTemplateRef"]["name"]))
 check(cs["workflowSpec"]["workflowTemplateRef"]["name"] == wt["metadata"]["name"], "cron runs the template")
+cargs = {p["name"]: p["value"] for p in cs["workflowSpec"]["arguments"]["parameters"]}
+check(cargs.get("as-of") == "{{workflow.scheduledTime}}", "the cron sets as-of to its scheduled time")
 check(cs["startingDeadlineSeconds"] > 0 and cs["successfulJobsHistoryLimit"] > 0 and cs["failedJobsHistoryLimit"] > 0, "cron deadline and history")
 # RBAC: the emissary executor's Role, bound to the workflow's ServiceAccount
 rbac = {d["kind"]: d for d in load("rbac.yaml")}
@@ -216,10 +234,11 @@ for b in bad:
 EOF
 $PY "$T/rules.py" "$A" >"$T/got" 2>&1
 cat >"$T/want" <<'EOF'
-parameters: period=daily from= to= source=postgres min-sales-rows= max-unmatched= upload=sftp notify-to= registry=registry.example.com/stepkit tag=0.1.0
+parameters: period=daily as-of= from= to= source=postgres min-sales-rows= max-unmatched= upload=sftp notify-to= registry=registry.example.com/stepkit tag=0.1.0
 period enum: daily,current-month,previous-month,all,custom
 upload enum: sftp,s3,http,none
 container templates: extract-sales extract step upload notify notify-failure
+budgets: extract-sales=80m extract=60m step=45m upload=45m notify=20m notify-failure=20m
 cron: sales-analysis-cron schedules=['0 0 * * *'] timezone=Etc/UTC concurrencyPolicy=Forbid template=sales-analysis
 kustomization resources: pvc.yaml rbac.yaml workflow-template.yaml cron-workflow.yaml
 EOF
@@ -233,7 +252,7 @@ expect_exit 0 "run-local --dry-run: period=custom, source=file:incoming, upload=
 cat >"$T/want" <<EOF
 dag pipeline
   extract-sales  after: -
-    /opt/stepkit/bin/extract-sales --workdir=$D/wf1 --source=file:incoming --period= --from=2011-01-01 --to=2011-01-31 --min-rows=
+    /opt/stepkit/bin/extract-sales --workdir=$D/wf1 --source=file:incoming --period= --as-of= --from=2011-01-01 --to=2011-01-31 --min-rows=
   extract-customers  after: -
     /opt/stepkit/bin/extract-customers --workdir=$D/wf1 --source=file:incoming
   extract-products  after: -
@@ -260,14 +279,21 @@ onExit notify-on-exit (workflow.status=Failed)
 EOF
 same_file "$T/out" "$T/want" "run-local resolves parameters, the period expression, /data and /usr/local/bin"
 expect_exit 0 "run-local --dry-run: the default period" "$RL" "$A" --dry-run --name wf1 --data-dir "$D" -p upload=none
-grep -q -- "--period=daily --from= --to=" "$T/out"; ok $? "period=daily is passed as is"
+grep -q -- "--period=daily --as-of= --from= --to=" "$T/out"; ok $? "period=daily is passed as is, as-of empty (today)"
+# as-of: a date or the cron's scheduled time goes through; the literal text
+# Argo leaves outside cron runs (argo submit --from cronwf/...) means today
+for v in 2024-06-15 2024-06-15T00:00:00Z '{{workflow.scheduledTime}}'; do
+	expect_exit 0 "run-local --dry-run -p as-of=$v" "$RL" "$A" --dry-run --name wf1 --data-dir "$D" -p upload=none -p "as-of=$v"
+	want=$v; [ "$v" = '{{workflow.scheduledTime}}' ] && want=
+	grep -q -- "--period=daily --as-of=$want --from= --to=" "$T/out"; ok $? "as-of=$v: extract-sales gets --as-of=$want"
+done
 grep -q "when 'none' != 'none': false (skipped)" "$T/out"; ok $? "upload=none skips the uploads"
 mkdir -p "$T/k" && cp "$A"/*.yaml "$T/k/" && sed -i 's/- tag=.*/- tag=9.9.9/' "$T/k/kustomization.yaml"
 expect_exit 0 "run-local follows kustomization.yaml (replacements)" "$TS" --argo "$T/k" --pod notify
 grep -q "image: registry.example.com/stepkit/stepkit-notify:9.9.9" "$T/out"; ok $? "the tag comes from kustomization.yaml"
 
 expect_exit 2 "unknown parameter" "$RL" "$A" --dry-run -p uplaod=s3
-expect_err "run-local: unknown parameter 'uplaod'; WorkflowTemplate 'sales-analysis' has: period, from, to, source, min-sales-rows, max-unmatched, upload, notify-to, registry, tag" "unknown parameter: the known ones are listed"
+expect_err "run-local: unknown parameter 'uplaod'; WorkflowTemplate 'sales-analysis' has: period, as-of, from, to, source, min-sales-rows, max-unmatched, upload, notify-to, registry, tag" "unknown parameter: the known ones are listed"
 expect_exit 2 "a value outside the enum" "$RL" "$A" --dry-run -p upload=ftp
 expect_err "run-local: parameter 'upload': 'ftp' is not one of sftp, s3, http, none" "enum enforced"
 expect_exit 2 "-p without =" "$RL" "$A" --dry-run -p upload
@@ -342,7 +368,7 @@ refuse "  templates:
     - name: main
       dag: {tasks: [{name: a, template: b, when: '{{=true}} =~ x'}]}
     - {name: b, $C}" \
-	"template 'main': task 'a': when: cannot read '{{=true}} =~ x' at '=~ x' (run-local knows == != < <= > >= && || ! ?: ( ), quoted strings, numbers and names)"
+	"template 'main': task 'a': when: cannot read '{{=true}} =~ x' at '=~ x' (run-local knows == != < <= > >= && || ! ?: ( ), startsWith endsWith contains, quoted strings, numbers and names)"
 refuse "  templates:
     - name: main
       dag: {tasks: [{name: a, template: b, depends: 'b'}, {name: b, template: b, dependencies: [a]}]}
@@ -392,7 +418,7 @@ for task in t["checks"]["dag"]["tasks"]:
 EOF
 cat >"$T/want" <<'EOF'
 Workflow sales-analysis-check- failFast=False
-extract-sales /usr/local/bin/extract-sales --check --workdir=/data/{{workflow.name}} --source={{workflow.parameters.source}} --period={{=workflow.parameters.period == 'custom' ? '' : workflow.parameters.period}} --from={{workflow.parameters.from}} --to={{workflow.parameters.to}} --min-rows={{workflow.parameters.min-sales-rows}}
+extract-sales /usr/local/bin/extract-sales --check --workdir=/data/{{workflow.name}} --source={{workflow.parameters.source}} --period={{=workflow.parameters.period == 'custom' ? '' : workflow.parameters.period}} --as-of={{=workflow.parameters['as-of'] startsWith '{{' ? '' : workflow.parameters['as-of']}} --from={{workflow.parameters.from}} --to={{workflow.parameters.to}} --min-rows={{workflow.parameters.min-sales-rows}}
 extract-customers /usr/local/bin/{{inputs.parameters.step}} --check --workdir=/data/{{workflow.name}} --source={{workflow.parameters.source}}
 extract-products /usr/local/bin/{{inputs.parameters.step}} --check --workdir=/data/{{workflow.name}} --source={{workflow.parameters.source}}
 upload-http /usr/local/bin/upload-{{workflow.parameters.upload}} --check --workdir=/data/{{workflow.name}} --event-file=/data/{{workflow.name}}/events/{{inputs.parameters.step}}.json {{inputs.parameters.report}}

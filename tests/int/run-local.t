@@ -92,14 +92,14 @@ EOF
 expect_exit 0 "independent tasks run in parallel, dependents after them" "$RL" "$T/par.yaml" --data-dir "$D" --name par
 cat >"$T/want" <<EOF
 
-task            status     attempts   seconds
-a               Succeeded         1 S
-b               Succeeded         1 S
-c               Succeeded         1 S
-only-if-other   Skipped           0         -
-after-skip      Succeeded         1 S
--- onExit: exit -----------------------------
-on-failure      Skipped           0         -
+task            status     attempts      rows   seconds
+a               Succeeded         1         - S
+b               Succeeded         1         - S
+c               Succeeded         1         - S
+only-if-other   Skipped           0         -         -
+after-skip      Succeeded         1         - S
+-- onExit: exit ---------------------------------------
+on-failure      Skipped           0         -         -
 
 workflow par: Succeeded in S s
 files and events: $D/par/   logs: $D/par/logs/
@@ -165,12 +165,12 @@ EOF
 expect_exit 1 "retry cases: the workflow fails" "$RL" "$T/retry.yaml" --data-dir "$D" --name retry --fast-retry
 cat >"$T/want" <<EOF
 
-task           status     attempts   seconds
-temp-then-ok   Succeeded         3 S
-always-75      Failed            3 S
-permanent      Failed            1 S
-max-duration   Failed            2 S
-too-slow       Failed            1 S
+task           status     attempts      rows   seconds
+temp-then-ok   Succeeded         3         - S
+always-75      Failed            3         - S
+permanent      Failed            1         - S
+max-duration   Failed            2         - S
+too-slow       Failed            1         - S
 
 workflow retry: Failed in S s
 files and events: $D/retry/   logs: $D/retry/logs/
@@ -192,6 +192,97 @@ is "$(cat "$D/retry/got-term")" "term" "the deadline sends SIGTERM to the task's
 expect_err "temp-then-ok: Error (exit code 75); retry 1/2 in 0.001 s" "backoff: duration (1s, --fast-retry: /1000)"
 expect_err "temp-then-ok: Error (exit code 75); retry 2/2 in 0.002 s" "backoff: times factor"
 is "$(grep -c '^# run-local: attempt' "$D/retry/logs/always-75.log")" 3 "every attempt appends to the task's log"
+
+# --- 3b. pod errors (a drained node deletes the pod: Error, exit code -1) are
+# retried with the template's expression, data errors are not; maxDuration is
+# one budget from the first attempt's start, and it cuts a retry's deadline.
+wf podfail.yaml <<'EOF'
+  entrypoint: main
+  templates:
+    - name: main
+      dag:
+        failFast: false
+        tasks:
+          - {name: evicted, template: robust, arguments: {parameters: [{name: cmd, value: "echo ran > evicted.out"}]}}
+          - {name: evicted-twice, template: robust, arguments: {parameters: [{name: cmd, value: "exit 0"}]}}
+          - {name: evicted-old-rule, template: sh-retry, arguments: {parameters: [{name: cmd, value: "exit 0"}]}}
+          - {name: data-error, template: robust, arguments: {parameters: [{name: cmd, value: "exit 3"}]}}
+          - {name: slow-then-75, template: budget, arguments: {parameters: [{name: cmd, value: "sleep 1.2; exit 75"}]}}
+          - {name: cut, template: budget4, arguments: {parameters: [{name: cmd, value: "if [ -e cut.1 ]; then trap 'exit 143' TERM; sleep 30 & wait; fi; touch cut.1; exit 75"}]}}
+    - name: robust
+      inputs: {parameters: [{name: cmd}]}
+      retryStrategy:
+        limit: "2"
+        retryPolicy: Always
+        expression: "lastRetry.status == 'Error' || asInt(lastRetry.exitCode) == 75"
+        backoff: {duration: 100ms, factor: "2", maxDuration: 1m}
+      container:
+        image: unused
+        command: [sh, -c, "{{inputs.parameters.cmd}}"]
+        workingDir: /data/{{workflow.name}}
+        volumeMounts: [{name: data, mountPath: /data}]
+    - name: budget
+      inputs: {parameters: [{name: cmd}]}
+      activeDeadlineSeconds: 60
+      retryStrategy:
+        limit: "3"
+        expression: asInt(lastRetry.exitCode) == 75
+        backoff: {duration: 100ms, maxDuration: 1s}
+      container:
+        image: unused
+        command: [sh, -c, "{{inputs.parameters.cmd}}"]
+        workingDir: /data/{{workflow.name}}
+        volumeMounts: [{name: data, mountPath: /data}]
+    - name: budget4
+      inputs: {parameters: [{name: cmd}]}
+      activeDeadlineSeconds: 60
+      retryStrategy:
+        limit: "3"
+        expression: asInt(lastRetry.exitCode) == 75
+        backoff: {duration: 100ms, maxDuration: 4s}
+      container:
+        image: unused
+        command: [sh, -c, "{{inputs.parameters.cmd}}"]
+        workingDir: /data/{{workflow.name}}
+        volumeMounts: [{name: data, mountPath: /data}]
+EOF
+expect_exit 1 "pod errors and budgets: the workflow fails" "$RL" "$T/podfail.yaml" --data-dir "$D" --name podfail \
+	--pod-error evicted --pod-error evicted-twice:1 --pod-error evicted-twice:2 --pod-error evicted-twice:3 \
+	--pod-error evicted-old-rule --pod-error data-error:2
+sed -E -e 's/ +[0-9]+\.[0-9]{2}$/ S/' -e 's/ in [0-9.]+ s$/ in S s/' -e 's/activeDeadlineSeconds [1-4][)]/activeDeadlineSeconds N)/' "$T/out" >"$T/got"
+cat >"$T/want" <<EOF
+
+task               status     attempts      rows   seconds
+evicted            Succeeded         2         - S
+evicted-twice      Error             3         - S
+evicted-old-rule   Error             1         - S
+data-error         Failed            1         - S
+slow-then-75       Failed            1         - S
+cut                Failed            2         - S
+
+workflow podfail: Failed in S s
+files and events: $D/podfail/   logs: $D/podfail/logs/
+
+evicted-twice: Error: pod deleted (no more retries left)
+  (log: $D/podfail/logs/evicted-twice.log)
+
+evicted-old-rule: Error: pod deleted
+  (log: $D/podfail/logs/evicted-old-rule.log)
+
+data-error: Failed: Error (exit code 3)
+  (log: $D/podfail/logs/data-error.log)
+
+slow-then-75: Failed: Error (exit code 75) (max duration limit exceeded)
+  (log: $D/podfail/logs/slow-then-75.log)
+
+cut: Failed: Pod was active on the node longer than the specified deadline (activeDeadlineSeconds N)
+  (log: $D/podfail/logs/cut.log)
+EOF
+same_file "$T/got" "$T/want" "a deleted pod is retried (lastRetry.status == 'Error'), exit 3 is final, maxDuration is a total budget that cuts the retry's deadline"
+is "$(cat "$D/podfail/evicted.out")" "ran" "the retry after the pod error ran the program"
+grep -q "^# run-local: --pod-error: the pod is deleted before its program runs" "$D/podfail/logs/evicted.log"
+ok $? "the log says which attempt's pod was deleted"
+expect_err "evicted: pod deleted; retry 1/2 in 0.1 s" "the pod error waits the backoff like any retry"
 
 # --- 4. fail fast; the exit handler gets workflow.status and workflow.failures
 wf fail.yaml <<'EOF'
@@ -216,13 +307,13 @@ EOF
 expect_exit 1 "a failing task fails the workflow" "$RL" "$T/fail.yaml" --data-dir "$D" --name fail
 cat >"$T/want" <<EOF
 
-task             status     attempts   seconds
-bad              Failed            1 S
-slow             Succeeded         1 S
-after-slow       Omitted           0         -
-after-bad        Omitted           0         -
--- onExit: exit ------------------------------
-notify-failure   Succeeded         1 S
+task             status     attempts      rows   seconds
+bad              Failed            1         - S
+slow             Succeeded         1         - S
+after-slow       Omitted           0         -         -
+after-bad        Omitted           0         -         -
+-- onExit: exit ----------------------------------------
+notify-failure   Succeeded         1         - S
 
 workflow fail: Failed in S s
 files and events: $D/fail/   logs: $D/fail/logs/
@@ -255,11 +346,11 @@ EOF
 expect_exit 0 "a failure that a task depends on (.Failed) is handled" "$RL" "$T/depends.yaml" --data-dir "$D" --name depends
 cat >"$T/want" <<EOF
 
-task          status     attempts   seconds
-a             Failed            1 S
-on-a-failed   Succeeded         1 S
-on-a-ok       Omitted           0         -
-either        Succeeded         1 S
+task          status     attempts      rows   seconds
+a             Failed            1         - S
+on-a-failed   Succeeded         1         - S
+on-a-ok       Omitted           0         -         -
+either        Succeeded         1         - S
 
 workflow depends: Succeeded in S s
 files and events: $D/depends/   logs: $D/depends/logs/
@@ -290,11 +381,11 @@ EOF
 expect_exit 1 "activeDeadlineSeconds of the workflow" "$RL" "$T/deadline.yaml" --data-dir "$D" --name deadline
 cat >"$T/want" <<EOF
 
-task      status     attempts   seconds
-forever   Failed            1 S
-next      Omitted           0         -
--- onExit: exit -----------------------
-exit      Succeeded         1 S
+task      status     attempts      rows   seconds
+forever   Failed            1         - S
+next      Omitted           0         -         -
+-- onExit: exit ---------------------------------
+exit      Succeeded         1         - S
 
 workflow deadline: Failed in S s
 files and events: $D/deadline/   logs: $D/deadline/logs/
@@ -399,30 +490,29 @@ for s in transform analyze-sales analyze-customers analyze-products; do
 	"$BIN/$s" --workdir "$H" 2>/dev/null || echo "# by hand: $s failed"
 done
 
+# rows F: the data rows of the by-hand file F (its lines less the header)
+rows() { echo $(($(wc -l <"$H/$1") - 1)); }
 OUT=$T/out-dir
 expect_exit 0 "argo/: the whole DAG on local files, upload=none" \
 	"$RL" "$TOP/argo/" -p "source=file:$SAMPLE" -p upload=none -p period=all --data-dir "$OUT" --name run1
 cat >"$T/want" <<EOF
 
-task                status     attempts   seconds
-extract-sales       Succeeded         1 S
-extract-customers   Succeeded         1 S
-extract-products    Succeeded         1 S
-transform           Succeeded         1 S
-analyze-sales       Succeeded         1 S
-analyze-customers   Succeeded         1 S
-analyze-products    Succeeded         1 S
-upload-sales        Skipped           0         -
-upload-customers    Skipped           0         -
-upload-products     Skipped           0         -
-notify              Succeeded         1 S
--- onExit: notify-on-exit -----------------------
-notify-failure      Skipped           0         -
+task                status     attempts      rows   seconds
+$(printf '%-19s %-10s %8d %9s S\n' extract-sales Succeeded 1 "$(rows raw_sales.csv)" \
+	extract-customers Succeeded 1 "$(rows customer_data.csv)" extract-products Succeeded 1 "$(rows product_data.csv)" \
+	transform Succeeded 1 "$(rows transformed_data.csv)" analyze-sales Succeeded 1 "$(rows sales_report.csv)" \
+	analyze-customers Succeeded 1 "$(rows customer_report.csv)" analyze-products Succeeded 1 "$(rows product_report.csv)")
+upload-sales        Skipped           0         -         -
+upload-customers    Skipped           0         -         -
+upload-products     Skipped           0         -         -
+notify              Succeeded         1         0 S
+-- onExit: notify-on-exit ---------------------------------
+notify-failure      Skipped           0         -         -
 
 workflow run1: Succeeded in S s
 files and events: $OUT/run1/   logs: $OUT/run1/logs/
 EOF
-table "the DAG's table: uploads skipped, notify runs (and skips: no recipient), no failure notice"
+table "the DAG's table: rows each step wrote (from its event), uploads skipped, notify runs (and skips: no recipient), no failure notice"
 for f in raw_sales.csv customer_data.csv product_data.csv transformed_data.csv \
 	sales_report.csv customer_report.csv product_report.csv; do
 	same_file "$OUT/run1/$f" "$H/$f" "$f is the same as by hand"
@@ -442,6 +532,21 @@ expect_exit 0 "argo/: period=custom with from/to" \
 "$BIN/extract-sales" --workdir "$T/custom-by-hand" --source "file:$SAMPLE" --from 2011-03-01 --to 2011-05-31 2>/dev/null
 same_file "$OUT/custom/raw_sales.csv" "$T/custom-by-hand/raw_sales.csv" "period=custom extracts the same days as --from/--to by hand"
 
+# as-of: the day a daily run extracts is fixed by the parameter (the cron's
+# scheduled time), not by the clock of the attempt: the first attempt's pod is
+# deleted (a node drain), the retry extracts the same day as by hand.
+day=$(awk -F, 'NR > 1 && $4 ~ /^2011-0[2-9]/ {print substr($4, 1, 10); exit}' "$SAMPLE/raw_sales.csv")
+next=$(date -u -d "$day + 1 day" +%F)
+expect_exit 0 "argo/: period=daily with as-of (a cron's scheduledTime), the first attempt's pod deleted" \
+	"$RL" "$TOP/argo/" -p "source=file:$SAMPLE" -p upload=none -p "as-of=${next}T00:00:00Z" \
+	--pod-error extract-sales --data-dir "$OUT" --name asof --fast-retry
+"$BIN/extract-sales" --workdir "$T/asof-by-hand" --source "file:$SAMPLE" --period daily --as-of "$next" 2>/dev/null
+same_file "$OUT/asof/raw_sales.csv" "$T/asof-by-hand/raw_sales.csv" "the retried extract-sales extracts the day before as-of ($day), as by hand"
+grep -q "^extract-sales  *Succeeded  *2 " "$T/out"; ok $? "extract-sales: the pod error was retried (2 attempts)"
+is "$(grep -c -- "--period=daily --as-of=${next}T00:00:00Z " "$OUT/asof/logs/extract-sales.log")" 2 \
+	"both attempts got the same --as-of"
+[ "$(wc -l <"$OUT/asof/raw_sales.csv")" -gt 1 ]; ok $? "the day has sales lines ($day)"
+
 # a relative file:DIR is under the data directory (/data on the PVC)
 mkdir -p "$OUT/incoming" && cp "$SAMPLE"/*.csv "$OUT/incoming/"
 expect_exit 0 "argo/: source=file:incoming (relative to the PVC root)" \
@@ -456,20 +561,20 @@ expect_exit 1 "argo/: a missing source directory fails the run" \
 	--env-file "$T/mail.env" --data-dir "$OUT" --name broken
 cat >"$T/want" <<EOF
 
-task                status     attempts   seconds
-extract-sales       Failed            1 S
-extract-customers   Failed            1 S
-extract-products    Failed            1 S
-transform           Omitted           0         -
-analyze-sales       Omitted           0         -
-analyze-customers   Omitted           0         -
-analyze-products    Omitted           0         -
-upload-sales        Omitted           0         -
-upload-customers    Omitted           0         -
-upload-products     Omitted           0         -
-notify              Omitted           0         -
--- onExit: notify-on-exit -----------------------
-notify-failure      Succeeded         1 S
+task                status     attempts      rows   seconds
+extract-sales       Failed            1         - S
+extract-customers   Failed            1         - S
+extract-products    Failed            1         - S
+transform           Omitted           0         -         -
+analyze-sales       Omitted           0         -         -
+analyze-customers   Omitted           0         -         -
+analyze-products    Omitted           0         -         -
+upload-sales        Omitted           0         -         -
+upload-customers    Omitted           0         -         -
+upload-products     Omitted           0         -         -
+notify              Omitted           0         -         -
+-- onExit: notify-on-exit ---------------------------------
+notify-failure      Succeeded         1         - S
 
 workflow broken: Failed in S s
 files and events: $OUT/broken/   logs: $OUT/broken/logs/
