@@ -620,12 +620,13 @@ for _ in $(seq 1 200); do grep -q READY "$T/http.log" && break; kill -0 $hpid 2>
 if ! grep -q READY "$T/http.log"; then
 	ok 1 "the HTTP sink started"; sed 's/^/#   /' "$T/http.log"
 else
-	printf 'HTTP_UPLOAD_URL=http://127.0.0.1:%s/reports/\nSTEPKIT_RETRIES=1\n' "$(cat "$T/http/port")" >"$T/http.env"
+	# a dated destination: {date} is the run's as-of day, {run} the workflow's name
+	printf 'HTTP_UPLOAD_URL=http://127.0.0.1:%s/reports/{date}/{run}/\nSTEPKIT_RETRIES=1\n' "$(cat "$T/http/port")" >"$T/http.env"
 	expect_exit 0 "argo/: upload=http, the first PUT answered 503" \
-		"$RL" "$TOP/argo/" -p "source=file:$SAMPLE" -p upload=http -p period=all \
+		"$RL" "$TOP/argo/" -p "source=file:$SAMPLE" -p upload=http -p period=all -p as-of=2024-06-15T00:00:00Z \
 		--env-file "$T/http.env" --data-dir "$OUT" --name http --fast-retry
 	for f in sales_report.csv customer_report.csv product_report.csv; do
-		same_file "$T/http/files/reports/$f" "$H/$f" "upload=http: $f stored as by hand"
+		same_file "$T/http/files/reports/2024-06-15/http/$f" "$H/$f" "upload=http: $f stored as by hand, under reports/{date}/{run}/"
 	done
 	is "$(grep -E '^upload-(sales|customers|products) ' "$T/out" | awk '{n += $3} END {print n}')" 4 \
 		"the upload that got 503 exited 75 and was retried once (4 attempts for 3 uploads)"
@@ -633,6 +634,14 @@ else
 	ok $? "the retry waits the upload template's backoff (1m, --fast-retry: 60 ms)"
 	is "$(cd "$OUT/http/events" && echo upload-*.json)" "upload-customers.json upload-products.json upload-sales.json" \
 		"each upload task writes its own event (--event-file)"
+	# a typo in a placeholder is a configuration error (exit 2), never retried
+	printf 'HTTP_UPLOAD_URL=http://127.0.0.1:%s/reports/{dtae}/\n' "$(cat "$T/http/port")" >"$T/typo.env"
+	expect_exit 1 "argo/: upload=http with an unknown placeholder" \
+		"$RL" "$TOP/argo/" -p "source=file:$SAMPLE" -p upload=http -p period=all \
+		--env-file "$T/typo.env" --data-dir "$OUT" --name typo --fast-retry
+	grep -q "^upload-sales  *Failed  *1 " "$T/out"; ok $? "the unknown placeholder fails the upload at once (1 attempt)"
+	grep -qF "HTTP_UPLOAD_URL: unknown placeholder '{dtae}' (known: {date} {year} {month} {day} {run})" "$OUT/typo/logs/upload-sales.log"
+	ok $? "the upload's log names the placeholder and the known ones"
 fi
 
 # --- upload=sftp against the test sshd (root only), notify to an outbox
