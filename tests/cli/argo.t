@@ -166,10 +166,16 @@ for t in spec["templates"]:
     prog = c["command"][0][len("/usr/local/bin/"):]
     check(c["image"] == "{{workflow.parameters.registry}}/stepkit-%s:{{workflow.parameters.tag}}" % prog,
           n + ": image REGISTRY/stepkit-STEP:TAG of its own program (%s)" % c["image"])
-    check(c["args"][0] == "--workdir=/data/{{workflow.name}}", n + ": --workdir=/data/{{workflow.name}}")
-    check(c["workingDir"] == "/data", n + ": workingDir /data")
     mounts = {m["name"]: m["mountPath"] for m in c["volumeMounts"]}
-    check(mounts.get("data") == "/data" and mounts.get("tmp") == "/tmp", n + ": /data (PVC) and /tmp (emptyDir) mounted")
+    if n == "notify-failure":
+        # the failure notice must go out when storage is what failed: no PVC
+        check(c["args"][0] == "--workdir=/tmp/notify" and c["workingDir"] == "/tmp", n + ": works in the /tmp emptyDir")
+        check("data" not in mounts and mounts.get("tmp") == "/tmp", n + ": does not mount the PVC")
+        check(not any("/data" in str(x) for x in c["args"] + [e.get("value") for e in c["env"]]), n + ": no /data path")
+    else:
+        check(c["args"][0] == "--workdir=/data/{{workflow.name}}", n + ": --workdir=/data/{{workflow.name}}")
+        check(c["workingDir"] == "/data", n + ": workingDir /data")
+        check(mounts.get("data") == "/data" and mounts.get("tmp") == "/tmp", n + ": /data (PVC) and /tmp (emptyDir) mounted")
     env = {e["name"]: e.get("value") for e in c["env"]}
     check(env.get("STEPKIT_RUN_ID") == "{{workflow.name}}" and env.get("STEPKIT_LOG_FORMAT") == "json", n + ": run id and JSON logs")
     for ef in c.get("envFrom") or []:
@@ -275,7 +281,7 @@ dag pipeline
     /opt/stepkit/bin/notify --workdir=$D/wf1
 onExit notify-on-exit (workflow.status=Failed)
   notify-failure  after: -  when 'Failed' != 'Succeeded': true
-    /opt/stepkit/bin/notify --workdir=$D/wf1 --status=Failed '--failures=[]'
+    /opt/stepkit/bin/notify '--workdir=<emptyDir tmp>/notify' --status=Failed '--failures=[]'
 EOF
 same_file "$T/out" "$T/want" "run-local resolves parameters, the period expression, /data and /usr/local/bin"
 expect_exit 0 "run-local --dry-run: the default period" "$RL" "$A" --dry-run --name wf1 --data-dir "$D" -p upload=none

@@ -612,6 +612,19 @@ else
 	ok 1 "the exit handler wrote a message to MAIL_OUTBOX"; ls -la "$T/outbox" | sed 's/^/#   /'
 fi
 
+# Storage is what failed: the run's directory on the "PVC" cannot take the
+# steps' events (events/ is a file). The failure notice does not mount the
+# volume, so it still goes out.
+mkdir -p "$OUT/nostore" "$T/outbox4" && : >"$OUT/nostore/events"
+printf 'MAIL_OUTBOX=%s\nMAIL_FROM=stepkit@example.com\n' "$T/outbox4" >"$T/mail4.env"
+expect_exit 1 "argo/: the volume cannot be written" \
+	"$RL" "$TOP/argo/" -p "source=file:$SAMPLE" -p upload=none -p period=all -p notify-to=ops@example.com \
+	--env-file "$T/mail4.env" --data-dir "$OUT" --name nostore
+grep -q "^notify-failure  *Succeeded  *1 " "$T/out"; ok $? "the failure notice succeeds although the volume is broken"
+is "$(grep -l '^Subject: .*: Failed' "$T/outbox4"/*.eml 2>/dev/null | wc -l)" 1 "the failure notice was written (outbox)"
+grep -q -- "--workdir=[^ ]*/run-local-notify-failure-tmp-[^ ]*/notify " "$OUT/nostore/logs/notify-failure.log"; ok $? "notify-failure works in its emptyDir"
+grep -q -- "$OUT/nostore" "$OUT/nostore/logs/notify-failure.log"; is $? 1 "notify-failure's command names no path on the volume"
+
 # A data-quality gate: transform exits 3 (not retried), the analyses never run.
 expect_exit 1 "argo/: max-unmatched=0 stops the run at transform" \
 	"$RL" "$TOP/argo/" -p "source=file:$SAMPLE" -p upload=none -p period=all -p max-unmatched=0 \
