@@ -19,14 +19,14 @@ $PY -c 'import yaml' 2>/dev/null || skip_all "python3-yaml not installed (script
 skip() { _n=$((_n + 1)); echo "ok $_n # skip $1: $2"; }
 # is GOT WANT NAME
 is() { if [ "$1" = "$2" ]; then ok 0 "$3"; else ok 1 "$3"; echo "#   got:  '$1'"; echo "#   want: '$2'"; fi; }
-MANIFESTS="$A/pvc.yaml $A/rbac.yaml $A/secret-example.yaml $A/workflow-template.yaml $A/cron-workflow.yaml"
+MANIFESTS="$A/base/pvc.yaml $A/base/rbac.yaml $A/secret-example.yaml $A/base/workflow-template.yaml $A/base/cron-workflow.yaml"
 
 # --- offline validation
 if [ -x "$VALIDATE" ]; then
 	# shellcheck disable=SC2086
 	expect_exit 0 "validate-argo: every manifest in argo/" "$VALIDATE" $MANIFESTS
 	is "$(tail -1 "$T/out")" "validate-argo: 5 file(s), 9 document(s), 0 error(s)" "validate-argo: 9 documents, 0 errors"
-	sed 's/^  schedules:/  schedule:/' "$A/cron-workflow.yaml" >"$T/broken-cron.yaml"
+	sed 's/^  schedules:/  schedule:/' "$A/base/cron-workflow.yaml" >"$T/broken-cron.yaml"
 	expect_exit 1 "validate-argo catches a planted fault (schedule instead of schedules)" "$VALIDATE" "$T/broken-cron.yaml"
 	grep -q "did you mean 'schedules'" "$T/out" "$T/err"
 	ok $? "validate-argo names the fault"
@@ -46,8 +46,8 @@ for d in yaml.safe_load_all(open(sys.argv[1])):
         extra = " registry=%s tag=%s" % (p["registry"], p["tag"])
     print("%s/%s%s" % (d["kind"], d["metadata"]["name"], extra))
 EOF
-	reg=$(sed -n 's/^ *- registry=//p' "$A/kustomization.yaml")
-	tag=$(sed -n 's/^ *- tag=//p' "$A/kustomization.yaml")
+	reg=$(sed -n 's/^ *- registry=//p' "$A/base/kustomization.yaml")
+	tag=$(sed -n 's/^ *- tag=//p' "$A/base/kustomization.yaml")
 	cat >"$T/want" <<EOF
 ServiceAccount/workflow
 Role/stepkit-executor
@@ -63,6 +63,42 @@ EOF
 	else
 		skip "validate-argo on the kustomize output" "../shared/tools/validate-argo not found"
 	fi
+	# the overlays: each renders, validates, and changes only what it says
+	for o in rwx rwo; do
+		expect_exit 0 "kubectl kustomize argo/overlays/$o renders" kubectl kustomize "$A/overlays/$o"
+		cp "$T/out" "$T/$o.yaml"
+		if [ -x "$VALIDATE" ]; then
+			expect_exit 0 "validate-argo: the $o overlay's output" "$VALIDATE" "$T/$o.yaml"
+		fi
+	done
+	$PY - "$T/rendered.yaml" "$T/rwx.yaml" "$T/rwo.yaml" >"$T/got" <<'EOF'
+import sys, yaml
+def docs(p):
+    return {(d["kind"], d["metadata"]["name"]): d for d in yaml.safe_load_all(open(p)) if d}
+base = docs(sys.argv[1])
+for name, p in (("rwx", sys.argv[2]), ("rwo", sys.argv[3])):
+    o = docs(p)
+    print("%s: same objects: %s" % (name, sorted(o) == sorted(base)))
+    for k in sorted(o):
+        if o[k] != base[k]:
+            pvc = o[k]["spec"]
+            if k[0] == "PersistentVolumeClaim":
+                print("  %s/%s: accessModes=%s storageClassName=%s" % (k[0], k[1], pvc["accessModes"], pvc.get("storageClassName", "-")))
+            else:
+                changed = sorted(x for x in set(o[k]["spec"]) | set(base[k]["spec"]) if o[k]["spec"].get(x) != base[k]["spec"].get(x))
+                print("  %s/%s: %s" % (k[0], k[1], ", ".join("%s=%s" % (x, o[k]["spec"].get(x)) for x in changed)))
+EOF
+	cat >"$T/want" <<'EOF'
+rwx: same objects: True
+  PersistentVolumeClaim/stepkit-data: accessModes=['ReadWriteMany'] storageClassName=ocs-storagecluster-cephfs
+rwo: same objects: True
+  PersistentVolumeClaim/stepkit-data: accessModes=['ReadWriteOnce'] storageClassName=-
+  WorkflowTemplate/sales-analysis: parallelism=1
+EOF
+	same_file "$T/got" "$T/want" "overlays: rwx sets an RWX storage class; rwo asks for RWO and runs one pod at a time"
+	expect_exit 0 "run-local --dry-run on the rendered rwo overlay" "$RL" "$T/rwo.yaml" --dry-run --name wf1
+	expect_exit 2 "run-local refuses an overlay's patches" "$RL" "$A/overlays/rwo" --dry-run
+	expect_err "render it first (kubectl kustomize DIR > FILE) and run FILE" "and says how to run it"
 else
 	skip "kustomize" "kubectl (with kustomize) not installed"
 fi
@@ -83,7 +119,7 @@ for name in (spec["entrypoint"], spec["onExit"]):
             "(%s)" % args if args else "", "  when: " + t["when"] if "when" in t else ""))
         assert "depends" not in t
 EOF
-$PY "$T/shape.py" "$A/workflow-template.yaml" >"$T/got" 2>&1
+$PY "$T/shape.py" "$A/base/workflow-template.yaml" >"$T/got" 2>&1
 cat >"$T/want" <<'EOF'
 entrypoint: pipeline  onExit: notify-on-exit
 pipeline:
@@ -112,7 +148,10 @@ def check(cond, msg):
     if not cond:
         bad.append(msg)
 def load(n):
-    return [d for d in yaml.safe_load_all(open(os.path.join(A, n))) if d]
+    p = os.path.join(A, "base", n)
+    if not os.path.exists(p):
+        p = os.path.join(A, n)
+    return [d for d in yaml.safe_load_all(open(p)) if d]
 wt = load("workflow-template.yaml")[0]
 spec = wt["spec"]
 def walk(o, path=""):
@@ -233,7 +272,7 @@ check(rbac["Role"]["rules"] == [{"apiGroups": ["argoproj.io"], "resources": ["wo
 rb = rbac["RoleBinding"]
 check(rb["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": rbac["Role"]["metadata"]["name"]}
       and rb["subjects"] == [{"kind": "ServiceAccount", "name": "workflow"}], "RoleBinding")
-k = yaml.safe_load(open(os.path.join(A, "kustomization.yaml")))
+k = yaml.safe_load(open(os.path.join(A, "base", "kustomization.yaml")))
 print("kustomization resources: " + " ".join(k["resources"]))
 for b in bad:
     print("RULE BROKEN: " + b)
@@ -294,7 +333,7 @@ for v in 2024-06-15 2024-06-15T00:00:00Z '{{workflow.scheduledTime}}'; do
 	grep -q -- "--period=daily --as-of=$want --from= --to=" "$T/out"; ok $? "as-of=$v: extract-sales gets --as-of=$want"
 done
 grep -q "when 'none' != 'none': false (skipped)" "$T/out"; ok $? "upload=none skips the uploads"
-mkdir -p "$T/k" && cp "$A"/*.yaml "$T/k/" && sed -i 's/- tag=.*/- tag=9.9.9/' "$T/k/kustomization.yaml"
+mkdir -p "$T/k" && cp -r "$A"/. "$T/k/" && sed -i 's/- tag=.*/- tag=9.9.9/' "$T/k/base/kustomization.yaml"
 expect_exit 0 "run-local follows kustomization.yaml (replacements)" "$TS" --argo "$T/k" --pod notify
 grep -q "image: registry.example.com/stepkit/stepkit-notify:9.9.9" "$T/out"; ok $? "the tag comes from kustomization.yaml"
 

@@ -525,6 +525,16 @@ is "$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["run"])' "$OUT
 grep -q '"level":"info","step":"notify","run":"run1"' "$OUT/run1/logs/notify.log"
 ok $? "the steps log JSON lines (STEPKIT_LOG_FORMAT=json from the template)"
 
+# the rwo overlay (rendered by kubectl kustomize): parallelism 1, same reports
+if command -v kubectl >/dev/null 2>&1 && kubectl kustomize "$TOP/argo/overlays/rwo" >"$T/rwo.yaml" 2>/dev/null; then
+	expect_exit 0 "argo/overlays/rwo (rendered): the whole DAG, one pod at a time" \
+		"$RL" "$T/rwo.yaml" -p "source=file:$SAMPLE" -p upload=none -p period=all --data-dir "$OUT" --name rwo
+	same_file "$OUT/rwo/product_report.csv" "$H/product_report.csv" "rwo overlay: product_report.csv as by hand"
+	is "$(grep -c ': started' "$T/err")" "$(grep -c ': succeeded in' "$T/err")" "rwo overlay: every started task finished"
+else
+	ok 0 "# skip rwo overlay: kubectl kustomize not available"
+fi
+
 # period=custom: the expression tag leaves --period empty and passes --from/--to
 expect_exit 0 "argo/: period=custom with from/to" \
 	"$RL" "$TOP/argo/" -p "source=file:$SAMPLE" -p upload=none -p period=custom \
