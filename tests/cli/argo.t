@@ -30,6 +30,7 @@ if [ -x "$VALIDATE" ]; then
 	expect_exit 1 "validate-argo catches a planted fault (schedule instead of schedules)" "$VALIDATE" "$T/broken-cron.yaml"
 	grep -q "did you mean 'schedules'" "$T/out" "$T/err"
 	ok $? "validate-argo names the fault"
+	expect_exit 0 "validate-argo: argo/retention (WorkflowTemplate + CronWorkflow)" "$VALIDATE" "$A/retention/retention.yaml"
 else
 	skip "validate-argo" "../shared/tools/validate-argo not found beside the repository"
 fi
@@ -102,6 +103,27 @@ EOF
 else
 	skip "kustomize" "kubectl (with kustomize) not installed"
 fi
+
+# retention: restricted pod security, the pipeline's mutex, dry run by default, real in the cron
+$PY - "$A/retention/retention.yaml" >"$T/got" 2>&1 <<'EOF'
+import sys, yaml
+wt, cron = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+s = wt["spec"]
+c = s["templates"][0]["container"]
+p = {x["name"]: x["value"] for x in s["arguments"]["parameters"]}
+print("defaults:", p["keep-runs"], p["keep-days"], "dry-run=" + p["dry-run"])
+print("mutex:", s["synchronization"]["mutexes"][0]["name"])
+print("securityContext:", c["securityContext"]["runAsNonRoot"], c["securityContext"]["readOnlyRootFilesystem"], "runAsUser" in str(wt))
+print("cron:", cron["spec"]["schedules"], cron["spec"]["workflowSpec"]["workflowTemplateRef"]["name"],
+      cron["spec"]["workflowSpec"]["arguments"]["parameters"])
+EOF
+cat >"$T/want" <<'EOF'
+defaults: 14 14 dry-run=true
+mutex: sales-analysis
+securityContext: True True False
+cron: ['0 6 * * *'] stepkit-retention [{'name': 'dry-run', 'value': 'false'}]
+EOF
+same_file "$T/got" "$T/want" "retention: dry run unless the cron says so, never during a pipeline run, restricted pods"
 
 # --- the DAG's shape, exactly
 cat >"$T/shape.py" <<'EOF'

@@ -635,6 +635,34 @@ is "$(grep -l '^Subject: .*: Failed' "$T/outbox4"/*.eml 2>/dev/null | wc -l)" 1 
 grep -q -- "--workdir=[^ ]*/run-local-notify-failure-tmp-[^ ]*/notify " "$OUT/nostore/logs/notify-failure.log"; ok $? "notify-failure works in its emptyDir"
 grep -q -- "$OUT/nostore" "$OUT/nostore/logs/notify-failure.log"; is $? 1 "notify-failure's command names no path on the volume"
 
+# --- retention (argo/retention): a dry run lists, a real run removes the run
+# directories that are neither among the newest keep-runs nor younger than
+# keep-days; what holds no events/ is never touched.
+R=$T/ret
+mkdir -p "$R/incoming"
+for i in 1 2 3 4 5; do mkdir -p "$R/run-$i/events"; : >"$R/run-$i/raw_sales.csv"; done
+touch -d '40 days ago' "$R/run-1" "$R/incoming"
+touch -d '30 days ago' "$R/run-2"
+touch -d '20 days ago' "$R/run-3"
+touch -d '2 days ago' "$R/run-4"
+touch -d '1 hour ago' "$R/run-5"
+expect_exit 0 "retention: dry run (the default)" \
+	"$RL" "$TOP/argo/retention/retention.yaml" -p keep-runs=2 -p keep-days=10 --data-dir "$R" --name ret-dry
+grep -h '^retention:' "$R/ret-dry/logs/retention.log" >"$T/got"
+printf '%s\n' "retention: would remove 'run-3' (20 days old)" "retention: would remove 'run-2' (30 days old)" \
+	"retention: would remove 'run-1' (40 days old)" \
+	"retention: 5 run directories, kept 2, would remove 3 (keep-runs 2, keep-days 10)" >"$T/want"
+same_file "$T/got" "$T/want" "retention dry run: lists the old runs beyond the newest 2, removes nothing"
+is "$(cd "$R" && ls -d run-* | tr '\n' ' ')" "run-1 run-2 run-3 run-4 run-5 " "the dry run removed nothing"
+expect_exit 0 "retention: keep-days 25, for real" \
+	"$RL" "$TOP/argo/retention/retention.yaml" -p keep-runs=1 -p keep-days=25 -p dry-run=false --data-dir "$R" --name ret-real
+is "$(cd "$R" && ls | tr '\n' ' ')" "incoming ret-dry ret-real run-3 run-4 run-5 " \
+	"runs older than 25 days go; incoming/ (no events/) and run-local's own directories stay"
+expect_exit 1 "retention: keep-runs 0 is refused" \
+	"$RL" "$TOP/argo/retention/retention.yaml" -p keep-runs=0 -p dry-run=false --data-dir "$R" --name ret-bad
+grep -q "retention: keep-runs '0': want a number >= 1" "$R/ret-bad/logs/retention.log"; ok $? "the refusal says why"
+is "$(cd "$R" && ls -d run-* | tr '\n' ' ')" "run-3 run-4 run-5 " "a refused run removes nothing"
+
 # A data-quality gate: transform exits 3 (not retried), the analyses never run.
 expect_exit 1 "argo/: max-unmatched=0 stops the run at transform" \
 	"$RL" "$TOP/argo/" -p "source=file:$SAMPLE" -p upload=none -p period=all -p max-unmatched=0 \
