@@ -25,7 +25,7 @@ MANIFESTS="$A/base/pvc.yaml $A/base/rbac.yaml $A/secret-example.yaml $A/base/wor
 if [ -x "$VALIDATE" ]; then
 	# shellcheck disable=SC2086
 	expect_exit 0 "validate-argo: every manifest in argo/" "$VALIDATE" $MANIFESTS
-	is "$(tail -1 "$T/out")" "validate-argo: 5 file(s), 9 document(s), 0 error(s)" "validate-argo: 9 documents, 0 errors"
+	is "$(tail -1 "$T/out")" "validate-argo: 5 file(s), 10 document(s), 0 error(s)" "validate-argo: 10 documents, 0 errors"
 	sed 's/^  schedules:/  schedule:/' "$A/base/cron-workflow.yaml" >"$T/broken-cron.yaml"
 	expect_exit 1 "validate-argo catches a planted fault (schedule instead of schedules)" "$VALIDATE" "$T/broken-cron.yaml"
 	grep -q "did you mean 'schedules'" "$T/out" "$T/err"
@@ -272,6 +272,11 @@ check(chain <= spec["activeDeadlineSeconds"], "budgets along extract, transform,
 # the Secrets: the example has every Secret the templates read, and no value in secret keys
 secrets = {s["metadata"]["name"]: s for s in load("secret-example.yaml")}
 secrets_used.add(vols["upload-files"]["secret"]["secretName"])
+secrets_used.add(vols["db-ca"]["secret"]["secretName"])
+for t in spec["templates"]:
+    m = {v["name"]: v["mountPath"] for v in (t.get("container") or {}).get("volumeMounts") or []}
+    check((m.get("db-ca") == "/etc/stepkit/db") == (t["name"] in ("extract-sales", "extract")),
+          t["name"] + ": the database CA is mounted in the extracts only")
 check(set(secrets) == secrets_used, "secret-example.yaml holds exactly the Secrets used: %s" % sorted(secrets_used))
 for s in secrets.values():
     for k, v in s["stringData"].items():
