@@ -64,6 +64,15 @@ EOF
 	else
 		skip "validate-argo on the kustomize output" "../shared/tools/validate-argo not found"
 	fi
+	# the registry is an enum of one, set with the value: no submitter picks another
+	is "$($PY -c '
+import sys, yaml
+for d in yaml.safe_load_all(open(sys.argv[1])):
+    if d["kind"] == "WorkflowTemplate":
+        p = [x for x in d["spec"]["arguments"]["parameters"] if x["name"] == "registry"][0]
+        print(p["enum"] == [p["value"]])' "$T/rendered.yaml")" "True" "the registry's enum is the one value kustomization.yaml sets"
+	expect_exit 2 "run-local: another registry is refused" "$RL" "$A" --dry-run -p registry=evil.example.com/x
+	expect_err "run-local: parameter 'registry': 'evil.example.com/x' is not one of $reg" "the enum names the allowed registry"
 	# the overlays: each renders, validates, and changes only what it says
 	for o in rwx rwo; do
 		expect_exit 0 "kubectl kustomize argo/overlays/$o renders" kubectl kustomize "$A/overlays/$o"
