@@ -25,7 +25,7 @@ MANIFESTS="$A/base/pvc.yaml $A/base/rbac.yaml $A/secret-example.yaml $A/base/wor
 if [ -x "$VALIDATE" ]; then
 	# shellcheck disable=SC2086
 	expect_exit 0 "validate-argo: every manifest in argo/" "$VALIDATE" $MANIFESTS
-	is "$(tail -1 "$T/out")" "validate-argo: 5 file(s), 10 document(s), 0 error(s)" "validate-argo: 10 documents, 0 errors"
+	is "$(tail -1 "$T/out")" "validate-argo: 5 file(s), 16 document(s), 0 error(s)" "validate-argo: 16 documents, 0 errors"
 	sed 's/^  schedules:/  schedule:/' "$A/base/cron-workflow.yaml" >"$T/broken-cron.yaml"
 	expect_exit 1 "validate-argo catches a planted fault (schedule instead of schedules)" "$VALIDATE" "$T/broken-cron.yaml"
 	grep -q "did you mean 'schedules'" "$T/out" "$T/err"
@@ -250,7 +250,8 @@ for t in spec["templates"]:
     check(env.get("STEPKIT_RUN_ID") == "{{workflow.name}}" and env.get("STEPKIT_LOG_FORMAT") == "json", n + ": run id and JSON logs")
     for ef in c.get("envFrom") or []:
         check(ef["secretRef"].get("optional") is True, n + ": optional Secret")
-        secrets_used.add(ef["secretRef"]["name"])
+        for dest in ("sftp", "s3", "http"):
+            secrets_used.add(ef["secretRef"]["name"].replace("{{workflow.parameters.upload}}", dest))
     r = c["resources"]
     check(set(r["requests"]) == {"cpu", "memory"} and set(r["limits"]) == {"cpu", "memory"}, n + ": resources")
     check(c["securityContext"] == SC, n + ": container securityContext (restricted)")
@@ -271,7 +272,17 @@ for t in spec["templates"]:
     check([l["key"] for l in ms["stepkit_step_duration_seconds"]["labels"]] == ["step", "status"], n + ": labels step, status")
     for m in ms.values():
         check(m["labels"][1]["value"] == "{{status}}", n + ": status label")
-    need = {"extract-sales": {"stepkit-db"}, "extract": {"stepkit-db"}, "step": set()}.get(n, {"upload-config"})
+    # each pod gets only the Secrets of its own job
+    need = {"extract-sales": {"stepkit-db"}, "extract": {"stepkit-db"}, "step": set(),
+            "upload": {"stepkit-upload-{{workflow.parameters.upload}}"}}.get(n, {"stepkit-notify"})
+    files = {"upload": "stepkit-upload-{{workflow.parameters.upload}}-files", "notify": "stepkit-notify-files",
+             "notify-failure": "stepkit-notify-files"}.get(n)
+    tvols = {v["name"]: v for v in t.get("volumes") or []}
+    check([v["secret"]["secretName"] for v in tvols.values()] == ([files] if files else []),
+          n + ": its own files Secret only (%s)" % files)
+    for v in tvols.values():
+        for dest in ("sftp", "s3", "http"):
+            secrets_used.add(v["secret"]["secretName"].replace("{{workflow.parameters.upload}}", dest))
     check({ef["secretRef"]["name"] for ef in c.get("envFrom") or []} == need, n + ": Secrets " + ",".join(sorted(need)))
 print("container templates: " + " ".join(names))
 print("budgets: " + " ".join("%s=%dm" % (k, v // 60) for k, v in budgets.items()))
@@ -280,7 +291,7 @@ chain = budgets["extract-sales"] + budgets["step"] * 2 + budgets["upload"] + bud
 check(chain <= spec["activeDeadlineSeconds"], "budgets along extract, transform, analyze, upload, notify (%d s) fit the workflow deadline" % chain)
 # the Secrets: the example has every Secret the templates read, and no value in secret keys
 secrets = {s["metadata"]["name"]: s for s in load("secret-example.yaml")}
-secrets_used.add(vols["upload-files"]["secret"]["secretName"])
+check(not any("secret" in v for k, v in vols.items() if k != "db-ca"), "no Secret volume shared by every pod")
 secrets_used.add(vols["db-ca"]["secret"]["secretName"])
 for t in spec["templates"]:
     m = {v["name"]: v["mountPath"] for v in (t.get("container") or {}).get("volumeMounts") or []}
