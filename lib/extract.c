@@ -544,6 +544,9 @@ int sk_extract_run(struct sk_step *s, const struct sk_extract_spec *spec,
 	if (k.skipped)
 		sk_step_count(s, "out_of_range", k.skipped);
 	sk_infof("wrote '%s': %lld rows", info.path, k.out);
+	if (k.out == 0) /* an empty night must not look like a good one */
+		sk_warnf("no rows%s%s%s%s: '%s' holds only its header, so the reports will be empty",
+			 p.from[0] ? " from " : "", p.from, p.from[0] ? " to " : "", p.to, info.path);
 	ret = 0;
 out:
 	sk_csv_abort(k.w);

@@ -26,6 +26,7 @@ struct sk_summary {
 	char *raw_failures; /* failures text that did not parse, cleaned */
 	json_t *notes;      /* array of strings */
 	char status[16];    /* set by sk_summary_set_status, "" when derived */
+	int empty;          /* an extract succeeded with no rows: the reports are empty */
 };
 
 int sk_summary_clean(struct sk_buf *out, const char *s, size_t max, struct sk_err *err)
@@ -116,6 +117,8 @@ void sk_summary_close(struct sk_summary *sm)
 	free(sm);
 }
 
+static int event_failed(json_t *o);
+
 static const char *str_field(json_t *o, const char *key)
 {
 	const char *v = json_string_value(json_object_get(o, key));
@@ -155,6 +158,7 @@ int sk_summary_add_event(struct sk_summary *sm, const char *source, const char *
 	json_error_t je;
 	json_t *o = json_loads(text, 0, &je);
 	struct event *grown;
+	const char *name;
 
 	if (!o)
 		return add_note(sm, err, "'%s': not valid JSON (line %d: %s): event ignored", source,
@@ -185,6 +189,7 @@ int sk_summary_add_event(struct sk_summary *sm, const char *source, const char *
 		json_decref(o);
 		return sk_err_set(err, SK_E_NOMEM, "out of memory");
 	}
+	name = sm->ev[sm->nev].name;
 	/* keep the events ordered as they come in (insertion sort: few events) */
 	for (size_t i = sm->nev; i > 0 && by_start(&sm->ev[i - 1], &sm->ev[i]) > 0; i--) {
 		struct event t = sm->ev[i - 1];
@@ -192,6 +197,13 @@ int sk_summary_add_event(struct sk_summary *sm, const char *source, const char *
 		sm->ev[i] = t;
 	}
 	sm->nev++;
+	/* an empty night must not look like a good one: say it in the subject and the notes */
+	if (!strncmp(str_field(o, "step"), "extract-", 8) && !event_failed(o) &&
+	    json_is_integer(json_object_get(o, "rows_out")) &&
+	    json_integer_value(json_object_get(o, "rows_out")) == 0) {
+		sm->empty = 1;
+		return add_note(sm, err, "%s wrote no rows: the reports are empty", name);
+	}
 	return 0;
 }
 
@@ -442,7 +454,7 @@ int sk_summary_subject(const struct sk_summary *sm, const char *prefix, const ch
 	    sk_buf_addf(out, err, ": %s", status) < 0)
 		goto out;
 	if (!strcmp(status, "Succeeded")) {
-		ret = 0;
+		ret = sm->empty ? sk_buf_adds(out, " (no rows: empty reports)", err) : 0;
 		goto out;
 	}
 	if (!(names = failed_names(sm))) {

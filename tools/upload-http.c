@@ -4,13 +4,14 @@
  * lib/upload_http.c; this file only names the options.
  */
 #include "base.h"
+#include "dest_template.h"
 #include "step.h"
 #include "upload_http.h"
 
 static struct sk_upload_http_opts o;
 
 static const struct sk_opt opts[] = {
-	{"url", "HTTP_UPLOAD_URL", "URL", "PUT to URL/NAME (URL ends in '/') or URL (one file); POST to URL", &o.url},
+	{"url", "HTTP_UPLOAD_URL", "URL", "PUT to URL/NAME (URL ends in '/') or URL (one file); POST to URL; {date} {year} {month} {day} {run} replaced", &o.url},
 	{"method", "HTTP_METHOD", "METHOD", "PUT (raw body, default) or POST (multipart/form-data)", &o.method},
 	{"user", "HTTP_USER", "USER", "basic auth user; password from HTTP_PASSWORD(_FILE)", &o.user},
 	{"headers", "HTTP_HEADERS", "LIST", "extra 'Name: value' headers, newline or ';' separated", &o.headers},
@@ -20,16 +21,31 @@ static const struct sk_opt opts[] = {
 	{0},
 };
 
+/* {date}, {run}... in HTTP_UPLOAD_URL (dest_template.h): expanded once, before the work */
 static int run(struct sk_step *s, int argc, char **argv, struct sk_err *err)
 {
-	return sk_upload_http_run(s, &o, argc, argv, err);
+	char *dest;
+	int rc;
+
+	if (sk_dest_expand_opt("HTTP_UPLOAD_URL", &o.url, &dest, err) < 0)
+		return -1;
+	rc = sk_upload_http_run(s, &o, argc, argv, err);
+	free(dest);
+	return rc;
 }
 
 static int check(struct sk_step *s, int argc, char **argv, struct sk_err *err)
 {
+	char *dest;
+	int rc;
+
 	(void)argc;
 	(void)argv;
-	return sk_upload_http_check(s, &o, err);
+	if (sk_dest_expand_opt("HTTP_UPLOAD_URL", &o.url, &dest, err) < 0)
+		return -1;
+	rc = sk_upload_http_check(s, &o, err);
+	free(dest);
+	return rc;
 }
 
 const struct sk_tool tool = {

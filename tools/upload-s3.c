@@ -4,6 +4,7 @@
  * lib/upload_s3.c; this file only names the options.
  */
 #include "base.h"
+#include "dest_template.h"
 #include "step.h"
 #include "upload_s3.h"
 
@@ -12,7 +13,7 @@ static struct sk_upload_s3_opts o;
 static const struct sk_opt opts[] = {
 	{"endpoint", "S3_ENDPOINT", "URL", "S3-compatible endpoint (default https://s3.REGION.amazonaws.com)", &o.endpoint},
 	{"bucket", "S3_BUCKET", "NAME", "bucket (required)", &o.bucket},
-	{"prefix", "S3_PREFIX", "PREFIX", "key prefix: objects are PREFIX/NAME", &o.prefix},
+	{"prefix", "S3_PREFIX", "PREFIX", "key prefix: objects are PREFIX/NAME ({date} {year} {month} {day} {run} replaced)", &o.prefix},
 	{"path-style", "S3_PATH_STYLE", "BOOL", "true: ENDPOINT/BUCKET/KEY, false: BUCKET.HOST/KEY (default: true when an endpoint is set)", &o.path_style},
 	{"region", "AWS_REGION", "REGION", "signing region (default us-east-1)", &o.region},
 	{"ca-file", "S3_CA_FILE", "FILE", "PEM CA bundle to verify the endpoint with (private CA)", &o.ca_file},
@@ -23,16 +24,31 @@ static const struct sk_opt opts[] = {
 	{0},
 };
 
+/* {date}, {run}... in S3_PREFIX (dest_template.h): expanded once, before the work */
 static int run(struct sk_step *s, int argc, char **argv, struct sk_err *err)
 {
-	return sk_upload_s3_run(s, &o, argc, argv, err);
+	char *dest;
+	int rc;
+
+	if (sk_dest_expand_opt("S3_PREFIX", &o.prefix, &dest, err) < 0)
+		return -1;
+	rc = sk_upload_s3_run(s, &o, argc, argv, err);
+	free(dest);
+	return rc;
 }
 
 static int check(struct sk_step *s, int argc, char **argv, struct sk_err *err)
 {
+	char *dest;
+	int rc;
+
 	(void)argc;
 	(void)argv;
-	return sk_upload_s3_check(s, &o, err);
+	if (sk_dest_expand_opt("S3_PREFIX", &o.prefix, &dest, err) < 0)
+		return -1;
+	rc = sk_upload_s3_check(s, &o, err);
+	free(dest);
+	return rc;
 }
 
 const struct sk_tool tool = {

@@ -3,6 +3,7 @@
  * lib/sftp.c; this file only names the options.
  */
 #include "base.h"
+#include "dest_template.h"
 #include "sftp.h"
 #include "step.h"
 
@@ -12,7 +13,7 @@ static const struct sk_opt opts[] = {
 	{"host", "SFTP_HOST", "HOST", "server name or address", &o.host},
 	{"port", "SFTP_PORT", "PORT", "server port (default 22)", &o.port},
 	{"user", "SFTP_USER", "USER", "login name", &o.user},
-	{"remote-dir", "SFTP_REMOTE_DIR", "DIR", "store the files in DIR, created if missing (default: the login directory)", &o.remote_dir},
+	{"remote-dir", "SFTP_REMOTE_DIR", "DIR", "store the files in DIR, created if missing (default: the login directory); {date} {year} {month} {day} {run} replaced", &o.remote_dir},
 	{"known-hosts", "SFTP_KNOWN_HOSTS", "FILE", "host keys to trust (required; ssh-keyscan output works)", &o.known_hosts},
 	{"key-file", "SFTP_KEY_FILE", "FILE", "private key (ed25519 or ecdsa) to log in with", &o.key_file},
 	{"connect-timeout", "SFTP_CONNECT_TIMEOUT", "SECONDS", "give up connecting after SECONDS (default 10)", &o.connect_timeout},
@@ -20,16 +21,31 @@ static const struct sk_opt opts[] = {
 	{0},
 };
 
+/* {date}, {run}... in SFTP_REMOTE_DIR (dest_template.h): expanded once, before the work */
 static int run(struct sk_step *s, int argc, char **argv, struct sk_err *err)
 {
-	return sk_sftp_upload_step(s, &o, argc, argv, err);
+	char *dest;
+	int rc;
+
+	if (sk_dest_expand_opt("SFTP_REMOTE_DIR", &o.remote_dir, &dest, err) < 0)
+		return -1;
+	rc = sk_sftp_upload_step(s, &o, argc, argv, err);
+	free(dest);
+	return rc;
 }
 
 static int check(struct sk_step *s, int argc, char **argv, struct sk_err *err)
 {
+	char *dest;
+	int rc;
+
 	(void)argc;
 	(void)argv;
-	return sk_sftp_check_step(s, &o, err);
+	if (sk_dest_expand_opt("SFTP_REMOTE_DIR", &o.remote_dir, &dest, err) < 0)
+		return -1;
+	rc = sk_sftp_check_step(s, &o, err);
+	free(dest);
+	return rc;
 }
 
 const struct sk_tool tool = {

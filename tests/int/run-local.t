@@ -92,14 +92,14 @@ EOF
 expect_exit 0 "independent tasks run in parallel, dependents after them" "$RL" "$T/par.yaml" --data-dir "$D" --name par
 cat >"$T/want" <<EOF
 
-task            status     attempts   seconds
-a               Succeeded         1 S
-b               Succeeded         1 S
-c               Succeeded         1 S
-only-if-other   Skipped           0         -
-after-skip      Succeeded         1 S
--- onExit: exit -----------------------------
-on-failure      Skipped           0         -
+task            status     attempts      rows   seconds
+a               Succeeded         1         - S
+b               Succeeded         1         - S
+c               Succeeded         1         - S
+only-if-other   Skipped           0         -         -
+after-skip      Succeeded         1         - S
+-- onExit: exit ---------------------------------------
+on-failure      Skipped           0         -         -
 
 workflow par: Succeeded in S s
 files and events: $D/par/   logs: $D/par/logs/
@@ -165,12 +165,12 @@ EOF
 expect_exit 1 "retry cases: the workflow fails" "$RL" "$T/retry.yaml" --data-dir "$D" --name retry --fast-retry
 cat >"$T/want" <<EOF
 
-task           status     attempts   seconds
-temp-then-ok   Succeeded         3 S
-always-75      Failed            3 S
-permanent      Failed            1 S
-max-duration   Failed            2 S
-too-slow       Failed            1 S
+task           status     attempts      rows   seconds
+temp-then-ok   Succeeded         3         - S
+always-75      Failed            3         - S
+permanent      Failed            1         - S
+max-duration   Failed            2         - S
+too-slow       Failed            1         - S
 
 workflow retry: Failed in S s
 files and events: $D/retry/   logs: $D/retry/logs/
@@ -192,6 +192,97 @@ is "$(cat "$D/retry/got-term")" "term" "the deadline sends SIGTERM to the task's
 expect_err "temp-then-ok: Error (exit code 75); retry 1/2 in 0.001 s" "backoff: duration (1s, --fast-retry: /1000)"
 expect_err "temp-then-ok: Error (exit code 75); retry 2/2 in 0.002 s" "backoff: times factor"
 is "$(grep -c '^# run-local: attempt' "$D/retry/logs/always-75.log")" 3 "every attempt appends to the task's log"
+
+# --- 3b. pod errors (a drained node deletes the pod: Error, exit code -1) are
+# retried with the template's expression, data errors are not; maxDuration is
+# one budget from the first attempt's start, and it cuts a retry's deadline.
+wf podfail.yaml <<'EOF'
+  entrypoint: main
+  templates:
+    - name: main
+      dag:
+        failFast: false
+        tasks:
+          - {name: evicted, template: robust, arguments: {parameters: [{name: cmd, value: "echo ran > evicted.out"}]}}
+          - {name: evicted-twice, template: robust, arguments: {parameters: [{name: cmd, value: "exit 0"}]}}
+          - {name: evicted-old-rule, template: sh-retry, arguments: {parameters: [{name: cmd, value: "exit 0"}]}}
+          - {name: data-error, template: robust, arguments: {parameters: [{name: cmd, value: "exit 3"}]}}
+          - {name: slow-then-75, template: budget, arguments: {parameters: [{name: cmd, value: "sleep 1.2; exit 75"}]}}
+          - {name: cut, template: budget4, arguments: {parameters: [{name: cmd, value: "if [ -e cut.1 ]; then trap 'exit 143' TERM; sleep 30 & wait; fi; touch cut.1; exit 75"}]}}
+    - name: robust
+      inputs: {parameters: [{name: cmd}]}
+      retryStrategy:
+        limit: "2"
+        retryPolicy: Always
+        expression: "lastRetry.status == 'Error' || asInt(lastRetry.exitCode) == 75"
+        backoff: {duration: 100ms, factor: "2", maxDuration: 1m}
+      container:
+        image: unused
+        command: [sh, -c, "{{inputs.parameters.cmd}}"]
+        workingDir: /data/{{workflow.name}}
+        volumeMounts: [{name: data, mountPath: /data}]
+    - name: budget
+      inputs: {parameters: [{name: cmd}]}
+      activeDeadlineSeconds: 60
+      retryStrategy:
+        limit: "3"
+        expression: asInt(lastRetry.exitCode) == 75
+        backoff: {duration: 100ms, maxDuration: 1s}
+      container:
+        image: unused
+        command: [sh, -c, "{{inputs.parameters.cmd}}"]
+        workingDir: /data/{{workflow.name}}
+        volumeMounts: [{name: data, mountPath: /data}]
+    - name: budget4
+      inputs: {parameters: [{name: cmd}]}
+      activeDeadlineSeconds: 60
+      retryStrategy:
+        limit: "3"
+        expression: asInt(lastRetry.exitCode) == 75
+        backoff: {duration: 100ms, maxDuration: 4s}
+      container:
+        image: unused
+        command: [sh, -c, "{{inputs.parameters.cmd}}"]
+        workingDir: /data/{{workflow.name}}
+        volumeMounts: [{name: data, mountPath: /data}]
+EOF
+expect_exit 1 "pod errors and budgets: the workflow fails" "$RL" "$T/podfail.yaml" --data-dir "$D" --name podfail \
+	--pod-error evicted --pod-error evicted-twice:1 --pod-error evicted-twice:2 --pod-error evicted-twice:3 \
+	--pod-error evicted-old-rule --pod-error data-error:2
+sed -E -e 's/ +[0-9]+\.[0-9]{2}$/ S/' -e 's/ in [0-9.]+ s$/ in S s/' -e 's/activeDeadlineSeconds [1-4][)]/activeDeadlineSeconds N)/' "$T/out" >"$T/got"
+cat >"$T/want" <<EOF
+
+task               status     attempts      rows   seconds
+evicted            Succeeded         2         - S
+evicted-twice      Error             3         - S
+evicted-old-rule   Error             1         - S
+data-error         Failed            1         - S
+slow-then-75       Failed            1         - S
+cut                Failed            2         - S
+
+workflow podfail: Failed in S s
+files and events: $D/podfail/   logs: $D/podfail/logs/
+
+evicted-twice: Error: pod deleted (no more retries left)
+  (log: $D/podfail/logs/evicted-twice.log)
+
+evicted-old-rule: Error: pod deleted
+  (log: $D/podfail/logs/evicted-old-rule.log)
+
+data-error: Failed: Error (exit code 3)
+  (log: $D/podfail/logs/data-error.log)
+
+slow-then-75: Failed: Error (exit code 75) (max duration limit exceeded)
+  (log: $D/podfail/logs/slow-then-75.log)
+
+cut: Failed: Pod was active on the node longer than the specified deadline (activeDeadlineSeconds N)
+  (log: $D/podfail/logs/cut.log)
+EOF
+same_file "$T/got" "$T/want" "a deleted pod is retried (lastRetry.status == 'Error'), exit 3 is final, maxDuration is a total budget that cuts the retry's deadline"
+is "$(cat "$D/podfail/evicted.out")" "ran" "the retry after the pod error ran the program"
+grep -q "^# run-local: --pod-error: the pod is deleted before its program runs" "$D/podfail/logs/evicted.log"
+ok $? "the log says which attempt's pod was deleted"
+expect_err "evicted: pod deleted; retry 1/2 in 0.1 s" "the pod error waits the backoff like any retry"
 
 # --- 4. fail fast; the exit handler gets workflow.status and workflow.failures
 wf fail.yaml <<'EOF'
@@ -216,13 +307,13 @@ EOF
 expect_exit 1 "a failing task fails the workflow" "$RL" "$T/fail.yaml" --data-dir "$D" --name fail
 cat >"$T/want" <<EOF
 
-task             status     attempts   seconds
-bad              Failed            1 S
-slow             Succeeded         1 S
-after-slow       Omitted           0         -
-after-bad        Omitted           0         -
--- onExit: exit ------------------------------
-notify-failure   Succeeded         1 S
+task             status     attempts      rows   seconds
+bad              Failed            1         - S
+slow             Succeeded         1         - S
+after-slow       Omitted           0         -         -
+after-bad        Omitted           0         -         -
+-- onExit: exit ----------------------------------------
+notify-failure   Succeeded         1         - S
 
 workflow fail: Failed in S s
 files and events: $D/fail/   logs: $D/fail/logs/
@@ -255,11 +346,11 @@ EOF
 expect_exit 0 "a failure that a task depends on (.Failed) is handled" "$RL" "$T/depends.yaml" --data-dir "$D" --name depends
 cat >"$T/want" <<EOF
 
-task          status     attempts   seconds
-a             Failed            1 S
-on-a-failed   Succeeded         1 S
-on-a-ok       Omitted           0         -
-either        Succeeded         1 S
+task          status     attempts      rows   seconds
+a             Failed            1         - S
+on-a-failed   Succeeded         1         - S
+on-a-ok       Omitted           0         -         -
+either        Succeeded         1         - S
 
 workflow depends: Succeeded in S s
 files and events: $D/depends/   logs: $D/depends/logs/
@@ -290,11 +381,11 @@ EOF
 expect_exit 1 "activeDeadlineSeconds of the workflow" "$RL" "$T/deadline.yaml" --data-dir "$D" --name deadline
 cat >"$T/want" <<EOF
 
-task      status     attempts   seconds
-forever   Failed            1 S
-next      Omitted           0         -
--- onExit: exit -----------------------
-exit      Succeeded         1 S
+task      status     attempts      rows   seconds
+forever   Failed            1         - S
+next      Omitted           0         -         -
+-- onExit: exit ---------------------------------
+exit      Succeeded         1         - S
 
 workflow deadline: Failed in S s
 files and events: $D/deadline/   logs: $D/deadline/logs/
@@ -399,30 +490,29 @@ for s in transform analyze-sales analyze-customers analyze-products; do
 	"$BIN/$s" --workdir "$H" 2>/dev/null || echo "# by hand: $s failed"
 done
 
+# rows F: the data rows of the by-hand file F (its lines less the header)
+rows() { echo $(($(wc -l <"$H/$1") - 1)); }
 OUT=$T/out-dir
 expect_exit 0 "argo/: the whole DAG on local files, upload=none" \
 	"$RL" "$TOP/argo/" -p "source=file:$SAMPLE" -p upload=none -p period=all --data-dir "$OUT" --name run1
 cat >"$T/want" <<EOF
 
-task                status     attempts   seconds
-extract-sales       Succeeded         1 S
-extract-customers   Succeeded         1 S
-extract-products    Succeeded         1 S
-transform           Succeeded         1 S
-analyze-sales       Succeeded         1 S
-analyze-customers   Succeeded         1 S
-analyze-products    Succeeded         1 S
-upload-sales        Skipped           0         -
-upload-customers    Skipped           0         -
-upload-products     Skipped           0         -
-notify              Succeeded         1 S
--- onExit: notify-on-exit -----------------------
-notify-failure      Skipped           0         -
+task                status     attempts      rows   seconds
+$(printf '%-19s %-10s %8d %9s S\n' extract-sales Succeeded 1 "$(rows raw_sales.csv)" \
+	extract-customers Succeeded 1 "$(rows customer_data.csv)" extract-products Succeeded 1 "$(rows product_data.csv)" \
+	transform Succeeded 1 "$(rows transformed_data.csv)" analyze-sales Succeeded 1 "$(rows sales_report.csv)" \
+	analyze-customers Succeeded 1 "$(rows customer_report.csv)" analyze-products Succeeded 1 "$(rows product_report.csv)")
+upload-sales        Skipped           0         -         -
+upload-customers    Skipped           0         -         -
+upload-products     Skipped           0         -         -
+notify              Succeeded         1         0 S
+-- onExit: notify-on-exit ---------------------------------
+notify-failure      Skipped           0         -         -
 
 workflow run1: Succeeded in S s
 files and events: $OUT/run1/   logs: $OUT/run1/logs/
 EOF
-table "the DAG's table: uploads skipped, notify runs (and skips: no recipient), no failure notice"
+table "the DAG's table: rows each step wrote (from its event), uploads skipped, notify runs (and skips: no recipient), no failure notice"
 for f in raw_sales.csv customer_data.csv product_data.csv transformed_data.csv \
 	sales_report.csv customer_report.csv product_report.csv; do
 	same_file "$OUT/run1/$f" "$H/$f" "$f is the same as by hand"
@@ -435,12 +525,55 @@ is "$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["run"])' "$OUT
 grep -q '"level":"info","step":"notify","run":"run1"' "$OUT/run1/logs/notify.log"
 ok $? "the steps log JSON lines (STEPKIT_LOG_FORMAT=json from the template)"
 
+# the rwo overlay (rendered by kubectl kustomize): parallelism 1, same reports
+if command -v kubectl >/dev/null 2>&1 && kubectl kustomize "$TOP/argo/overlays/rwo" >"$T/rwo.yaml" 2>/dev/null; then
+	expect_exit 0 "argo/overlays/rwo (rendered): the whole DAG, one pod at a time" \
+		"$RL" "$T/rwo.yaml" -p "source=file:$SAMPLE" -p upload=none -p period=all --data-dir "$OUT" --name rwo
+	same_file "$OUT/rwo/product_report.csv" "$H/product_report.csv" "rwo overlay: product_report.csv as by hand"
+	is "$(grep -c ': started' "$T/err")" "$(grep -c ': succeeded in' "$T/err")" "rwo overlay: every started task finished"
+else
+	ok 0 "# skip rwo overlay: kubectl kustomize not available"
+fi
+
 # period=custom: the expression tag leaves --period empty and passes --from/--to
 expect_exit 0 "argo/: period=custom with from/to" \
 	"$RL" "$TOP/argo/" -p "source=file:$SAMPLE" -p upload=none -p period=custom \
 	-p from=2011-03-01 -p to=2011-05-31 --data-dir "$OUT" --name custom
 "$BIN/extract-sales" --workdir "$T/custom-by-hand" --source "file:$SAMPLE" --from 2011-03-01 --to 2011-05-31 2>/dev/null
 same_file "$OUT/custom/raw_sales.csv" "$T/custom-by-hand/raw_sales.csv" "period=custom extracts the same days as --from/--to by hand"
+
+# as-of: the day a daily run extracts is fixed by the parameter (the cron's
+# scheduled time), not by the clock of the attempt: the first attempt's pod is
+# deleted (a node drain), the retry extracts the same day as by hand.
+day=$(awk -F, 'NR > 1 && $4 ~ /^2011-0[2-9]/ {print substr($4, 1, 10); exit}' "$SAMPLE/raw_sales.csv")
+next=$(date -u -d "$day + 1 day" +%F)
+expect_exit 0 "argo/: period=daily with as-of (a cron's scheduledTime), the first attempt's pod deleted" \
+	"$RL" "$TOP/argo/" -p "source=file:$SAMPLE" -p upload=none -p "as-of=${next}T00:00:00Z" \
+	--pod-error extract-sales --data-dir "$OUT" --name asof --fast-retry
+"$BIN/extract-sales" --workdir "$T/asof-by-hand" --source "file:$SAMPLE" --period daily --as-of "$next" 2>/dev/null
+same_file "$OUT/asof/raw_sales.csv" "$T/asof-by-hand/raw_sales.csv" "the retried extract-sales extracts the day before as-of ($day), as by hand"
+grep -q "^extract-sales  *Succeeded  *2 " "$T/out"; ok $? "extract-sales: the pod error was retried (2 attempts)"
+is "$(grep -c -- "--period=daily --as-of=${next}T00:00:00Z " "$OUT/asof/logs/extract-sales.log")" 2 \
+	"both attempts got the same --as-of"
+[ "$(wc -l <"$OUT/asof/raw_sales.csv")" -gt 1 ]; ok $? "the day has sales lines ($day)"
+
+# An empty night (no sales on the day) succeeds, but loudly: extract-sales
+# warns, the table shows 0 rows, notify's subject says the reports are empty.
+mkdir -p "$T/outbox3"
+printf 'MAIL_OUTBOX=%s\nMAIL_FROM=stepkit@example.com\n' "$T/outbox3" >"$T/mail3.env"
+expect_exit 0 "argo/: a day without sales (as-of=2030-01-02)" \
+	"$RL" "$TOP/argo/" -p "source=file:$SAMPLE" -p upload=none -p as-of=2030-01-02 -p notify-to=ops@example.com \
+	--env-file "$T/mail3.env" --data-dir "$OUT" --name empty
+grep -q "^extract-sales  *Succeeded  *1  *0 " "$T/out"; ok $? "the table's rows column shows 0 for extract-sales"
+grep -qF "\"level\":\"warn\",\"step\":\"extract-sales\",\"run\":\"empty\",\"msg\":\"no rows from 2030-01-01 to 2030-01-01: '$OUT/empty/raw_sales.csv' holds only its header, so the reports will be empty\"" "$OUT/empty/logs/extract-sales.log"
+ok $? "extract-sales logs a warning naming the period and the file"
+eml=$(ls "$T/outbox3"/*.eml 2>/dev/null | head -1)
+if [ -n "$eml" ]; then
+	grep -q "^Subject: .*: Succeeded (no rows: empty reports)" "$eml"; ok $? "notify's subject says the reports are empty"
+	grep -q "^extract-sales wrote no rows: the reports are empty" "$eml"; ok $? "notify's body says which extract was empty"
+else
+	ok 1 "notify wrote the summary to MAIL_OUTBOX"; ls -la "$T/outbox3" | sed 's/^/#   /'
+fi
 
 # a relative file:DIR is under the data directory (/data on the PVC)
 mkdir -p "$OUT/incoming" && cp "$SAMPLE"/*.csv "$OUT/incoming/"
@@ -456,20 +589,20 @@ expect_exit 1 "argo/: a missing source directory fails the run" \
 	--env-file "$T/mail.env" --data-dir "$OUT" --name broken
 cat >"$T/want" <<EOF
 
-task                status     attempts   seconds
-extract-sales       Failed            1 S
-extract-customers   Failed            1 S
-extract-products    Failed            1 S
-transform           Omitted           0         -
-analyze-sales       Omitted           0         -
-analyze-customers   Omitted           0         -
-analyze-products    Omitted           0         -
-upload-sales        Omitted           0         -
-upload-customers    Omitted           0         -
-upload-products     Omitted           0         -
-notify              Omitted           0         -
--- onExit: notify-on-exit -----------------------
-notify-failure      Succeeded         1 S
+task                status     attempts      rows   seconds
+extract-sales       Failed            1         - S
+extract-customers   Failed            1         - S
+extract-products    Failed            1         - S
+transform           Omitted           0         -         -
+analyze-sales       Omitted           0         -         -
+analyze-customers   Omitted           0         -         -
+analyze-products    Omitted           0         -         -
+upload-sales        Omitted           0         -         -
+upload-customers    Omitted           0         -         -
+upload-products     Omitted           0         -         -
+notify              Omitted           0         -         -
+-- onExit: notify-on-exit ---------------------------------
+notify-failure      Succeeded         1         - S
 
 workflow broken: Failed in S s
 files and events: $OUT/broken/   logs: $OUT/broken/logs/
@@ -488,6 +621,47 @@ if [ -n "$eml" ]; then
 else
 	ok 1 "the exit handler wrote a message to MAIL_OUTBOX"; ls -la "$T/outbox" | sed 's/^/#   /'
 fi
+
+# Storage is what failed: the run's directory on the "PVC" cannot take the
+# steps' events (events/ is a file). The failure notice does not mount the
+# volume, so it still goes out.
+mkdir -p "$OUT/nostore" "$T/outbox4" && : >"$OUT/nostore/events"
+printf 'MAIL_OUTBOX=%s\nMAIL_FROM=stepkit@example.com\n' "$T/outbox4" >"$T/mail4.env"
+expect_exit 1 "argo/: the volume cannot be written" \
+	"$RL" "$TOP/argo/" -p "source=file:$SAMPLE" -p upload=none -p period=all -p notify-to=ops@example.com \
+	--env-file "$T/mail4.env" --data-dir "$OUT" --name nostore
+grep -q "^notify-failure  *Succeeded  *1 " "$T/out"; ok $? "the failure notice succeeds although the volume is broken"
+is "$(grep -l '^Subject: .*: Failed' "$T/outbox4"/*.eml 2>/dev/null | wc -l)" 1 "the failure notice was written (outbox)"
+grep -q -- "--workdir=[^ ]*/run-local-notify-failure-tmp-[^ ]*/notify " "$OUT/nostore/logs/notify-failure.log"; ok $? "notify-failure works in its emptyDir"
+grep -q -- "$OUT/nostore" "$OUT/nostore/logs/notify-failure.log"; is $? 1 "notify-failure's command names no path on the volume"
+
+# --- retention (argo/retention): a dry run lists, a real run removes the run
+# directories that are neither among the newest keep-runs nor younger than
+# keep-days; what holds no events/ is never touched.
+R=$T/ret
+mkdir -p "$R/incoming"
+for i in 1 2 3 4 5; do mkdir -p "$R/run-$i/events"; : >"$R/run-$i/raw_sales.csv"; done
+touch -d '40 days ago' "$R/run-1" "$R/incoming"
+touch -d '30 days ago' "$R/run-2"
+touch -d '20 days ago' "$R/run-3"
+touch -d '2 days ago' "$R/run-4"
+touch -d '1 hour ago' "$R/run-5"
+expect_exit 0 "retention: dry run (the default)" \
+	"$RL" "$TOP/argo/retention/retention.yaml" -p keep-runs=2 -p keep-days=10 --data-dir "$R" --name ret-dry
+grep -h '^retention:' "$R/ret-dry/logs/retention.log" >"$T/got"
+printf '%s\n' "retention: would remove 'run-3' (20 days old)" "retention: would remove 'run-2' (30 days old)" \
+	"retention: would remove 'run-1' (40 days old)" \
+	"retention: 5 run directories, kept 2, would remove 3 (keep-runs 2, keep-days 10)" >"$T/want"
+same_file "$T/got" "$T/want" "retention dry run: lists the old runs beyond the newest 2, removes nothing"
+is "$(cd "$R" && ls -d run-* | tr '\n' ' ')" "run-1 run-2 run-3 run-4 run-5 " "the dry run removed nothing"
+expect_exit 0 "retention: keep-days 25, for real" \
+	"$RL" "$TOP/argo/retention/retention.yaml" -p keep-runs=1 -p keep-days=25 -p dry-run=false --data-dir "$R" --name ret-real
+is "$(cd "$R" && ls | tr '\n' ' ')" "incoming ret-dry ret-real run-3 run-4 run-5 " \
+	"runs older than 25 days go; incoming/ (no events/) and run-local's own directories stay"
+expect_exit 1 "retention: keep-runs 0 is refused" \
+	"$RL" "$TOP/argo/retention/retention.yaml" -p keep-runs=0 -p dry-run=false --data-dir "$R" --name ret-bad
+grep -q "retention: keep-runs '0': want a number >= 1" "$R/ret-bad/logs/retention.log"; ok $? "the refusal says why"
+is "$(cd "$R" && ls -d run-* | tr '\n' ' ')" "run-3 run-4 run-5 " "a refused run removes nothing"
 
 # A data-quality gate: transform exits 3 (not retried), the analyses never run.
 expect_exit 1 "argo/: max-unmatched=0 stops the run at transform" \
@@ -515,12 +689,13 @@ for _ in $(seq 1 200); do grep -q READY "$T/http.log" && break; kill -0 $hpid 2>
 if ! grep -q READY "$T/http.log"; then
 	ok 1 "the HTTP sink started"; sed 's/^/#   /' "$T/http.log"
 else
-	printf 'HTTP_UPLOAD_URL=http://127.0.0.1:%s/reports/\nSTEPKIT_RETRIES=1\n' "$(cat "$T/http/port")" >"$T/http.env"
+	# a dated destination: {date} is the run's as-of day, {run} the workflow's name
+	printf 'HTTP_UPLOAD_URL=http://127.0.0.1:%s/reports/{date}/{run}/\nSTEPKIT_RETRIES=1\n' "$(cat "$T/http/port")" >"$T/http.env"
 	expect_exit 0 "argo/: upload=http, the first PUT answered 503" \
-		"$RL" "$TOP/argo/" -p "source=file:$SAMPLE" -p upload=http -p period=all \
+		"$RL" "$TOP/argo/" -p "source=file:$SAMPLE" -p upload=http -p period=all -p as-of=2024-06-15T00:00:00Z \
 		--env-file "$T/http.env" --data-dir "$OUT" --name http --fast-retry
 	for f in sales_report.csv customer_report.csv product_report.csv; do
-		same_file "$T/http/files/reports/$f" "$H/$f" "upload=http: $f stored as by hand"
+		same_file "$T/http/files/reports/2024-06-15/http/$f" "$H/$f" "upload=http: $f stored as by hand, under reports/{date}/{run}/"
 	done
 	is "$(grep -E '^upload-(sales|customers|products) ' "$T/out" | awk '{n += $3} END {print n}')" 4 \
 		"the upload that got 503 exited 75 and was retried once (4 attempts for 3 uploads)"
@@ -528,6 +703,14 @@ else
 	ok $? "the retry waits the upload template's backoff (1m, --fast-retry: 60 ms)"
 	is "$(cd "$OUT/http/events" && echo upload-*.json)" "upload-customers.json upload-products.json upload-sales.json" \
 		"each upload task writes its own event (--event-file)"
+	# a typo in a placeholder is a configuration error (exit 2), never retried
+	printf 'HTTP_UPLOAD_URL=http://127.0.0.1:%s/reports/{dtae}/\n' "$(cat "$T/http/port")" >"$T/typo.env"
+	expect_exit 1 "argo/: upload=http with an unknown placeholder" \
+		"$RL" "$TOP/argo/" -p "source=file:$SAMPLE" -p upload=http -p period=all \
+		--env-file "$T/typo.env" --data-dir "$OUT" --name typo --fast-retry
+	grep -q "^upload-sales  *Failed  *1 " "$T/out"; ok $? "the unknown placeholder fails the upload at once (1 attempt)"
+	grep -qF "HTTP_UPLOAD_URL: unknown placeholder '{dtae}' (known: {date} {year} {month} {day} {run})" "$OUT/typo/logs/upload-sales.log"
+	ok $? "the upload's log names the placeholder and the known ones"
 fi
 
 # --- upload=sftp against the test sshd (root only), notify to an outbox

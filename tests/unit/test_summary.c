@@ -258,9 +258,33 @@ static void test_dir(void)
 	rmdir(dir);
 }
 
+/* an empty night (an extract wrote no rows) is said in the subject and the notes */
+static void test_empty_night(void)
+{
+	struct sk_err err = SK_ERR_INIT;
+	struct sk_summary *sm = sk_summary_open(&err);
+
+	sk_summary_add_event(sm, "e/extract-customers.json",
+			     EV("extract-customers", "succeeded", "2024-06-15T00:00:01Z", "0.1", "7", "7", ""), &err);
+	is_str(text(sm, 1, NULL), "sales-analysis r1: Succeeded", "rows: a plain subject");
+	is_int(sk_summary_nnotes(sm), 0, "rows: no note");
+	sk_summary_add_event(sm, "e/extract-sales.json",
+			     EV("extract-sales", "succeeded", "2024-06-15T00:00:00Z", "0.1", "0", "0", ""), &err);
+	sk_summary_add_event(sm, "e/analyze-sales.json",
+			     EV("analyze-sales", "succeeded", "2024-06-15T00:00:02Z", "0.1", "0", "0", ""), &err);
+	is_str(text(sm, 1, NULL), "sales-analysis r1: Succeeded (no rows: empty reports)",
+	       "no sales rows: the subject says the reports are empty");
+	is_int(sk_summary_nnotes(sm), 1, "one note, for the extract only");
+	is_str(sk_summary_note(sm, 0), "extract-sales wrote no rows: the reports are empty", "the note names the extract");
+	ok(strstr(text(sm, 0, NULL), "\nNotes:\nextract-sales wrote no rows: the reports are empty\n") != NULL,
+	   "the body shows it under Notes");
+	sk_summary_close(sm);
+}
+
 int main(void)
 {
 	test_clean();
+	test_empty_night();
 	test_events();
 	test_bad_events();
 	test_failures();
