@@ -153,8 +153,8 @@ static void test_build(void)
 	struct sk_mail_addr from;
 	char big[60];
 	char id[SK_MAIL_ID_MAX], boundary[80];
-	struct sk_mail_part parts[2] = {{"a.csv", "text/csv; charset=UTF-8", "x,y\n1,2\n", 8},
-					{"résumé\".bin", "application/octet-stream", big, sizeof(big)}};
+	struct sk_mail_part parts[2] = {{"a.csv", "text/csv; charset=UTF-8", "x,y\n1,2\n", 8, -1, NULL},
+					{"résumé\".bin", "application/octet-stream", big, sizeof(big), -1, NULL}};
 	struct sk_mail m = {&from, &to, &cc, "[stepkit] sales-analysis r1: Succeeded",
 			    "line 1\n\r\n.dot", 1751364000,
 			    "<0123456789abcdef0123456789abcdef@example.com>", "=_stepkit_b", parts, 2};
