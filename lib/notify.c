@@ -409,10 +409,11 @@ static int send_op(void *ctx, struct sk_retry_state *st, struct sk_err *err)
 	for (size_t i = 0; i < x->res.nrefused; i++)
 		if (x->res.refused[i].code < 500)
 			return sk_err_set(err, SK_E_TRANSIENT,
-					  "smtp: recipient <%s> deferred ('%s')%s", later[0],
-					  x->res.refused[i].reply,
+					  "smtp '%s': recipient <%s> deferred ('%s')%s", x->c->smtp.url,
+					  later[0], x->res.refused[i].reply,
 					  nlater > 1 ? " with others" : "");
-	return sk_err_set(err, SK_E_TRANSIENT, "smtp: recipient <%s> deferred", later[0]);
+	return sk_err_set(err, SK_E_TRANSIENT, "smtp '%s': recipient <%s> deferred", x->c->smtp.url,
+			  later[0]);
 }
 
 /* Some recipients refused for good: exit 1, naming them. */
@@ -426,9 +427,9 @@ static int refused_error(const struct send_ctx *x, struct sk_err *err)
 		o += (size_t)snprintf(names + o, sizeof(names) - o, ", <%s>",
 				      c->rcpt[x->refused[i].index]);
 	return sk_err_set(err, SK_E_PERMANENT,
-			  "smtp: recipient <%s> refused ('%s')%s%s: delivered to %zu of %zu "
+			  "smtp '%s': recipient <%s> refused ('%s')%s%s: delivered to %zu of %zu "
 			  "recipients; check MAIL_TO and MAIL_CC",
-			  c->rcpt[x->refused[0].index], x->refused[0].reply,
+			  c->smtp.url, c->rcpt[x->refused[0].index], x->refused[0].reply,
 			  x->nrefused > 1 ? ", also " : "", x->nrefused > 1 ? names + 2 : "",
 			  x->delivered, c->nrcpt);
 }
