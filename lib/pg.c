@@ -276,6 +276,45 @@ static int wait_input(struct sk_pg *db, struct sk_err *err)
 	return 0;
 }
 
+/*
+ * Push what PQsend* queued to the server. The connection is non-blocking,
+ * so a server that stopped reading (frozen, or a network that drops
+ * packets) cannot hold a send forever: the read timeout bounds the time
+ * without progress here too. libpq asks to read while it waits to write
+ * (the server may be sending notices), hence POLLIN as well.
+ */
+static int flush_out(struct sk_pg *db, struct sk_err *err)
+{
+	long long deadline = db->read_timeout_ms > 0 ? now_ms() + db->read_timeout_ms : 0;
+
+	for (;;) {
+		struct pollfd p = {PQsocket(db->conn), POLLIN | POLLOUT, 0};
+		int rc = PQflush(db->conn), ms = POLL_MS;
+
+		if (rc == 0)
+			return 0;
+		if (rc < 0)
+			return fail_conn(db, "send", err);
+		if (sk_interrupted())
+			return interrupted(db, err);
+		if (deadline) {
+			long long left = deadline - now_ms();
+			if (left <= 0)
+				return stalled(db, err);
+			if (left < ms)
+				ms = (int)left;
+		}
+		rc = poll(&p, 1, ms);
+		if (rc < 0 && errno != EINTR)
+			return sk_err_set(err, SK_E_TRANSIENT, "postgres %s: poll: %s", db->target,
+					  strerror(errno));
+		if (rc > 0 && (p.revents & POLLIN) && !PQconsumeInput(db->conn))
+			return fail_conn(db, "connection lost", err);
+		if (rc > 0 && (p.revents & POLLOUT) && deadline)
+			deadline = now_ms() + db->read_timeout_ms; /* progress */
+	}
+}
+
 /* The next result of the running command, read without blocking; NULL at the end. */
 static int next_result(struct sk_pg *db, PGresult **res, struct sk_err *err)
 {
@@ -343,6 +382,8 @@ static int run(struct sk_pg *db, const char *what, const char *sql, int np,
 {
 	if (!PQsendQueryParams(db->conn, sql, np, NULL, pv, NULL, NULL, 0))
 		return fail_conn(db, what, err);
+	if (flush_out(db, err) < 0)
+		return -1;
 	return finish(db, what, want, out, err);
 }
 
@@ -538,7 +579,11 @@ struct sk_pg *sk_pg_open(const struct sk_pg_cfg *cfg, struct sk_err *err)
 		goto fail;
 	}
 	(void)PQsetNoticeReceiver(db->conn, on_notice, db);
-	/* the socket stays blocking for sends; reads go through wait_input() */
+	/* sends go through flush_out(), reads through wait_input(): both bounded */
+	if (PQsetnonblocking(db->conn, 1) != 0) {
+		fail_conn(db, "connect", err);
+		goto fail;
+	}
 	if (run(db, "set session read only", "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
 		0, NULL, PGRES_COMMAND_OK, NULL, err) < 0 ||
 	    run(db, "set datestyle", "SET DateStyle = 'ISO, YMD'", 0, NULL, PGRES_COMMAND_OK, NULL,
@@ -595,12 +640,16 @@ int sk_pg_describe(struct sk_pg *db, const char *sql, int *ncols, int *nparams,
 		fail_conn(db, "prepare query", err);
 		goto out;
 	}
+	if (flush_out(db, err) < 0)
+		goto out;
 	if (finish(db, "prepare query", PGRES_COMMAND_OK, NULL, err) < 0)
 		goto out;
 	if (!PQsendDescribePrepared(db->conn, "")) {
 		fail_conn(db, "describe query", err);
 		goto out;
 	}
+	if (flush_out(db, err) < 0)
+		goto out;
 	if (finish(db, "describe query", PGRES_COMMAND_OK, &res, err) < 0)
 		goto out;
 	*ncols = PQnfields(res);

@@ -14,7 +14,8 @@
  *     conninfo set it), application_name to `appname` (unless PGAPPNAME or
  *     the conninfo set it), TCP keepalives probe a silent server after 60 s;
  *   - a read timeout (default SK_PG_READ_TIMEOUT_DEFAULT s) bounds every wait
- *     for the server: no byte for that long (a frozen backend, a network
+ *     for the server, reading and sending (the connection is non-blocking:
+ *     a send flushes with poll() too): no byte for that long (a frozen backend, a network
  *     that drops packets without a reset, a query that takes that long to
  *     produce its next row) fails with SK_E_TRANSIENT; TCP keepalives do
  *     not catch a stopped backend, as its kernel still answers them;
