@@ -80,6 +80,13 @@ static int set(const char *s)
 	return s && *s;
 }
 
+/* The name the user gave a setting by: an option holds the very pointer
+ * getenv returns when its value came from the environment. */
+static const char *setting(const char *v, const char *env, const char *flag)
+{
+	return v && v == getenv(env) ? env : flag;
+}
+
 static int check_date(const char *opt, const char *v, char out[11], struct sk_err *err)
 {
 	if (!sk_is_date(v, strlen(v)))
@@ -123,8 +130,13 @@ static int plan_range(struct plan *p, const struct sk_extract_spec *spec,
 static int plan_init(struct plan *p, struct sk_step *s, const struct sk_extract_spec *spec,
 		     const struct sk_extract_opts *o, struct sk_err *err)
 {
+	long rt;
+
 	memset(p, 0, sizeof(*p));
 	if (sk_gate_rows_parse(o->min_rows, "STEPKIT_MIN_ROWS", &p->min_rows, err) < 0)
+		return -1;
+	if (set(o->read_timeout) && sk_pg_read_timeout_parse(o->read_timeout,
+		    setting(o->read_timeout, "STEPKIT_PG_READ_TIMEOUT", "--read-timeout"), &rt, err) < 0)
 		return -1;
 	if (set(o->source) && strcmp(o->source, "postgres") != 0) {
 		if (strncmp(o->source, "file:", 5) != 0 || !o->source[5])
@@ -358,14 +370,44 @@ static void pg_advice(struct sk_pg *db, const struct sk_extract_spec *spec,
 		       sk_pg_user(db));
 }
 
+/* Server notices, through the logger: JSON logs stay JSON. */
+static void on_notice(void *ctx, int warning, const char *msg)
+{
+	(void)ctx;
+	if (warning)
+		sk_warnf("%s", msg);
+	else
+		sk_infof("%s", msg);
+}
+
 static struct sk_pg *pg_connect(struct sk_step *s, const struct sk_extract_opts *o,
 				struct sk_err *err)
 {
 	char appname[64], *pw = NULL, source[300];
 	const char *pwfile = getenv("PGPASSWORD_FILE");
+	const char *db_name = setting(o->db, "STEPKIT_DB", "--db");
+	const char *rt_name = setting(o->read_timeout, "STEPKIT_PG_READ_TIMEOUT", "--read-timeout");
 	struct sk_pg_cfg cfg = {0};
 	struct sk_pg *db = NULL;
 
+	if (o->read_timeout && *o->read_timeout &&
+	    sk_pg_read_timeout_parse(o->read_timeout, rt_name, &cfg.read_timeout_ms, err) < 0)
+		return NULL;
+	/* argv is world-readable (ps, /proc/PID/cmdline); the environment is not */
+	if (o->db && !strcmp(db_name, "--db") && sk_pg_conninfo_has_password(o->db)) {
+		sk_err_set(err, SK_E_USAGE,
+			   "--db holds a password (not shown): a command line is visible to every "
+			   "user of the machine; put the password in PGPASSWORD, in a file named by "
+			   "PGPASSWORD_FILE, or in PGPASSFILE");
+		return NULL;
+	}
+	if (!sk_pg_configured(o->db)) {
+		sk_err_set(err, SK_E_USAGE,
+			   "no PostgreSQL server configured (neither --db nor PGHOST, PGPORT, "
+			   "PGDATABASE, PGUSER, PGSERVICE is set): set PGHOST (and PGPORT, "
+			   "PGDATABASE, PGUSER, PGPASSWORD) or --db, or use --source file:DIR");
+		return NULL;
+	}
 	/* PGPASSWORD itself is libpq's business; only the file form is ours */
 	if (pwfile && *pwfile && !(pw = sk_env_secret("PGPASSWORD", err)))
 		return NULL;
@@ -373,6 +415,8 @@ static struct sk_pg *pg_connect(struct sk_step *s, const struct sk_extract_opts 
 	cfg.conninfo = o->db;
 	cfg.password = pw;
 	cfg.appname = appname;
+	cfg.read_timeout_name = rt_name;
+	cfg.notice = on_notice;
 	db = sk_pg_open(&cfg, err);
 	if (pw) {
 		explicit_bzero(pw, strlen(pw));

@@ -70,6 +70,7 @@ struct sk_extract_spec {
 /* Option values (borrowed strings from argv or environ; NULL when unset). */
 struct sk_extract_opts {
 	const char *source, *db, *query, *query_file, *out;
+	const char *read_timeout;               /* seconds without data from the server */
 	const char *min_rows;                   /* gate: at least N rows (gate.h) */
 	const char *from, *to, *period, *as_of; /* sales only */
 };
@@ -85,6 +86,7 @@ struct sk_extract_opts {
 	{"query", "STEPKIT_QUERY", "SQL", "replace the default query (must return the columns named above, in order)", &(o).query}, \
 	{"query-file", "STEPKIT_QUERY_FILE", "FILE", "read the query from FILE", &(o).query_file}, \
 	{"out", out_env, "FILE", "write FILE instead of the default name in WORKDIR", &(o).out}, \
+	{"read-timeout", "STEPKIT_PG_READ_TIMEOUT", "SECONDS", "fail (exit 75) when the server sends nothing for this long (default 300; 0: never)", &(o).read_timeout}, \
 	SK_GATE_MIN_ROWS_OPT((o).min_rows)
 
 /* The date-range options of extract-sales. */
@@ -98,7 +100,8 @@ struct sk_extract_opts {
 #define SK_EXTRACT_HELP                                                                            \
 	"PostgreSQL: libpq's environment (PGHOST, PGPORT, PGDATABASE, PGUSER,\n"                    \
 	"PGPASSWORD, PGPASSFILE, PGSSLMODE...) or --db; the password may also come\n"              \
-	"from the file named by PGPASSWORD_FILE. connect_timeout defaults to 10 s.\n"               \
+	"from the file named by PGPASSWORD_FILE, never from --db. connect_timeout\n"               \
+	"defaults to 10 s. Server NOTICE and WARNING lines are logged.\n"                          \
 	"A custom query returns the columns above in order, formatted as SPEC.md\n"                 \
 	"wants them; values are checked like a file's.\n"                                           \
 	"A file source is checked (header, field count, formats) and written back\n"               \

@@ -4,6 +4,7 @@
 #include "log.h"
 #include "money.h"
 #include "retry.h"
+#include "safepath.h"
 #include "sha256.h"
 #include "sig.h"
 #include "smtp.h"
@@ -31,20 +32,21 @@ struct cfg {
 	const char *webhook_ca;
 	const char *outbox;
 	int attach;
+	int follow_links; /* MAIL_ATTACH_FOLLOW_SYMLINKS: links out of the workdir allowed */
 	unsigned long long attach_max;
 	const char *prefix, *pipeline, *status;
 };
 
-enum att_state { ATT_ATTACHED, ATT_MISSING, ATT_OVER_CAP, ATT_UNREADABLE };
+enum att_state { ATT_ATTACHED, ATT_MISSING, ATT_OVER_CAP, ATT_UNREADABLE, ATT_REFUSED };
 
 struct att {
 	char path[PATH_MAX];
 	const char *name; /* base name, inside `path` */
 	enum att_state state;
-	char why[128];    /* ATT_UNREADABLE */
+	char why[160];    /* ATT_UNREADABLE, ATT_REFUSED */
 	unsigned long long bytes;
 	char sha256[SK_SHA256_HEX_LEN + 1];
-	char *data;       /* ATT_ATTACHED: the bytes sent */
+	int fd;           /* ATT_ATTACHED: open, read again as the message is sent */
 };
 
 static void cfg_release(struct cfg *c)
@@ -137,6 +139,10 @@ static int cfg_load(const struct sk_notify_opts *o, struct cfg *c, struct sk_err
 	}
 	if (o->attach && parse_yes_no(o->attach, "MAIL_ATTACH", &c->attach, err) < 0)
 		return -1;
+	if (o->attach_follow_symlinks &&
+	    parse_yes_no(o->attach_follow_symlinks, "MAIL_ATTACH_FOLLOW_SYMLINKS", &c->follow_links,
+			 err) < 0)
+		return -1;
 	if (o->attach_max) {
 		if (parse_count(o->attach_max, "MAIL_ATTACH_MAX_BYTES", 0, 1LL << 30, &n, err) < 0)
 			return -1;
@@ -193,21 +199,24 @@ static const char *content_type(const char *name)
 	return "application/octet-stream";
 }
 
-/* Read the whole file into a->data, hashing the very bytes that are sent. */
-static int read_attachment(struct att *a, int fd, size_t size, struct sk_err *err)
+/*
+ * Hash the file and keep it open: the message reads it again as it goes
+ * out, and checks that the bytes sent hash the same (smtp.h), so the
+ * sha256 the body lists is that of the bytes attached. Nothing of it is
+ * held in memory.
+ */
+static int hash_attachment(struct att *a, unsigned long long size, struct sk_err *err)
 {
 	struct sk_sha256 *h = NULL;
-	size_t got = 0;
+	unsigned long long got = 0;
+	char buf[65536];
 	int ret = -1;
 
-	if (!(a->data = malloc(size ? size : 1))) {
-		sk_err_set(err, SK_E_NOMEM, "out of memory");
-		goto out;
-	}
 	if (!(h = sk_sha256_open(err)))
 		goto out;
 	while (got < size) {
-		ssize_t r = read(fd, a->data + got, size - got);
+		size_t want = size - got < sizeof(buf) ? (size_t)(size - got) : sizeof(buf);
+		ssize_t r = read(a->fd, buf, want);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
@@ -216,15 +225,37 @@ static int read_attachment(struct att *a, int fd, size_t size, struct sk_err *er
 		}
 		if (r == 0)
 			break; /* shrank since fstat: send what is there */
+		sk_sha256_update(h, buf, (size_t)r);
 		got += (size_t)r;
+		if (sk_interrupted()) {
+			sk_err_set(err, SK_E_INTERRUPTED, "read '%s': interrupted", a->path);
+			goto out;
+		}
 	}
-	sk_sha256_update(h, a->data, got);
 	sk_sha256_hex(h, a->sha256);
 	a->bytes = got;
 	ret = 0;
 out:
 	sk_sha256_close(h);
 	return ret;
+}
+
+/* A link leading out of the work directory is not followed unless allowed. */
+static int refuse_link(struct sk_step *s, const struct cfg *c, struct att *a)
+{
+	struct sk_err e = SK_ERR_INIT;
+	int esc;
+
+	if (c->follow_links)
+		return 0;
+	esc = sk_path_escapes_workdir(sk_step_workdir(s), a->path, &e);
+	if (esc <= 0)
+		return 0; /* an error (a missing file) is found by open() */
+	a->state = ATT_REFUSED;
+	snprintf(a->why, sizeof(a->why),
+		 "a symbolic link leading out of the work directory (MAIL_ATTACH_FOLLOW_SYMLINKS=yes "
+		 "allows it)");
+	return 1;
 }
 
 static int collect(struct sk_step *s, const struct cfg *c, int argc, char **argv,
@@ -243,41 +274,38 @@ static int collect(struct sk_step *s, const struct cfg *c, int argc, char **argv
 		struct att *a = &v[i];
 		struct stat st;
 		const char *slash;
-		int fd;
 
+		a->fd = -1;
 		*nout = i + 1;
 		/* arguments are paths as given; the default names are in the workdir */
 		if (sk_step_path(s, a->path, argc > 0 ? names[i] : NULL, names[i], err) < 0)
 			return -1;
 		slash = strrchr(a->path, '/');
 		a->name = slash ? slash + 1 : a->path;
-		fd = open(a->path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
+		if (refuse_link(s, c, a))
+			continue;
+		a->fd = open(a->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+		if (a->fd < 0) {
 			a->state = errno == ENOENT ? ATT_MISSING : ATT_UNREADABLE;
 			snprintf(a->why, sizeof(a->why), "%s",
 				 errno == ENOENT ? "missing" : strerror(errno));
 			continue;
 		}
-		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		if (fstat(a->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 			a->state = ATT_UNREADABLE;
 			snprintf(a->why, sizeof(a->why), "not a regular file");
-			close(fd);
+			close(a->fd);
+			a->fd = -1;
 			continue;
 		}
-		if ((unsigned long long)st.st_size > left) {
-			struct sk_err e = SK_ERR_INIT;
-			close(fd);
-			a->state = ATT_OVER_CAP;
-			a->bytes = (unsigned long long)st.st_size;
-			if (sk_sha256_file(a->path, a->sha256, &a->bytes, &e) < 0)
-				snprintf(a->sha256, sizeof(a->sha256), "-");
-			continue;
-		}
-		if (read_attachment(a, fd, (size_t)st.st_size, err) < 0) {
-			close(fd);
+		if (hash_attachment(a, (unsigned long long)st.st_size, err) < 0)
 			return -1;
+		if (a->bytes > left) {
+			close(a->fd);
+			a->fd = -1;
+			a->state = ATT_OVER_CAP;
+			continue;
 		}
-		close(fd);
 		a->state = ATT_ATTACHED;
 		left -= a->bytes;
 	}
@@ -309,6 +337,7 @@ static int attachments_section(struct sk_buf *b, const struct cfg *c, const stru
 				return -1;
 			break;
 		case ATT_UNREADABLE:
+		case ATT_REFUSED:
 			if (sk_buf_addf(b, err, ": not attached: %s\n", a->why) < 0)
 				return -1;
 			break;
@@ -319,20 +348,90 @@ static int attachments_section(struct sk_buf *b, const struct cfg *c, const stru
 
 /* ---- delivery ----------------------------------------------------------- */
 
+/*
+ * The recipients across attempts: a recipient refused for good (5xx) is
+ * not tried again, one refused for now (4xx) is the only one the next
+ * attempt goes to, and one the server took is never sent the mail twice.
+ */
 struct send_ctx {
 	struct sk_step *s;
 	const struct cfg *c;
-	const struct sk_buf *msg;
+	struct sk_mail_msg *msg;
+	const char *pending[2 * SK_MAIL_MAX_RCPT];
+	size_t npending;
+	size_t delivered;
+	struct sk_smtp_refusal refused[2 * SK_MAIL_MAX_RCPT]; /* index: into c->rcpt */
+	size_t nrefused;
+	struct sk_smtp_result res;
 };
+
+static size_t rcpt_index(const struct cfg *c, const char *addr)
+{
+	size_t i = 0;
+
+	while (i < c->nrcpt && c->rcpt[i] != addr)
+		i++;
+	return i;
+}
 
 static int send_op(void *ctx, struct sk_retry_state *st, struct sk_err *err)
 {
 	struct send_ctx *x = ctx;
+	const char *later[2 * SK_MAIL_MAX_RCPT];
+	size_t nlater = 0, n = x->npending;
+	int rc;
 
 	(void)st;
 	sk_step_count(x->s, "attempts", 1);
-	return sk_smtp_send(&x->c->smtp, x->c->from.addr, x->c->rcpt, x->c->nrcpt, x->msg->data,
-			    x->msg->len, err);
+	rc = sk_smtp_send(&x->c->smtp, x->c->from.addr, x->pending, x->npending, x->msg, &x->res,
+			  err);
+	if (rc < 0 && x->res.nrefused < n)
+		return -1; /* not the recipients' doing: the same ones next time */
+	for (size_t i = 0; i < x->res.nrefused; i++) {
+		struct sk_smtp_refusal r = x->res.refused[i];
+
+		if (r.index >= n)
+			continue;
+		if (r.code >= 400 && r.code < 500) {
+			later[nlater++] = x->pending[r.index];
+		} else {
+			r.index = rcpt_index(x->c, x->pending[r.index]);
+			x->refused[x->nrefused++] = r;
+		}
+	}
+	if (rc == 0)
+		x->delivered += n - x->res.nrefused;
+	memcpy(x->pending, later, nlater * sizeof(*later));
+	x->npending = nlater;
+	if (nlater == 0)
+		return 0; /* the refused for good are reported by the caller */
+	sk_err_clear(err);
+	for (size_t i = 0; i < x->res.nrefused; i++)
+		if (x->res.refused[i].code < 500)
+			return sk_err_set(err, SK_E_TRANSIENT,
+					  "smtp '%s': recipient <%s> deferred ('%s')%s", x->c->smtp.url,
+					  later[0], x->res.refused[i].reply,
+					  nlater > 1 ? " with others" : "");
+	return sk_err_set(err, SK_E_TRANSIENT, "smtp '%s': recipient <%s> deferred", x->c->smtp.url,
+			  later[0]);
+}
+
+/* Some recipients refused for good: exit 1, naming them. */
+static int refused_error(const struct send_ctx *x, struct sk_err *err)
+{
+	const struct cfg *c = x->c;
+	char names[SK_ERR_MSG_MAX] = "";
+	size_t o = 0;
+
+	for (size_t i = 1; i < x->nrefused && o < sizeof(names); i++)
+		o += (size_t)snprintf(names + o, sizeof(names) - o, ", <%s>",
+				      c->rcpt[x->refused[i].index]);
+	return sk_err_set(err, SK_E_PERMANENT,
+			  "smtp '%s': recipient <%s> refused ('%s')%s%s: delivered to %zu of %zu "
+			  "recipients; check MAIL_TO and MAIL_CC",
+			  c->smtp.url, c->rcpt[x->refused[0].index], x->refused[0].reply,
+			  x->nrefused > 1 ? ", also " : "", x->nrefused > 1 ? names + 2 : "",
+			  x->delivered, c->nrcpt);
 }
 
 static int is_safe_char(char ch)
@@ -341,32 +440,124 @@ static int is_safe_char(char ch)
 	       ch == '.' || ch == '-' || ch == '_';
 }
 
-/* OUTBOX/RUN-YYYYMMDDTHHMMSSZ.eml, the run id reduced to safe characters. */
-static int outbox_write(struct sk_step *s, const struct cfg *c, const struct sk_buf *msg,
+/* Write the message into a temporary file of `dir`: its open fd, or -1. */
+static int outbox_temp(const char *dir, struct sk_mail_msg *msg, char tmp[PATH_MAX], int *slot,
+		       struct sk_err *err)
+{
+	char chunk[65536];
+	long n;
+	int fd;
+
+	if (snprintf(tmp, PATH_MAX, "%s/.mail.eml.tmp-XXXXXX", dir) >= PATH_MAX)
+		return sk_err_set(err, SK_E_USAGE, "'%s': path too long", dir);
+	if ((fd = mkstemp(tmp)) < 0)
+		return sk_err_set(err, SK_E_IO, "create a file in '%s': %s", dir, strerror(errno));
+	*slot = sk_tempfile_register(tmp);
+	sk_mail_msg_rewind(msg);
+	while ((n = sk_mail_msg_read(msg, chunk, sizeof(chunk), err)) > 0) {
+		if (sk_interrupted()) {
+			sk_err_set(err, SK_E_INTERRUPTED, "outbox: interrupted");
+			goto fail;
+		}
+		for (long off = 0; off < n;) {
+			ssize_t w = write(fd, chunk + off, (size_t)(n - off));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0) {
+				sk_err_set(err, SK_E_IO, "write '%s': %s", tmp, strerror(errno));
+				goto fail;
+			}
+			off += w;
+		}
+	}
+	if (n < 0)
+		goto fail;
+	/* group-writable like every output (OpenShift: arbitrary uid, group 0) */
+	if (fchmod(fd, 0664) < 0 || fsync(fd) < 0) {
+		sk_err_set(err, SK_E_IO, "write '%s': %s", tmp, strerror(errno));
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	unlink(tmp);
+	sk_tempfile_forget(*slot);
+	return -1;
+}
+
+/*
+ * Give the finished file its name without ever replacing another: two runs
+ * with the same run id in the same second get NAME.eml and NAME-2.eml.
+ * link() fails on an existing name (EEXIST) and works over NFS; where a
+ * file system has no hard links, renameat2(RENAME_NOREPLACE) does the same.
+ */
+static int outbox_name(const char *tmp, const char *dir, const char *base, char path[PATH_MAX],
+		       struct sk_err *err)
+{
+	for (int k = 1; k <= 1000; k++) {
+		char name[200];
+		int rc;
+
+		if (k == 1)
+			snprintf(name, sizeof(name), "%s.eml", base);
+		else
+			snprintf(name, sizeof(name), "%s-%d.eml", base, k);
+		if (sk_path_join(path, dir, name, err) < 0)
+			return -1;
+		rc = link(tmp, path);
+		if (rc < 0 && errno != EEXIST)
+			rc = renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE);
+		if (rc == 0)
+			return 0;
+		if (errno != EEXIST)
+			return sk_err_set(err, SK_E_IO, "name '%s': %s", path, strerror(errno));
+	}
+	return sk_err_set(err, SK_E_IO, "'%s': 1000 messages named '%s' already: clean the outbox",
+			  dir, base);
+}
+
+/* OUTBOX/RUN-YYYYMMDDTHHMMSSZ.eml (-2, -3... when taken), the run id reduced to safe characters. */
+static int outbox_write(struct sk_step *s, const struct cfg *c, struct sk_mail_msg *msg,
 			time_t now, struct sk_err *err)
 {
-	char name[160], path[PATH_MAX], stamp[20];
+	char base[160], path[PATH_MAX], tmp[PATH_MAX], stamp[20];
 	const char *run = sk_step_run_id(s);
-	struct sk_file_info info;
 	struct tm tm;
+	int fd = -1, slot = -1, dfd, ret = -1;
 	size_t i;
 
 	for (i = 0; run[i] && i < 100; i++)
-		name[i] = is_safe_char(run[i]) && (i > 0 || run[i] != '.') ? run[i] : '_';
-	name[i] = '\0';
+		base[i] = is_safe_char(run[i]) && (i > 0 || run[i] != '.') ? run[i] : '_';
+	base[i] = '\0';
 	if (!gmtime_r(&now, &tm) || !strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm))
 		snprintf(stamp, sizeof(stamp), "0");
-	snprintf(name + i, sizeof(name) - i, "-%s.eml", stamp);
-	if (sk_mkdir_p(c->outbox, err) < 0 || sk_path_join(path, c->outbox, name, err) < 0)
+	snprintf(base + i, sizeof(base) - i, "-%s", stamp);
+	if (sk_mkdir_p(c->outbox, err) < 0)
 		return -1;
-	/* sk_path_join keeps a name with '/' as is: the run id cannot have one */
-	if (sk_write_file_atomic(path, msg->data, msg->len, 0, &info, err) < 0)
+	if ((fd = outbox_temp(c->outbox, msg, tmp, &slot, err)) < 0)
 		return -1;
-	sk_step_detail(s, "outbox_file", info.path);
-	sk_log_fields(SK_LOG_INFO, (struct sk_log_field[]){{"bytes", (long long)info.bytes, NULL}}, 1,
-		      "mail written to '%s' (%llu bytes), not sent: MAIL_OUTBOX is set", info.path,
-		      info.bytes);
-	return 0;
+	if (sk_interrupted()) {
+		sk_err_set(err, SK_E_INTERRUPTED, "outbox: interrupted");
+		goto out;
+	}
+	if (outbox_name(tmp, c->outbox, base, path, err) < 0)
+		goto out;
+	/* the name is there: make it last (a link is one more directory entry) */
+	if ((dfd = open(c->outbox, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	sk_step_detail(s, "outbox_file", path);
+	sk_log_fields(SK_LOG_INFO,
+		      (struct sk_log_field[]){{"bytes", (long long)sk_mail_msg_size(msg), NULL}}, 1,
+		      "mail written to '%s' (%llu bytes), not sent: MAIL_OUTBOX is set", path,
+		      sk_mail_msg_size(msg));
+	ret = 0;
+out:
+	close(fd);
+	unlink(tmp); /* the temporary name; the message keeps its own */
+	sk_tempfile_forget(slot);
+	return ret;
 }
 
 static int mail(struct sk_step *s, const struct cfg *c, const char *subject, const char *summary,
@@ -375,16 +566,15 @@ static int mail(struct sk_step *s, const struct cfg *c, const char *subject, con
 	struct att *att = NULL;
 	size_t natt = 0, nparts = 0;
 	struct sk_mail_part *parts = NULL;
-	struct sk_buf body = SK_BUF_INIT(BODY_MAX), msg;
+	struct sk_buf body = SK_BUF_INIT(BODY_MAX);
+	struct sk_mail_msg *msg = NULL;
 	char id[SK_MAIL_ID_MAX], boundary[80];
 	struct sk_retry_policy p;
 	struct sk_retry_state st = {0};
-	struct send_ctx x;
+	struct send_ctx *x = NULL;
 	time_t now = time(NULL);
 	int ret = -1;
 
-	/* base64 grows 57 bytes into 78 on the wire; the rest is headers and text */
-	msg = (struct sk_buf)SK_BUF_INIT((size_t)(c->attach_max / 57 + 1) * 78 + 2 * BODY_MAX);
 	if (sk_buf_adds(&body, summary, err) < 0)
 		goto out;
 	if (c->attach) {
@@ -397,10 +587,12 @@ static int mail(struct sk_step *s, const struct cfg *c, const char *subject, con
 		}
 		for (size_t i = 0; i < natt; i++) {
 			struct sk_file_info info;
-			if (att[i].state == ATT_MISSING || att[i].state == ATT_UNREADABLE) {
+			if (att[i].state == ATT_MISSING || att[i].state == ATT_UNREADABLE ||
+			    att[i].state == ATT_REFUSED) {
 				sk_warnf("attachment '%s': %s: listed, not attached", att[i].path,
 					 att[i].why);
-				sk_step_count(s, "attachments_skipped", 1);
+				sk_step_count(s, att[i].state == ATT_REFUSED ? "attachments_refused"
+									     : "attachments_skipped", 1);
 				continue;
 			}
 			if (att[i].state == ATT_OVER_CAP) {
@@ -411,7 +603,8 @@ static int mail(struct sk_step *s, const struct cfg *c, const char *subject, con
 				continue;
 			}
 			parts[nparts++] = (struct sk_mail_part){att[i].name, content_type(att[i].name),
-								att[i].data, att[i].bytes};
+								NULL, att[i].bytes, att[i].fd,
+								att[i].sha256};
 			snprintf(info.path, sizeof(info.path), "%s", att[i].path);
 			info.bytes = att[i].bytes;
 			memcpy(info.sha256, att[i].sha256, sizeof(info.sha256));
@@ -421,17 +614,17 @@ static int mail(struct sk_step *s, const struct cfg *c, const char *subject, con
 	}
 	if (sk_mail_new_id(c->from.addr, id, boundary, err) < 0)
 		goto out;
-	if (sk_mail_build(&(struct sk_mail){&c->from, &c->to, &c->cc, subject, body.data, now, id,
-					    boundary, parts, nparts},
-			  &msg, err) < 0) {
+	if (!(msg = sk_mail_msg_open(&(struct sk_mail){&c->from, &c->to, &c->cc, subject, body.data,
+						       now, id, boundary, parts, nparts},
+				     err))) {
 		sk_err_prefix(err, "mail");
 		goto out;
 	}
 	sk_step_count(s, "recipients", (long long)c->nrcpt);
-	sk_step_count(s, "message_bytes", (long long)msg.len);
+	sk_step_count(s, "message_bytes", (long long)sk_mail_msg_size(msg));
 	sk_step_detail(s, "message_id", id);
 	if (c->outbox) {
-		if (outbox_write(s, c, &msg, now, err) < 0)
+		if (outbox_write(s, c, msg, now, err) < 0)
 			goto out;
 		sk_step_detail(s, "mail", "outbox");
 		ret = 0;
@@ -439,27 +632,48 @@ static int mail(struct sk_step *s, const struct cfg *c, const char *subject, con
 	}
 	if (sk_step_retry_policy(&p, err) < 0)
 		goto out;
-	x = (struct send_ctx){s, c, &msg};
-	if (sk_retry(&p, send_op, &x, &st, err) < 0)
+	if (!(x = calloc(1, sizeof(*x)))) {
+		sk_err_set(err, SK_E_NOMEM, "out of memory");
 		goto out;
+	}
+	x->s = s;
+	x->c = c;
+	x->msg = msg;
+	memcpy(x->pending, c->rcpt, c->nrcpt * sizeof(*c->rcpt));
+	x->npending = c->nrcpt;
+	if (sk_retry(&p, send_op, x, &st, err) < 0)
+		goto out;
+	if (x->nrefused) {
+		sk_step_count(s, "recipients_refused", (long long)x->nrefused);
+		if (x->delivered)
+			sk_step_detail(s, "mail", "partly sent");
+		refused_error(x, err);
+		if (!x->delivered)
+			goto out;
+		ret = -1;
+		goto done;
+	}
 	sk_step_detail(s, "mail", "sent");
 	sk_log_fields(SK_LOG_INFO,
 		      (struct sk_log_field[]){{"recipients", (long long)c->nrcpt, NULL},
-					      {"bytes", (long long)msg.len, NULL},
+					      {"bytes", (long long)sk_mail_msg_size(msg), NULL},
 					      {"attempts", st.attempt, NULL}},
-		      3, "mail sent to %zu recipient%s (%zu bytes, %zu attachment%s, attempt %d)",
-		      c->nrcpt, c->nrcpt == 1 ? "" : "s", msg.len, nparts, nparts == 1 ? "" : "s",
-		      st.attempt);
+		      3, "mail sent to %zu recipient%s (%llu bytes, %zu attachment%s, attempt %d)",
+		      c->nrcpt, c->nrcpt == 1 ? "" : "s", sk_mail_msg_size(msg), nparts,
+		      nparts == 1 ? "" : "s", st.attempt);
 	ret = 0;
 out:
 	if (ret < 0)
 		sk_step_detail(s, "mail", "failed");
+done:
 	for (size_t i = 0; i < natt; i++)
-		free(att[i].data);
+		if (att[i].fd >= 0)
+			close(att[i].fd);
 	free(att);
 	free(parts);
+	free(x);
+	sk_mail_msg_close(msg);
 	sk_buf_release(&body);
-	sk_buf_release(&msg);
 	return ret;
 }
 

@@ -28,6 +28,7 @@ struct sk_notify_opts {
 	const char *outbox;         /* MAIL_OUTBOX, a directory */
 	const char *attach;         /* MAIL_ATTACH: yes/no */
 	const char *attach_max;     /* MAIL_ATTACH_MAX_BYTES */
+	const char *attach_follow_symlinks; /* MAIL_ATTACH_FOLLOW_SYMLINKS: yes/no */
 	const char *subject_prefix; /* MAIL_SUBJECT_PREFIX, default "[stepkit]" */
 	const char *pipeline;       /* NOTIFY_PIPELINE, default "sales-analysis" */
 	const char *status;         /* NOTIFY_STATUS: Succeeded, Failed, Error */

@@ -1,6 +1,7 @@
 #include "base.h"
 #include "pg.h"
 #include "buf.h"
+#include "money.h"
 #include "sig.h"
 
 #include <csv.h>
@@ -20,6 +21,10 @@ struct sk_pg {
 	char *secrets[MAX_SECRETS]; /* passwords to blank out of messages */
 	char target[256];
 	char sqlstate[6]; /* of the last failed result, "" otherwise */
+	long read_timeout_ms; /* -1: none */
+	const char *read_timeout_name;
+	sk_pg_notice_cb notice;
+	void *notice_ctx;
 };
 
 /* ---- messages: one line, no secret, classified ---- */
@@ -160,11 +165,13 @@ static int fail_conn(struct sk_pg *db, const char *what, struct sk_err *err)
 			  msg[0] ? msg : "unknown error", hint);
 }
 
+/* 57014: a statement_timeout or pg_cancel_backend; the same query may pass
+ * under less load, and Argo's retry limit bounds the attempts */
 static int transient_state(const char *st)
 {
 	return !strncmp(st, "08", 2) || !strncmp(st, "53", 2) || !strcmp(st, "57P01") ||
-	       !strcmp(st, "57P02") || !strcmp(st, "57P03") || !strcmp(st, "40001") ||
-	       !strcmp(st, "40P01");
+	       !strcmp(st, "57P02") || !strcmp(st, "57P03") || !strcmp(st, "57014") ||
+	       !strcmp(st, "40001") || !strcmp(st, "40P01");
 }
 
 /* A failed result: classify by its SQLSTATE, quote the primary message. */
@@ -216,16 +223,48 @@ static int interrupted(struct sk_pg *db, struct sk_err *err)
  * still planning or sorting would wait for the server. We poll the socket
  * ourselves and look at the interrupt flag between polls.
  */
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * No byte within the read timeout. The query is not cancelled: PQcancel
+ * opens a new connection without any timeout, and would hang on the very
+ * network that may be the trouble; closing ours ends the backend's work
+ * at its next write.
+ */
+static int stalled(struct sk_pg *db, struct sk_err *err)
+{
+	return sk_err_set(err, SK_E_TRANSIENT,
+			  "postgres %s: no data from the server for %ld s (%s): the backend may be "
+			  "stuck or the network down; a query slower than that to send its next row "
+			  "needs a longer %s",
+			  db->target, db->read_timeout_ms / 1000, db->read_timeout_name,
+			  db->read_timeout_name);
+}
+
 static int wait_input(struct sk_pg *db, struct sk_err *err)
 {
 	struct pollfd p = {PQsocket(db->conn), POLLIN, 0};
+	long long deadline = db->read_timeout_ms > 0 ? now_ms() + db->read_timeout_ms : 0;
 
 	for (;;) {
-		int rc;
+		int rc, ms = POLL_MS;
 
 		if (sk_interrupted())
 			return interrupted(db, err);
-		rc = poll(&p, 1, POLL_MS);
+		if (deadline) {
+			long long left = deadline - now_ms();
+			if (left <= 0)
+				return stalled(db, err);
+			if (left < ms)
+				ms = (int)left;
+		}
+		rc = poll(&p, 1, ms);
 		if (rc > 0)
 			break;
 		if (rc < 0 && errno != EINTR)
@@ -235,6 +274,45 @@ static int wait_input(struct sk_pg *db, struct sk_err *err)
 	if (!PQconsumeInput(db->conn))
 		return fail_conn(db, "connection lost", err);
 	return 0;
+}
+
+/*
+ * Push what PQsend* queued to the server. The connection is non-blocking,
+ * so a server that stopped reading (frozen, or a network that drops
+ * packets) cannot hold a send forever: the read timeout bounds the time
+ * without progress here too. libpq asks to read while it waits to write
+ * (the server may be sending notices), hence POLLIN as well.
+ */
+static int flush_out(struct sk_pg *db, struct sk_err *err)
+{
+	long long deadline = db->read_timeout_ms > 0 ? now_ms() + db->read_timeout_ms : 0;
+
+	for (;;) {
+		struct pollfd p = {PQsocket(db->conn), POLLIN | POLLOUT, 0};
+		int rc = PQflush(db->conn), ms = POLL_MS;
+
+		if (rc == 0)
+			return 0;
+		if (rc < 0)
+			return fail_conn(db, "send", err);
+		if (sk_interrupted())
+			return interrupted(db, err);
+		if (deadline) {
+			long long left = deadline - now_ms();
+			if (left <= 0)
+				return stalled(db, err);
+			if (left < ms)
+				ms = (int)left;
+		}
+		rc = poll(&p, 1, ms);
+		if (rc < 0 && errno != EINTR)
+			return sk_err_set(err, SK_E_TRANSIENT, "postgres %s: poll: %s", db->target,
+					  strerror(errno));
+		if (rc > 0 && (p.revents & POLLIN) && !PQconsumeInput(db->conn))
+			return fail_conn(db, "connection lost", err);
+		if (rc > 0 && (p.revents & POLLOUT) && deadline)
+			deadline = now_ms() + db->read_timeout_ms; /* progress */
+	}
 }
 
 /* The next result of the running command, read without blocking; NULL at the end. */
@@ -304,6 +382,8 @@ static int run(struct sk_pg *db, const char *what, const char *sql, int np,
 {
 	if (!PQsendQueryParams(db->conn, sql, np, NULL, pv, NULL, NULL, 0))
 		return fail_conn(db, what, err);
+	if (flush_out(db, err) < 0)
+		return -1;
 	return finish(db, what, want, out, err);
 }
 
@@ -349,6 +429,72 @@ static const char *or_empty(const char *s)
 	return s ? s : "";
 }
 
+int sk_pg_read_timeout_parse(const char *v, const char *what, long *ms, struct sk_err *err)
+{
+	long long n;
+
+	if (sk_parse_int(v, strlen(v), &n) < 0 || n < 0 || n > 86400)
+		return sk_err_set(err, SK_E_USAGE,
+				  "%s '%s': expected whole seconds from 1 to 86400, or 0 for none",
+				  what, v);
+	*ms = n == 0 ? -1 : (long)n * 1000;
+	return 0;
+}
+
+int sk_pg_configured(const char *conninfo)
+{
+	static const char *const vars[] = {"PGHOST",	 "PGHOSTADDR", "PGPORT", "PGDATABASE",
+					   "PGUSER",	 "PGSERVICE",  "PGPASSWORD_FILE"};
+
+	if (conninfo && *conninfo)
+		return 1;
+	for (size_t i = 0; i < SK_ARRAY_SIZE(vars); i++)
+		if (getenv(vars[i]) && *getenv(vars[i]))
+			return 1;
+	return 0;
+}
+
+int sk_pg_conninfo_has_password(const char *ci)
+{
+	PQconninfoOption *opts;
+	char *perr = NULL;
+	int has = 0;
+
+	if (!ci || !is_conninfo(ci))
+		return 0; /* a plain database name */
+	if (!(opts = PQconninfoParse(ci, &perr))) {
+		PQfreemem(perr); /* may quote the password: not looked at */
+		return may_hold_password(ci);
+	}
+	for (PQconninfoOption *o = opts; o->keyword; o++)
+		if (!strcmp(o->keyword, "password") && o->val && *o->val)
+			has = 1;
+	PQconninfoFree(opts);
+	return has;
+}
+
+/*
+ * libpq prints notices on stderr unless told otherwise: one line through
+ * the caller's callback keeps JSON logs JSON, and scrubbed like the rest.
+ */
+static void on_notice(void *arg, const PGresult *res)
+{
+	struct sk_pg *db = arg;
+	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	const char *st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	char text[320], line[640];
+
+	if (!db->notice)
+		return;
+	if (!sev)
+		sev = PQresultErrorField(res, PG_DIAG_SEVERITY);
+	one_line(db, primary ? primary : PQresultErrorMessage(res), text, sizeof(text));
+	snprintf(line, sizeof(line), "postgres %s: server %s: %s%s%s%s", db->target,
+		 sev ? sev : "NOTICE", text, st ? " (SQLSTATE " : "", st ? st : "", st ? ")" : "");
+	db->notice(db->notice_ctx, sev && !strcmp(sev, "WARNING"), line);
+}
+
 struct sk_pg *sk_pg_open(const struct sk_pg_cfg *cfg, struct sk_err *err)
 {
 	const char *kw[16], *val[16];
@@ -363,6 +509,11 @@ struct sk_pg *sk_pg_open(const struct sk_pg_cfg *cfg, struct sk_err *err)
 		return NULL;
 	}
 	snprintf(db->target, sizeof(db->target), "(not connected)");
+	db->read_timeout_ms = cfg->read_timeout_ms == 0 ? SK_PG_READ_TIMEOUT_DEFAULT * 1000L
+				: cfg->read_timeout_ms;
+	db->read_timeout_name = cfg->read_timeout_name ? cfg->read_timeout_name : "read timeout";
+	db->notice = cfg->notice;
+	db->notice_ctx = cfg->notice_ctx;
 	remember_secret(db, cfg->password);
 	remember_secret(db, getenv("PGPASSWORD"));
 	if (ci && is_conninfo(ci)) {
@@ -427,7 +578,12 @@ struct sk_pg *sk_pg_open(const struct sk_pg_cfg *cfg, struct sk_err *err)
 		fail_conn(db, "connect", err);
 		goto fail;
 	}
-	/* the socket stays blocking for sends; reads go through wait_input() */
+	(void)PQsetNoticeReceiver(db->conn, on_notice, db);
+	/* sends go through flush_out(), reads through wait_input(): both bounded */
+	if (PQsetnonblocking(db->conn, 1) != 0) {
+		fail_conn(db, "connect", err);
+		goto fail;
+	}
 	if (run(db, "set session read only", "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
 		0, NULL, PGRES_COMMAND_OK, NULL, err) < 0 ||
 	    run(db, "set datestyle", "SET DateStyle = 'ISO, YMD'", 0, NULL, PGRES_COMMAND_OK, NULL,
@@ -484,12 +640,16 @@ int sk_pg_describe(struct sk_pg *db, const char *sql, int *ncols, int *nparams,
 		fail_conn(db, "prepare query", err);
 		goto out;
 	}
+	if (flush_out(db, err) < 0)
+		goto out;
 	if (finish(db, "prepare query", PGRES_COMMAND_OK, NULL, err) < 0)
 		goto out;
 	if (!PQsendDescribePrepared(db->conn, "")) {
 		fail_conn(db, "describe query", err);
 		goto out;
 	}
+	if (flush_out(db, err) < 0)
+		goto out;
 	if (finish(db, "describe query", PGRES_COMMAND_OK, &res, err) < 0)
 		goto out;
 	*ncols = PQnfields(res);

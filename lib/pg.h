@@ -13,6 +13,14 @@
  *   - connect_timeout defaults to 10 s (unless PGCONNECT_TIMEOUT or the
  *     conninfo set it), application_name to `appname` (unless PGAPPNAME or
  *     the conninfo set it), TCP keepalives probe a silent server after 60 s;
+ *   - a read timeout (default SK_PG_READ_TIMEOUT_DEFAULT s) bounds every wait
+ *     for the server, reading and sending (the connection is non-blocking:
+ *     a send flushes with poll() too): no byte for that long (a frozen backend, a network
+ *     that drops packets without a reset, a query that takes that long to
+ *     produce its next row) fails with SK_E_TRANSIENT; TCP keepalives do
+ *     not catch a stopped backend, as its kernel still answers them;
+ *   - the server's NOTICE, WARNING, INFO lines go to `notice` (one line,
+ *     scrubbed), never to stderr as libpq would print them;
  *   - client_encoding is forced to UTF8 (SPEC: UTF-8 bytes), DateStyle to
  *     ISO (a date reads 2011-12-09, a timestamp 2011-12-09 08:30:00, whatever
  *     the server's default), and the session is made read-only: an extract
@@ -29,8 +37,11 @@
  *                   timeout), is starting up or shutting down, the
  *                   connection dropped, SQLSTATE class 08 (connection),
  *                   53 (resources), 57P01-57P03 (admin/crash shutdown,
- *                   cannot connect now), 40001/40P01 (serialization,
- *                   deadlock): worth retrying (exit 75);
+ *                   cannot connect now), 57014 (query cancelled: a
+ *                   statement_timeout, or an administrator's
+ *                   pg_cancel_backend; a retry under less load may
+ *                   succeed), 40001/40P01 (serialization, deadlock), no
+ *                   data within the read timeout: worth retrying (exit 75);
  *   SK_E_PERMANENT  refused credentials (28000, 28P01), unknown database or
  *                   role, SQL errors (42xxx...): the server's primary
  *                   message and its SQLSTATE (exit 1);
@@ -47,11 +58,53 @@
 
 struct sk_pg;
 
+/* Seconds without a byte from the server before a wait fails (sk_pg_cfg). */
+#define SK_PG_READ_TIMEOUT_DEFAULT 300
+
+/*
+ * Receives one server notice: `warning` is 1 for WARNING, 0 for NOTICE,
+ * INFO, LOG, DEBUG. `msg` is one line, "postgres TARGET: server WARNING:
+ * text (SQLSTATE 01000)", with no password in it; borrowed for the call.
+ */
+typedef void (*sk_pg_notice_cb)(void *ctx, int warning, const char *msg);
+
 struct sk_pg_cfg {
 	const char *conninfo; /* conninfo, URI or database name; NULL/"": environment only */
 	const char *password; /* NULL: libpq finds it (PGPASSWORD, PGPASSFILE) */
 	const char *appname;  /* application_name, e.g. "stepkit-extract-sales" */
+	/* Longest wait for the server, ms: 0 the default (SK_PG_READ_TIMEOUT_DEFAULT
+	 * seconds), -1 none. See sk_pg_read_timeout_parse. */
+	long read_timeout_ms;
+	/* The setting named when the read timeout fires ("--read-timeout");
+	 * NULL: "read timeout". */
+	const char *read_timeout_name;
+	/* Server notices; NULL: they are dropped (never printed). */
+	sk_pg_notice_cb notice;
+	void *notice_ctx;
 };
+
+/*
+ * Parse a read timeout setting: whole seconds, 1 to 86400, or 0 for none.
+ * `what` names the setting in the message. Sets `*ms` for
+ * sk_pg_cfg.read_timeout_ms (-1 for 0). 0, or -1 with `err` (SK_E_USAGE).
+ */
+int sk_pg_read_timeout_parse(const char *v, const char *what, long *ms, struct sk_err *err);
+
+/*
+ * Whether a server is configured at all: a non-empty `conninfo`, or one of
+ * libpq's target variables (PGHOST, PGHOSTADDR, PGPORT, PGDATABASE, PGUSER,
+ * PGSERVICE) or PGPASSWORD_FILE set. Without any, libpq would try a local
+ * socket that a container never has: a caller says what to set instead.
+ */
+int sk_pg_configured(const char *conninfo);
+
+/*
+ * Whether `conninfo` (a conninfo string or URI) carries a password: a
+ * non-empty password keyword or user:password@ in a URI, or a string libpq
+ * cannot parse that may hold one. Lets a caller refuse a password given on
+ * the command line (visible in ps and /proc/PID/cmdline) without quoting it.
+ */
+int sk_pg_conninfo_has_password(const char *conninfo);
 
 /*
  * Connect. Returns a handle the caller closes, or NULL with `err` set (see

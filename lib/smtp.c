@@ -2,6 +2,7 @@
 #include "utf8.h"
 #include "smtp.h"
 #include "http.h"
+#include "sha256.h"
 #include "sig.h"
 
 #include <curl/curl.h>
@@ -479,11 +480,10 @@ static int add_filename_params(struct sk_buf *out, const char *name, struct sk_e
 	return 0;
 }
 
-static int add_attachment(struct sk_buf *out, const struct sk_mail_part *pt, struct sk_err *err)
+static int add_attachment_head(struct sk_buf *out, const struct sk_mail_part *pt,
+			       struct sk_err *err)
 {
-	unsigned char line[80];
 	size_t len = strlen(pt->name);
-	const unsigned char *d = pt->data;
 
 	if (sk_buf_addf(out, err, "Content-Type: %s", pt->content_type) < 0)
 		return -1;
@@ -494,50 +494,254 @@ static int add_attachment(struct sk_buf *out, const struct sk_mail_part *pt, str
 	    add_filename_params(out, pt->name, err) < 0 ||
 	    sk_buf_adds(out, "\r\nContent-Transfer-Encoding: base64\r\n\r\n", err) < 0)
 		return -1;
-	/* 57 bytes make one 76-character base64 line (RFC 2045 6.8) */
-	for (size_t i = 0; i < pt->len; i += 57) {
-		size_t n = pt->len - i < 57 ? pt->len - i : 57;
-		int w = EVP_EncodeBlock(line, d + i, (int)n);
-		if (sk_buf_add(out, line, (size_t)w, err) < 0 || sk_buf_adds(out, "\r\n", err) < 0)
-			return -1;
-	}
 	return 0;
 }
 
-int sk_mail_build(const struct sk_mail *m, struct sk_buf *out, struct sk_err *err)
-{
-	char date[40];
+/* ---- the message, read piece by piece ----------------------------------- */
 
-	if (!m->from || !m->message_id || (m->nparts && !m->boundary))
-		return sk_err_set(err, SK_E_USAGE, "mail: sender, message id or boundary missing");
+/* 57 bytes make one 76-character base64 line (RFC 2045 6.8), 78 with CRLF. */
+#define B64_IN 57
+#define B64_LINE 78
+#define CHUNK_LINES 1024
+/* Headers, text and part headers: the text body is capped well below. */
+#define TEXT_MAX (16u << 20)
+
+struct seg {
+	size_t off, len;                 /* text: bytes of msg->text */
+	const struct sk_mail_part *part; /* NULL: text; else the part, base64-encoded */
+};
+
+struct sk_mail_msg {
+	struct sk_buf text;
+	struct seg *seg;
+	size_t nseg;
+	unsigned long long size;
+	/* where the reader is: a segment, bytes of it consumed (of the text,
+	 * or of the part's source), and encoded bytes not yet handed out */
+	size_t cur;
+	unsigned long long off;
+	size_t enc_len, enc_pos;
+	struct sk_sha256 *h; /* of the part being read, when it has a sha256 */
+	unsigned char raw[B64_IN * CHUNK_LINES];
+	unsigned char enc[B64_LINE * CHUNK_LINES + 4];
+};
+
+static unsigned long long b64_size(unsigned long long n)
+{
+	unsigned long long rest = n % B64_IN;
+
+	return n / B64_IN * B64_LINE + (rest ? (rest + 2) / 3 * 4 + 2 : 0);
+}
+
+static int end_text(struct sk_mail_msg *msg, size_t *mark)
+{
+	msg->seg[msg->nseg++] = (struct seg){*mark, msg->text.len - *mark, NULL};
+	*mark = msg->text.len;
+	return 0;
+}
+
+struct sk_mail_msg *sk_mail_msg_open(const struct sk_mail *m, struct sk_err *err)
+{
+	struct sk_mail_msg *msg = calloc(1, sizeof(*msg));
+	struct sk_buf *out;
+	char date[40];
+	size_t mark = 0;
+
+	if (!msg || !(msg->seg = calloc(2 * m->nparts + 2, sizeof(*msg->seg)))) {
+		sk_err_set(err, SK_E_NOMEM, "out of memory");
+		goto fail;
+	}
+	msg->text = (struct sk_buf)SK_BUF_INIT(TEXT_MAX);
+	out = &msg->text;
+	if (!m->from || !m->message_id || (m->nparts && !m->boundary)) {
+		sk_err_set(err, SK_E_USAGE, "mail: sender, message id or boundary missing");
+		goto fail;
+	}
 	sk_mail_date(m->date, date);
 	if (sk_buf_addf(out, err, "Date: %s\r\nFrom: ", date) < 0 || add_addr(out, m->from, err) < 0 ||
 	    sk_buf_adds(out, "\r\n", err) < 0)
-		return -1;
+		goto fail;
 	if (m->to && m->to->n && add_addr_header(out, "To", m->to->v, m->to->n, err) < 0)
-		return -1;
+		goto fail;
 	if (m->cc && m->cc->n && add_addr_header(out, "Cc", m->cc->v, m->cc->n, err) < 0)
-		return -1;
+		goto fail;
 	if (sk_mail_header_text(out, "Subject", m->subject, err) < 0)
-		return -1;
+		goto fail;
 	/* Auto-Submitted (RFC 3834) keeps vacation responders from answering */
 	if (sk_buf_addf(out, err,
 			"Message-ID: %s\r\nMIME-Version: 1.0\r\nAuto-Submitted: auto-generated\r\n",
 			m->message_id) < 0)
+		goto fail;
+	if (m->nparts == 0) {
+		if (add_text_part(out, m->body ? m->body : "", err) < 0)
+			goto fail;
+	} else {
+		if (sk_buf_addf(out, err,
+				"Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n"
+				"This is a multi-part message in MIME format.\r\n\r\n--%s\r\n",
+				m->boundary, m->boundary) < 0 ||
+		    add_text_part(out, m->body ? m->body : "", err) < 0)
+			goto fail;
+		for (size_t i = 0; i < m->nparts; i++) {
+			if (sk_buf_addf(out, err, "--%s\r\n", m->boundary) < 0 ||
+			    add_attachment_head(out, &m->parts[i], err) < 0)
+				goto fail;
+			end_text(msg, &mark);
+			msg->seg[msg->nseg++] = (struct seg){0, 0, &m->parts[i]};
+			msg->size += b64_size(m->parts[i].len);
+		}
+		if (sk_buf_addf(out, err, "--%s--\r\n", m->boundary) < 0)
+			goto fail;
+	}
+	end_text(msg, &mark);
+	msg->size += msg->text.len;
+	return msg;
+fail:
+	sk_mail_msg_close(msg);
+	return NULL;
+}
+
+unsigned long long sk_mail_msg_size(const struct sk_mail_msg *msg)
+{
+	return msg->size;
+}
+
+void sk_mail_msg_rewind(struct sk_mail_msg *msg)
+{
+	msg->cur = 0;
+	msg->off = 0;
+	msg->enc_len = msg->enc_pos = 0;
+	sk_sha256_close(msg->h);
+	msg->h = NULL;
+}
+
+void sk_mail_msg_close(struct sk_mail_msg *msg)
+{
+	if (!msg)
+		return;
+	sk_sha256_close(msg->h);
+	sk_buf_release(&msg->text);
+	free(msg->seg);
+	free(msg);
+}
+
+static int part_changed(const struct sk_mail_part *pt, struct sk_err *err)
+{
+	return sk_err_set(err, SK_E_IO,
+			  "attachment '%s': the file changed while it was being sent (its size or "
+			  "sha256 is no longer the one the message lists): run notify again once "
+			  "the file is complete",
+			  pt->name);
+}
+
+/* Encode the next chunk of the part into msg->enc; at its end, check its sha256. */
+static int refill(struct sk_mail_msg *msg, const struct sk_mail_part *pt, struct sk_err *err)
+{
+	unsigned long long left = pt->len - msg->off;
+	size_t n = left < sizeof(msg->raw) ? (size_t)left : sizeof(msg->raw), got = 0, o = 0;
+
+	if (msg->off == 0 && pt->sha256 && !msg->h && !(msg->h = sk_sha256_open(err)))
 		return -1;
-	if (m->nparts == 0)
-		return add_text_part(out, m->body ? m->body : "", err);
-	if (sk_buf_addf(out, err,
-			"Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n"
-			"This is a multi-part message in MIME format.\r\n\r\n--%s\r\n",
-			m->boundary, m->boundary) < 0 ||
-	    add_text_part(out, m->body ? m->body : "", err) < 0)
-		return -1;
-	for (size_t i = 0; i < m->nparts; i++)
-		if (sk_buf_addf(out, err, "--%s\r\n", m->boundary) < 0 ||
-		    add_attachment(out, &m->parts[i], err) < 0)
+	if (pt->data) {
+		memcpy(msg->raw, (const unsigned char *)pt->data + msg->off, n);
+		got = n;
+	}
+	while (got < n) {
+		ssize_t r = pread(pt->fd, msg->raw + got, n - got, (off_t)(msg->off + got));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return sk_err_set(err, SK_E_IO, "attachment '%s': read: %s", pt->name,
+					  strerror(errno));
+		if (r == 0)
+			return part_changed(pt, err); /* shrank */
+		got += (size_t)r;
+	}
+	if (msg->h)
+		sk_sha256_update(msg->h, msg->raw, n);
+	for (size_t i = 0; i < n; i += B64_IN) {
+		size_t k = n - i < B64_IN ? n - i : B64_IN;
+		o += (size_t)EVP_EncodeBlock(msg->enc + o, msg->raw + i, (int)k);
+		msg->enc[o++] = '\r';
+		msg->enc[o++] = '\n';
+	}
+	msg->off += n;
+	msg->enc_len = o;
+	msg->enc_pos = 0;
+	return 0;
+}
+
+static int part_done(struct sk_mail_msg *msg, const struct sk_mail_part *pt, struct sk_err *err)
+{
+	char hex[SK_SHA256_HEX_LEN + 1];
+
+	if (msg->h || (pt->sha256 && pt->len == 0)) {
+		if (!msg->h && !(msg->h = sk_sha256_open(err)))
 			return -1;
-	return sk_buf_addf(out, err, "--%s--\r\n", m->boundary);
+		sk_sha256_hex(msg->h, hex);
+		sk_sha256_close(msg->h);
+		msg->h = NULL;
+		if (strcmp(hex, pt->sha256) != 0)
+			return part_changed(pt, err);
+	}
+	msg->cur++;
+	msg->off = 0;
+	return 0;
+}
+
+long sk_mail_msg_read(struct sk_mail_msg *msg, char *buf, size_t n, struct sk_err *err)
+{
+	size_t got = 0;
+
+	while (got < n && msg->cur < msg->nseg) {
+		const struct seg *s = &msg->seg[msg->cur];
+		size_t take;
+
+		if (!s->part) {
+			take = s->len - (size_t)msg->off < n - got ? s->len - (size_t)msg->off : n - got;
+			memcpy(buf + got, msg->text.data + s->off + msg->off, take);
+			got += take;
+			msg->off += take;
+			if (msg->off == s->len) {
+				msg->cur++;
+				msg->off = 0;
+			}
+			continue;
+		}
+		if (msg->enc_pos == msg->enc_len) {
+			if (msg->off == s->part->len) {
+				if (part_done(msg, s->part, err) < 0)
+					return -1;
+				continue;
+			}
+			if (refill(msg, s->part, err) < 0)
+				return -1;
+		}
+		take = msg->enc_len - msg->enc_pos < n - got ? msg->enc_len - msg->enc_pos : n - got;
+		memcpy(buf + got, msg->enc + msg->enc_pos, take);
+		msg->enc_pos += take;
+		got += take;
+	}
+	return (long)got;
+}
+
+int sk_mail_build(const struct sk_mail *m, struct sk_buf *out, struct sk_err *err)
+{
+	struct sk_mail_msg *msg = sk_mail_msg_open(m, err);
+	char chunk[16384];
+	long n;
+	int ret = -1;
+
+	if (!msg)
+		return -1;
+	while ((n = sk_mail_msg_read(msg, chunk, sizeof(chunk), err)) > 0)
+		if (sk_buf_add(out, chunk, (size_t)n, err) < 0)
+			goto out;
+	if (n == 0)
+		ret = 0;
+out:
+	sk_mail_msg_close(msg);
+	return ret;
 }
 
 /* ---- transport ---------------------------------------------------------- */
@@ -548,7 +752,53 @@ struct trace {
 	int starttls;         /* we sent STARTTLS */
 	int auth;             /* we sent AUTH */
 	int quit;             /* we sent QUIT: later replies explain nothing */
+	/* sk_smtp_send: the recipients, the one whose RCPT TO awaits its
+	 * reply (-1: none), and the refused ones */
+	const char *const *rcpt;
+	size_t nrcpt;
+	long pending;
+	struct sk_smtp_result *res;
 };
+
+/* "RCPT TO:<addr>" just sent: remember which recipient awaits a reply. */
+static void rcpt_sent(struct trace *t, const char *data, size_t size)
+{
+	const char *a = data + 9, *end = memchr(data, '>', size);
+
+	t->pending = -1;
+	if (!end || size < 10 || data[8] != '<')
+		return;
+	for (size_t i = 0; i < t->nrcpt; i++)
+		if (strlen(t->rcpt[i]) == (size_t)(end - a) && !memcmp(t->rcpt[i], a, (size_t)(end - a)))
+			t->pending = (long)i;
+}
+
+/* The reply to a RCPT TO: a refusal is recorded with its line. */
+static void rcpt_reply(struct trace *t, const char *data, size_t size)
+{
+	struct sk_smtp_refusal *r;
+	size_t n = size;
+	int code;
+
+	if (size < 4 || data[3] == '-')
+		return; /* a multi-line reply goes on */
+	code = (data[0] - '0') * 100 + (data[1] - '0') * 10 + (data[2] - '0');
+	if (code >= 300 && t->res && t->res->nrefused < SK_MAIL_MAX_RCPT) {
+		r = &t->res->refused[t->res->nrefused++];
+		r->index = (size_t)t->pending;
+		r->code = code;
+		while (n > 0 && (data[n - 1] == '\r' || data[n - 1] == '\n'))
+			n--;
+		if (n >= sizeof(r->reply))
+			n = sizeof(r->reply) - 1;
+		memcpy(r->reply, data, n);
+		r->reply[n] = '\0';
+		for (size_t i = 0; i < n; i++)
+			if ((unsigned char)r->reply[i] < 0x20 || r->reply[i] == 0x7f)
+				r->reply[i] = ' ';
+	}
+	t->pending = -1;
+}
 
 static int debug_cb(CURL *h, curl_infotype type, char *data, size_t size, void *ud)
 {
@@ -564,10 +814,14 @@ static int debug_cb(CURL *h, curl_infotype type, char *data, size_t size, void *
 			t->auth = 1;
 		if (size >= 4 && !strncmp(data, "QUIT", 4))
 			t->quit = 1;
+		if (size >= 8 && !strncmp(data, "RCPT TO:", 8))
+			rcpt_sent(t, data, size);
 		return 0;
 	}
 	if (type != CURLINFO_HEADER_IN || t->quit)
 		return 0;
+	if (t->pending >= 0)
+		rcpt_reply(t, data, size);
 	/* keep the last non-empty line of the reply */
 	end = size;
 	while (end > 0 && (data[end - 1] == '\r' || data[end - 1] == '\n'))
@@ -774,19 +1028,16 @@ static int classify(CURLcode rc, long code, const struct trace *t, const char *e
 }
 
 struct reader {
-	const char *p;
-	size_t left;
+	struct sk_mail_msg *msg;
+	struct sk_err err; /* an attachment that could not be read */
 };
 
 static size_t read_cb(char *buf, size_t size, size_t nitems, void *ud)
 {
 	struct reader *r = ud;
-	size_t n = size * nitems < r->left ? size * nitems : r->left;
+	long n = sk_mail_msg_read(r->msg, buf, size * nitems, &r->err);
 
-	memcpy(buf, r->p, n);
-	r->p += n;
-	r->left -= n;
-	return n;
+	return n < 0 ? CURL_READFUNC_ABORT : (size_t)n;
 }
 
 static struct curl_slist *rcpt_list(const char *const *rcpt, size_t n)
@@ -806,13 +1057,14 @@ static struct curl_slist *rcpt_list(const char *const *rcpt, size_t n)
 }
 
 int sk_smtp_send(const struct sk_smtp_cfg *c, const char *from, const char *const *rcpt,
-		 size_t nrcpt, const char *msg, size_t len, struct sk_err *err)
+		 size_t nrcpt, struct sk_mail_msg *msg, struct sk_smtp_result *res,
+		 struct sk_err *err)
 {
 	CURL *h = curl_easy_init();
 	struct curl_slist *to = rcpt_list(rcpt, nrcpt);
 	char errbuf[CURL_ERROR_SIZE], mfrom[300];
-	struct trace t = {{0}, 0, 0, 0};
-	struct reader r = {msg, len};
+	struct trace t = {{0}, 0, 0, 0, rcpt, nrcpt, -1, res};
+	struct reader r = {msg, SK_ERR_INIT};
 	long code = 0;
 	CURLcode rc;
 	int ret = -1;
@@ -821,17 +1073,28 @@ int sk_smtp_send(const struct sk_smtp_cfg *c, const char *from, const char *cons
 		sk_err_set(err, SK_E_NOMEM, "out of memory");
 		goto out;
 	}
+	if (res)
+		res->nrefused = 0;
+	sk_mail_msg_rewind(msg);
 	snprintf(mfrom, sizeof(mfrom), "<%s>", from);
+	/* ALLLOWFAILS (libcurl 7.69's spelling, ALLOWFAILS since 8.2): a
+	 * refused recipient does not cost the others their mail */
 	if (setup(h, c, errbuf, &t) < 0 || curl_easy_setopt(h, CURLOPT_MAIL_FROM, mfrom) ||
-	    curl_easy_setopt(h, CURLOPT_MAIL_RCPT, to) || curl_easy_setopt(h, CURLOPT_UPLOAD, 1L) ||
+	    curl_easy_setopt(h, CURLOPT_MAIL_RCPT, to) ||
+	    curl_easy_setopt(h, CURLOPT_MAIL_RCPT_ALLLOWFAILS, 1L) ||
+	    curl_easy_setopt(h, CURLOPT_UPLOAD, 1L) ||
 	    curl_easy_setopt(h, CURLOPT_READFUNCTION, read_cb) ||
 	    curl_easy_setopt(h, CURLOPT_READDATA, &r) ||
-	    curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len)) {
+	    curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)sk_mail_msg_size(msg))) {
 		sk_err_set(err, SK_E_PERMANENT, "smtp: libcurl refused an option");
 		goto out;
 	}
 	rc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+	if (rc != CURLE_OK && r.err.code != SK_E_NONE) {
+		*err = r.err; /* the abort was ours: the message is not complete */
+		goto out;
+	}
 	if (rc != CURLE_OK) {
 		classify(rc, code, &t, errbuf, c, err);
 		goto out;
@@ -940,7 +1203,7 @@ int sk_smtp_check(const struct sk_smtp_cfg *c, const char *from, const char *con
 {
 	CURL *h = curl_easy_init();
 	char errbuf[CURL_ERROR_SIZE], label[300], cmd[320], reply[300];
-	struct trace t = {{0}, 0, 0, 0};
+	struct trace t = {{0}, 0, 0, 0, NULL, 0, -1, NULL};
 	time_t deadline = time(NULL) + (c->timeout > 0 ? c->timeout : 120);
 	long code = 0;
 	CURLcode rc;

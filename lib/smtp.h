@@ -69,12 +69,21 @@ int sk_mail_addr_parse(struct sk_mail_addr *a, const char *s, size_t len, const 
 int sk_mail_addrs_parse(struct sk_mail_addrs *l, const char *list, const char *what,
 			struct sk_err *err);
 
-/* An attachment held in memory. */
+/*
+ * An attachment: `len` bytes held in memory at `data`, or, when `data` is
+ * NULL, the first `len` bytes of the open file `fd`, read (pread, from
+ * offset 0) only as the message is read, 57 KiB at a time: a 200 MB report
+ * never sits in memory. With `sha256` set, the bytes read must hash to it
+ * (the value the message body lists): a file that changed or shrank in
+ * between fails the read (SK_E_IO) instead of sending other bytes.
+ */
 struct sk_mail_part {
 	const char *name;         /* file name shown to the reader (a base name) */
 	const char *content_type; /* "text/csv", ... */
-	const void *data;
-	size_t len;
+	const void *data;         /* NULL: read from `fd` */
+	unsigned long long len;
+	int fd;                   /* with data NULL; borrowed, stays open */
+	const char *sha256;       /* hex, or NULL: not checked */
 };
 
 /* Everything a message is made of. All borrowed. */
@@ -102,9 +111,34 @@ int sk_mail_new_id(const char *from_addr, char id[SK_MAIL_ID_MAX], char boundary
 		   struct sk_err *err);
 
 /*
+ * A built message, read like a file: the headers, the text and each part's
+ * headers are built at open (in memory, at most 16 MiB), the attachments
+ * are base64-encoded from their source as the reader asks for them. The
+ * bytes depend only on `m`, which (with its parts) must outlive the handle.
+ */
+struct sk_mail_msg;
+
+/* Build the headers and text. A handle the caller closes, or NULL with
+ * `err` (SK_E_NOMEM at the cap, SK_E_USAGE for a bad value). */
+struct sk_mail_msg *sk_mail_msg_open(const struct sk_mail *m, struct sk_err *err);
+
+/* The message's size in bytes, known before any attachment is read. */
+unsigned long long sk_mail_msg_size(const struct sk_mail_msg *msg);
+
+/* Copy up to `n` next bytes into `buf`: their number (0 at the end), or
+ * -1 with `err` (an attachment unreadable or changed, see sk_mail_part). */
+long sk_mail_msg_read(struct sk_mail_msg *msg, char *buf, size_t n, struct sk_err *err);
+
+/* Start again from the first byte (a retry). */
+void sk_mail_msg_rewind(struct sk_mail_msg *msg);
+
+/* Free. NULL is fine. */
+void sk_mail_msg_close(struct sk_mail_msg *msg);
+
+/*
  * Append the whole message (headers, body, attachments; CRLF line ends,
- * ending in CRLF) to `out`. The result depends only on `m`. 0, or -1 with
- * `err` (SK_E_NOMEM at the buffer's cap, SK_E_USAGE for a bad value).
+ * ending in CRLF) to `out`: sk_mail_msg_open and read to the end. 0, or
+ * -1 with `err` (SK_E_NOMEM at the buffer's cap, SK_E_USAGE for a bad value).
  */
 int sk_mail_build(const struct sk_mail *m, struct sk_buf *out, struct sk_err *err);
 
@@ -142,16 +176,33 @@ struct sk_smtp_cfg {
  */
 int sk_smtp_cfg_check(const struct sk_smtp_cfg *c, struct sk_err *err);
 
+/* A recipient the server refused at RCPT TO. */
+struct sk_smtp_refusal {
+	size_t index;    /* into the `rcpt` array of sk_smtp_send */
+	int code;        /* the reply code: 4xx temporary, 5xx permanent */
+	char reply[200]; /* the reply line, control characters blanked */
+};
+
+/* What one attempt learnt about its recipients. */
+struct sk_smtp_result {
+	size_t nrefused;
+	struct sk_smtp_refusal refused[SK_MAIL_MAX_RCPT];
+};
+
 /*
- * One delivery attempt of `msg` (`len` bytes, CRLF line ends) from
+ * One delivery attempt of `msg` (read from its start; CRLF line ends) from
  * envelope sender `from` to the `nrcpt` addr-specs of `rcpt`: connect,
  * STARTTLS (unless tls_none or smtps), AUTH when a user is set, MAIL FROM,
- * RCPT TO (every recipient must be accepted), DATA. libcurl does the dot
- * stuffing. 0, or -1 with `err` classified as described at the top; the
- * caller retries SK_E_TRANSIENT.
+ * RCPT TO, DATA. libcurl does the dot stuffing. A refused recipient does
+ * not stop the others: the message goes to every accepted one, and `res`
+ * lists the refused ones (also when the attempt fails; `res` may be NULL).
+ * 0 when the server took the message (for at least one recipient), or -1
+ * with `err` classified as described at the top (every recipient refused:
+ * by the last reply); the caller retries SK_E_TRANSIENT.
  */
 int sk_smtp_send(const struct sk_smtp_cfg *c, const char *from, const char *const *rcpt,
-		 size_t nrcpt, const char *msg, size_t len, struct sk_err *err);
+		 size_t nrcpt, struct sk_mail_msg *msg, struct sk_smtp_result *res,
+		 struct sk_err *err);
 
 /*
  * Preflight: connect, STARTTLS, AUTH, then "MAIL FROM:<from>" and one

@@ -373,6 +373,85 @@ expect_err "webhook: host reachable" "--check reports the webhook"
 WEBHOOK_URL="http://127.0.0.1:$DOWN_PORT/hooks/$PW" STEPKIT_RETRIES=2 nrun 75 "webhook down: exit 75" --workdir "$T/w2"
 expect_err "POST 'webhook'" "the webhook URL is not shown"
 
+# ---- 12. refused recipients: the others still get the mail -----------------------
+start_smtp rcpt --refuse-rcpt bad@example.com --defer-rcpt late@example.com
+nrun 1 "one recipient refused, one deferred: the others get the mail, exit 1" --workdir "$W" \
+	--smtp-url "smtp://127.0.0.1:$port" --smtp-tls none --to 'ops@example.com, bad@example.com' --cc late@example.com
+expect_err "notify: smtp 'smtp://127.0.0.1:$port': recipient <bad@example.com> refused ('550 5.1.1 <bad@example.com>: mailbox unavailable'): delivered to 2 of 3 recipients; check MAIL_TO and MAIL_CC" \
+	"the refused recipient is named, with the server's reply"
+expect_err "attempt 1/5 failed: smtp 'smtp://127.0.0.1:$port': recipient <late@example.com> deferred ('450 4.2.1 <late@example.com>: try again later')" \
+	"the deferred recipient is retried"
+is "$(sed -n 1p "$T/rcpt/envelopes.jsonl" | json /dev/stdin '" ".join(d["rcpt"])'; sed -n 2p "$T/rcpt/envelopes.jsonl" | json /dev/stdin '" ".join(d["rcpt"])')" \
+	"ops@example.com
+late@example.com" "delivered to ops at once, to late on the retry alone; bad never"
+is "$(json "$E" 'd["counts"]["attempts"], d["counts"]["recipients_refused"], d["details"]["mail"], d["error"]["kind"]')" \
+	"(2, 1, 'partly sent', 'permanent')" "event: 2 attempts, 1 refused, partly sent, permanent"
+before=$(wc -l <"$T/rcpt/envelopes.jsonl")
+nrun 1 "the only recipient refused: exit 1, nothing sent" --workdir "$W" --smtp-url "smtp://127.0.0.1:$port" --smtp-tls none --to bad@example.com
+expect_err "recipient <bad@example.com> refused ('550 5.1.1 <bad@example.com>: mailbox unavailable'): delivered to 0 of 1 recipients" "all refused: named"
+is "$(wc -l <"$T/rcpt/envelopes.jsonl")" "$before" "all refused: no message stored"
+is "$(json "$E" 'd["counts"]["attempts"], d["details"]["mail"]')" "(1, 'failed')" "all refused: 1 attempt, failed"
+
+# ---- 13. the outbox never overwrites: same run id, same second --------------------
+OB=$T/outbox3
+mkdir -p "$OB"
+now=$(date -u +%s)
+for k in 0 1 2 3 4 5 6 7 8 9; do # the names of this second and the next ones, taken
+	echo "an earlier run's message" >"$OB/run-42-$(date -u -d "@$((now + k))" +%Y%m%dT%H%M%SZ).eml"
+done
+nrun 0 "outbox: the name is taken" --workdir "$W" --outbox "$OB" --from etl@example.com --to ops@example.com
+new=$(ls "$OB" | grep -- '-2\.eml$')
+is "$(ls -A "$OB" | wc -l | tr -d ' ')" 11 "outbox: one more file, no temporary left"
+[[ $new =~ ^run-42-[0-9]{8}T[0-9]{6}Z-2\.eml$ ]]; ok $? "outbox: the new message is RUN-TIME-2.eml ('$new')"
+is "$(cat "$OB"/run-42-*Z.eml | sort -u)" "an earlier run's message" "outbox: the earlier messages untouched"
+is "$(json "$E" 'd["details"]["outbox_file"]')" "$OB/$new" "event: the file actually written"
+
+# ---- 14. a large attachment is streamed, not held in memory -------------------------
+BIG=$T/big
+mkdir -p "$BIG/events"
+truncate -s 64M "$BIG/sales_report.csv"
+cat >"$T/rss.py" <<'EOF2'
+import resource, subprocess, sys
+rc = subprocess.call(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=open(sys.argv[0] + ".err", "w"))
+print(rc, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)
+EOF2
+read -r big_rc big_mb < <($PY "$T/rss.py" "$BIN/notify" --workdir "$BIG" --outbox "$BIG/out" --from etl@example.com \
+	--to ops@example.com --attach yes --attach-max-bytes 100000000 "$BIG/sales_report.csv")
+is "$big_rc" 0 "64 MiB attachment: exit 0"
+[ "${big_mb:-999}" -lt 40 ]; ok $? "64 MiB attachment: peak memory ${big_mb} MiB (under 40; the file was held whole, twice, before)"
+bigeml=$(ls "$BIG/out"/*.eml)
+is "$(size "$bigeml")" "$(json "$BIG/events/notify.json" 'd["counts"]["message_bytes"]')" "64 MiB attachment: the message size announced is the size written"
+is "$(grep -c '^AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.$' "$bigeml")" \
+	$((64 * 1024 * 1024 / 57)) "64 MiB attachment: every full base64 line of zeros there"
+
+# ---- 15. a symlink leading out of the work directory is not attached ---------------
+SL=$T/sl
+mkdir -p "$SL/events" "$SL/sub"
+printf 'token: s3cr3t-kube-token\n' >"$T/mounted-secret"
+cp "$W/sales_report.csv" "$SL/"
+ln -s "$T/mounted-secret" "$SL/customer_report.csv"      # a default report name
+ln -s sales_report.csv "$SL/product_report.csv"           # a link inside: fine
+ln -s "$T" "$SL/sub/up"
+nrun 0 "links out of the work directory: listed, not attached" --workdir "$SL" --outbox "$SL/out" \
+	--from etl@example.com --to ops@example.com --attach yes
+parse_mail "$(ls "$SL/out"/*.eml)" "$T/m5"
+is "$(ls "$T/m5/att" | grep -v '\.type$' | tr '\n' ' ')" "product_report.csv sales_report.csv " "only the files inside are attached"
+! grep -rqF s3cr3t-kube-token "$SL/out"; ok $? "the secret is not in the message"
+has_line "$T/m5/body.txt" "customer_report.csv: not attached: a symbolic link leading out of the work directory (MAIL_ATTACH_FOLLOW_SYMLINKS=yes allows it)" "body: the link listed, not attached"
+expect_err "warning: attachment '$SL/customer_report.csv': a symbolic link leading out of the work directory (MAIL_ATTACH_FOLLOW_SYMLINKS=yes allows it): listed, not attached" "logged as a warning"
+is "$(json "$SL/events/notify.json" 'd["counts"]["attachments"], d["counts"]["attachments_refused"]')" "(2, 1)" "event: 2 attached, 1 refused"
+rm -rf "$SL/out"
+nrun 0 "a path through a linked directory: refused too" --workdir "$SL" --outbox "$SL/out" \
+	--from etl@example.com --to ops@example.com --attach yes "$SL/sub/up/mounted-secret"
+! grep -rqF s3cr3t-kube-token "$SL/out"; ok $? "through a linked directory: the secret is not in the message"
+rm -rf "$SL/out"
+MAIL_ATTACH_FOLLOW_SYMLINKS=yes nrun 0 "MAIL_ATTACH_FOLLOW_SYMLINKS=yes: attached" --workdir "$SL" --outbox "$SL/out" \
+	--from etl@example.com --to ops@example.com --attach yes
+parse_mail "$(ls "$SL/out"/*.eml)" "$T/m6"
+same_file "$T/m6/att/customer_report.csv" "$T/mounted-secret" "opt-in: the link's target attached"
+nrun 2 "--attach-follow-symlinks maybe: usage error" --workdir "$SL" --outbox "$SL/out" \
+	--from etl@example.com --to ops@example.com --attach yes --attach-follow-symlinks maybe
+
 # ---- 11. the password never leaks -------------------------------------------------
 cat "$W"/events/*.json "$T"/w2/events/*.json "$T"/empty/events/*.json >"$T/all.events"
 grep -c -F -- "$PW" "$T/all.err" >/dev/null; ok $((!$?)) "password in no log line ($(wc -l <"$T/all.err" | tr -d ' ') lines checked)"

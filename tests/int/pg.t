@@ -297,9 +297,18 @@ printf '%s\n' "$BAD" >"$T/badpw"
 ex 1 "wrong password from PGPASSWORD_FILE" env -u PGPASSWORD PGPASSWORD_FILE="$T/badpw" "$BIN/extract-sales" --workdir "$T/auth"
 ! grep -qF -- "$BAD" "$T/err" "$T/auth/events/extract-sales.json"
 ok $? "the wrong password (file) is neither in stderr nor in the event"
-ex 1 "wrong password in a URI" env -u PGPASSWORD "$BIN/extract-sales" --workdir "$T/auth" --db "postgresql://etl:$BAD@127.0.0.1:$PGPORT/etldb"
+ex 1 "wrong password in a URI from STEPKIT_DB" env -u PGPASSWORD STEPKIT_DB="postgresql://etl:$BAD@127.0.0.1:$PGPORT/etldb" "$BIN/extract-sales" --workdir "$T/auth"
 ! grep -qF -- "$BAD" "$T/err" "$T/auth/events/extract-sales.json"
 ok $? "the wrong password (URI) is neither in stderr nor in the event"
+# a password on the command line is visible in ps and /proc/PID/cmdline: refused unread
+for db in "postgresql://etl:$BAD@127.0.0.1:$PGPORT/etldb" "host=127.0.0.1 password=$BAD" "host=127.0.0.1 password='$BAD"; do
+	ex 2 "--db with a password: refused ($(echo "$db" | cut -c1-14)...)" env -u PGPASSWORD "$BIN/extract-sales" --workdir "$T/auth" --db "$db"
+	expect_err "extract-sales: --db holds a password (not shown): a command line is visible to every user of the machine; put the password in PGPASSWORD, in a file named by PGPASSWORD_FILE, or in PGPASSFILE" "--db with a password: says where it goes"
+	! grep -qF -- "$BAD" "$T/err" "$T/auth/events/extract-sales.json"
+	ok $? "--db with a password: the password is neither in stderr nor in the event"
+done
+ex 2 "--check, --db with a password: refused" "$BIN/extract-sales" --workdir "$T/auth" --check --db "postgresql://etl:$BAD@127.0.0.1:$PGPORT/etldb"
+ex 0 "--db with user but no password (user:@)" "$BIN/extract-customers" --workdir "$T/c3" --db "postgresql://etl:@127.0.0.1:$PGPORT/etldb"
 ex 1 "no password at all" env -u PGPASSWORD PGPASSFILE=/dev/null "$BIN/extract-sales" --workdir "$T/auth"
 expect_err "no password supplied" "message: no password supplied"
 ex 1 "unknown database" "$BIN/extract-sales" --workdir "$T/auth" --db "dbname=nosuchdb"
@@ -453,6 +462,78 @@ for _ in $(seq 1 50); do
 done
 [ "$n" = 0 ]
 ok $? "SIGTERM: the query was cancelled on the server"
+
+# --- nothing configured: a configuration error, not a retry for minutes ---
+NOCFG="env -u PGHOST -u PGHOSTADDR -u PGPORT -u PGDATABASE -u PGUSER -u PGSERVICE -u PGPASSWORD"
+ex 2 "no PG* variable and no --db: exit 2" $NOCFG "$BIN/extract-sales" --workdir "$T/nocfg"
+expect_err "extract-sales: no PostgreSQL server configured (neither --db nor PGHOST, PGPORT, PGDATABASE, PGUSER, PGSERVICE is set): set PGHOST (and PGPORT, PGDATABASE, PGUSER, PGPASSWORD) or --db, or use --source file:DIR" \
+	"nothing configured: says what to set"
+has "$T/nocfg/events/extract-sales.json" '"kind": "usage"' "nothing configured: event usage"
+ex 2 "--check, nothing configured: exit 2" $NOCFG "$BIN/extract-products" --workdir "$T/nocfg" --check
+clean "$T/nocfg" "nothing configured"
+ex 0 "nothing configured, file source: fine" $NOCFG "$BIN/extract-customers" --workdir "$T/nocfg-file" --source "file:$FX"
+
+# --- server notices go through the logger: JSON logs stay JSON ---
+admin -c "CREATE FUNCTION sk_noisy() RETURNS boolean LANGUAGE plpgsql AS \$\$ BEGIN RAISE WARNING 'disk almost full'; RAISE NOTICE 'just saying'; RETURN true; END \$\$" >/dev/null
+STEPKIT_LOG_FORMAT=json ex 0 "a query raising WARNING and NOTICE" "$BIN/extract-sales" --workdir "$T/notice" --query "$Q WHERE sk_noisy() ORDER BY id"
+same_file "$T/notice/raw_sales.csv" "$WANT/raw_sales.csv" "notices: the rows all the same"
+/usr/bin/python3 - "$T/err" >"$T/notice.out" <<'PY'
+import json, sys
+levels = {}
+for line in open(sys.argv[1], encoding="utf-8"):
+    d = json.loads(line)                       # raises on a raw libpq line
+    levels.setdefault(d["msg"].split(": server ")[-1], d["level"])
+print(levels.get("WARNING: disk almost full (SQLSTATE 01000)"), levels.get("NOTICE: just saying (SQLSTATE 00000)"))
+PY
+ok $? "notices: every stderr line is JSON"
+has "$T/notice.out" "warn info" "notices: WARNING logged at warn, NOTICE at info"
+has "$T/err" "\"msg\":\"postgres host=127.0.0.1 port=$PGPORT dbname=etldb user=etl: server WARNING: disk almost full (SQLSTATE 01000)\"" "notices: the message names the server"
+
+# --- statement_timeout (57014): temporary, a retry under less load may pass ---
+SLEEPY="SELECT 'a', 'b', 1, '2011-01-01T00:00:00', '1', '' FROM pg_sleep(5)"
+ex 75 "statement_timeout: exit 75" env PGOPTIONS="-c statement_timeout=200" "$BIN/extract-sales" --workdir "$T/stmt" --query "$SLEEPY"
+expect_err "query: canceling statement due to statement timeout (SQLSTATE 57014)" "statement_timeout: the server's message"
+has "$T/stmt/events/extract-sales.json" '"kind": "transient"' "statement_timeout: event transient"
+clean "$T/stmt" "statement_timeout"
+
+# --- a frozen backend mid-COPY: the read timeout ends the wait, exit 75 ---
+ex 2 "--read-timeout abc: usage error" "$BIN/extract-sales" --workdir "$T/bad" --read-timeout abc
+expect_err "extract-sales: --read-timeout 'abc': expected whole seconds from 1 to 86400, or 0 for none" "--read-timeout abc: message"
+STEPKIT_PG_READ_TIMEOUT=-1 ex 2 "STEPKIT_PG_READ_TIMEOUT=-1: usage error" "$BIN/extract-sales" --workdir "$T/bad" --source "file:$FX"
+expect_err "extract-sales: STEPKIT_PG_READ_TIMEOUT '-1': expected whole seconds" "STEPKIT_PG_READ_TIMEOUT: named as the user set it"
+# rows keep coming (about a thousand a second, flushed several times a second)
+# until the backend is stopped with SIGSTOP: its kernel still answers TCP
+# keepalives, only the read timeout notices
+TRICKLE="SELECT 'I' || g, 'S', g, '2011-01-01T00:00:00', '1', '' FROM generate_series(1, 600000) g
+	WHERE (SELECT true FROM pg_sleep(0.001 + 0 * g))"
+FZ=$T/frozen
+mkdir -p "$FZ"
+PGAPPNAME=sk-frozen-$$ "$BIN/extract-sales" --workdir "$FZ" --query "$TRICKLE" --read-timeout 1 >"$T/out" 2>"$T/err" &
+pid=$!
+bpid=""
+for _ in $(seq 1 300); do
+	bpid=$(admin -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'sk-frozen-$$' AND query LIKE 'COPY%' AND state = 'active'")
+	[ -n "$bpid" ] && break
+	sleep 0.1
+done
+[ -n "$bpid" ]
+ok $? "frozen backend: the COPY is running"
+sleep 0.5 # (rows flowing; not a condition of the test)
+[ -n "$bpid" ] && kill -STOP "$bpid"
+# a hang guard only: the step should end about a second after the stop
+for _ in $(seq 1 600); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$pid" 2>/dev/null && { echo "# the extract still waits a minute after the stop: killed"; kill -KILL "$pid"; }
+wait "$pid"
+rc=$?
+keep
+[ -n "$bpid" ] && kill -CONT "$bpid"
+admin -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'sk-frozen-$$'" >/dev/null
+[ "$rc" -eq 75 ]
+ok $? "frozen backend: exit 75 (got $rc)"
+expect_err "extract-sales: postgres host=127.0.0.1 port=$PGPORT dbname=etldb user=etl: no data from the server for 1 s (--read-timeout): the backend may be stuck or the network down; a query slower than that to send its next row needs a longer --read-timeout" \
+	"frozen backend: the message names the setting"
+has "$FZ/events/extract-sales.json" '"kind": "transient"' "frozen backend: event transient"
+clean "$FZ" "frozen backend"
 
 # --- the 541,909-row sample through PostgreSQL and through the file source ---
 if [ -x "$TOP/scripts/gen-sample" ]; then

@@ -7,6 +7,7 @@ dist-packages; another python3 first in PATH may not see it).
   /usr/bin/python3 smtp_sink.py --dir DIR [--listen 127.0.0.1:PORT | --port PORT]
       [--port-file FILE] [--tls-cert CERT --tls-key KEY [--tls-optional | --implicit-tls]]
       [--auth USER:PW] [--fail-first N] [--max-size BYTES]
+      [--refuse-rcpt ADDR]... [--defer-rcpt ADDR]...
 
 Every accepted message is stored in the Maildir DIR/maildir (new/) and
 described by one JSON line in DIR/envelopes.jsonl: {"from", "rcpt", "auth"
@@ -22,6 +23,9 @@ described by one JSON line in DIR/envelopes.jsonl: {"from", "rcpt", "auth"
                         without one, in clear
   --fail-first N        answer the first N DATA commands with 451 (temporary)
   --max-size BYTES      message size limit (default 64 MiB; 552 above it)
+  --refuse-rcpt ADDR    answer RCPT TO:<ADDR> with 550 (permanent), always
+  --defer-rcpt ADDR     answer RCPT TO:<ADDR> with 450 (temporary) the first
+                        time, then accept it
 
 Port 0 (the default) lets the kernel choose; the port is written to
 --port-file (default DIR/port) and "READY <port>" is printed on stdout once
@@ -48,6 +52,16 @@ class Sink:
         self.maildir = mailbox.Maildir(os.path.join(args.dir, "maildir"), create=True)
         self.log_path = os.path.join(args.dir, "envelopes.jsonl")
         self.datas = 0
+        self.deferred = set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.args.refuse_rcpt:
+            return "550 5.1.1 <%s>: mailbox unavailable" % address
+        if address in self.args.defer_rcpt and address not in self.deferred:
+            self.deferred.add(address)
+            return "450 4.2.1 <%s>: try again later" % address
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         self.datas += 1
@@ -108,6 +122,8 @@ def main():
     ap.add_argument("--auth", metavar="USER:PW")
     ap.add_argument("--fail-first", type=int, default=0)
     ap.add_argument("--max-size", type=int, default=64 << 20)
+    ap.add_argument("--refuse-rcpt", action="append", default=[])
+    ap.add_argument("--defer-rcpt", action="append", default=[])
     args = ap.parse_args()
     host, port = "127.0.0.1", args.port
     if args.listen:

@@ -1,7 +1,11 @@
 /* Unit tests for lib/smtp.c: addresses, headers, the message bytes, settings. */
 #include "base.h"
+#include "sha256.h"
 #include "smtp.h"
 #include "tap.h"
+
+#include <fcntl.h>
+#include <unistd.h>
 
 static struct sk_buf b = SK_BUF_INIT(1 << 22);
 
@@ -153,8 +157,8 @@ static void test_build(void)
 	struct sk_mail_addr from;
 	char big[60];
 	char id[SK_MAIL_ID_MAX], boundary[80];
-	struct sk_mail_part parts[2] = {{"a.csv", "text/csv; charset=UTF-8", "x,y\n1,2\n", 8},
-					{"résumé\".bin", "application/octet-stream", big, sizeof(big)}};
+	struct sk_mail_part parts[2] = {{"a.csv", "text/csv; charset=UTF-8", "x,y\n1,2\n", 8, -1, NULL},
+					{"résumé\".bin", "application/octet-stream", big, sizeof(big), -1, NULL}};
 	struct sk_mail m = {&from, &to, &cc, "[stepkit] sales-analysis r1: Succeeded",
 			    "line 1\n\r\n.dot", 1751364000,
 			    "<0123456789abcdef0123456789abcdef@example.com>", "=_stepkit_b", parts, 2};
@@ -267,11 +271,59 @@ static void test_cfg(void)
 	}
 }
 
+/* An attachment read from a file: the same bytes as from memory; a file
+ * whose bytes no longer hash to the listed sha256 fails the read. */
+static void test_stream(void)
+{
+	static char dir[] = "/tmp/test_smtp.XXXXXX";
+	char path[64], data[200], hex[SK_SHA256_HEX_LEN + 1], bad[SK_SHA256_HEX_LEN + 1];
+	struct sk_err err = SK_ERR_INIT;
+	struct sk_mail_addr from;
+	struct sk_mail_part part = {"a.bin", "application/octet-stream", data, sizeof(data), -1, NULL};
+	struct sk_mail m = {&from, NULL, NULL, "s", "b", 1751364000, "<x@example.com>", "=_b", &part, 1};
+	struct sk_buf mem = SK_BUF_INIT(1 << 20), file = SK_BUF_INIT(1 << 20);
+	struct sk_mail_msg *msg;
+	FILE *f;
+	int fd;
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (char)(i * 7);
+	if (!mkdtemp(dir) || snprintf(path, sizeof(path), "%s/a.bin", dir) < 0 ||
+	    !(f = fopen(path, "wb")) || fwrite(data, 1, sizeof(data), f) != sizeof(data) || fclose(f))
+		return;
+	sk_mail_addr_parse(&from, "etl@example.com", 15, "MAIL_FROM", &err);
+	is_int(sk_mail_build(&m, &mem, &err), 0, "stream: from memory");
+	fd = open(path, O_RDONLY);
+	is_int(sk_sha256_file(path, hex, NULL, &err), 0, "stream: sha256 of the file");
+	part = (struct sk_mail_part){"a.bin", "application/octet-stream", NULL, sizeof(data), fd, hex};
+	is_int(sk_mail_build(&m, &file, &err), 0, "stream: from the file");
+	ok(mem.len == file.len && !memcmp(mem.data, file.data, mem.len), "stream: the same bytes");
+	msg = sk_mail_msg_open(&m, &err);
+	ok(msg && sk_mail_msg_size(msg) == file.len, "stream: the size is known before reading");
+	sk_mail_msg_close(msg);
+	memcpy(bad, hex, sizeof(bad));
+	bad[0] = bad[0] == '0' ? '1' : '0';
+	part.sha256 = bad;
+	sk_buf_reset(&file);
+	is_int(sk_mail_build(&m, &file, &err), -1, "stream: a changed file fails");
+	ok(err.code == SK_E_IO && strstr(err.msg, "attachment 'a.bin': the file changed while it was "
+				 "being sent") == err.msg, "stream: the message says so: %s", err.msg);
+	part.sha256 = hex;
+	part.len = sizeof(data) + 1;
+	is_int(sk_mail_build(&m, &file, &err), -1, "stream: a file shorter than announced fails");
+	close(fd);
+	unlink(path);
+	rmdir(dir);
+	sk_buf_release(&mem);
+	sk_buf_release(&file);
+}
+
 int main(void)
 {
 	test_addresses();
 	test_headers();
 	test_build();
+	test_stream();
 	test_cfg();
 	sk_buf_release(&b);
 	return done_testing();
