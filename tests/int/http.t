@@ -196,7 +196,7 @@ up "server hung (accepts, never answers)" 75 HTTP_UPLOAD_URL="http://127.0.0.1:$
 	STEPKIT_RETRIES=2 --timeout 1 sales_report.csv
 kill -CONT $pid
 stop $pid
-expect_err "PUT 'http://127.0.0.1:$port/f/sales_report.csv': Operation too slow. Less than 1 bytes/sec transferred the last 1 seconds" \
+expect_err "PUT 'http://127.0.0.1:$port/f/sales_report.csv': stalled: no progress for 1 s (the server stopped reading or never answered)" \
 	"hung server: the stall timeout says so"
 is "$(ev "e['counts']['attempts'], e['error']['kind']")" "2 transient" "hung server: event: 2 attempts, transient"
 up "HTTP_CONNECT_TIMEOUT=0" 2 HTTP_UPLOAD_URL="http://127.0.0.1:$HOLE/f/" HTTP_CONNECT_TIMEOUT=0
