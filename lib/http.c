@@ -832,7 +832,7 @@ int sk_http_perform(struct sk_http *h, const struct sk_http_req *req, struct sk_
 	if (crc == CURLE_OPERATION_TIMEDOUT && limit > 0 && secs >= limit - 0.01) {
 		/* libcurl's "Operation timed out after N ms with M bytes received"
 		 * does not say which limit it was */
-		sk_err_set(err, SK_E_TRANSIENT, "%s '%s': not done after %g s, the time %s "
+		sk_err_set(err, SK_E_TRANSIENT, "%s '%s': not done after %.3g s, the time %s "
 			   "(the server answers too slowly, or the body is too big for the link)",
 			   method, label, limit, limit == req->time_limit
 			   ? "left before the retry deadline (STEPKIT_RETRY_DEADLINE)"

@@ -199,12 +199,18 @@ int sk_upload_s3_check(struct sk_step *s, const struct sk_upload_s3_opts *o, str
 	int ret = -1;
 
 	sk_upload_progress_start(&pr);
-	if (cfg_load(s, o, &c, &pr, err) < 0 || !(s3 = sk_s3_open(&c.s3, err)))
+	if (cfg_load(s, o, &c, &pr, err) < 0)
+		goto out;
+	/* a preflight answers at once: each request is tried once (still
+	 * bounded by the deadline), not retried with backoff like a run */
+	c.retry.max_attempts = 1;
+	if (!(s3 = sk_s3_open(&c.s3, err)))
 		goto out;
 	sk_infof("configuration: ok");
 	if (sk_s3_check(s3, &res, err) < 0) {
 		if (!res.reachable)
-			sk_err_prefix(err, "check S3_ENDPOINT, the network path and (https) S3_CA_FILE");
+			sk_err_prefix(err, "check S3_ENDPOINT, the network path and (https) S3_CA_FILE "
+				      "(tried once: --check does not retry)");
 		else if (!res.write_ok && (res.bucket_denied || strstr(err->msg, "HTTP 403")))
 			sk_err_prefix(err, "check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION "
 				      "and the policy (s3:PutObject on the prefix)");

@@ -113,3 +113,15 @@ int sk_upload_seconds(const char *v, const char *name, double dflt, double *out,
 				  name, v);
 	return 0;
 }
+
+int sk_upload_bool(const char *v, const char *name, int *out, struct sk_err *err)
+{
+	*out = 0;
+	if (!v || !*v || !strcmp(v, "0") || !strcasecmp(v, "false") || !strcasecmp(v, "no"))
+		return 0;
+	if (!strcmp(v, "1") || !strcasecmp(v, "true") || !strcasecmp(v, "yes")) {
+		*out = 1;
+		return 0;
+	}
+	return sk_err_set(err, SK_E_USAGE, "%s '%s': use 1 or 0 (true or false)", name, v);
+}

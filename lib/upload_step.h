@@ -88,6 +88,14 @@ int sk_upload_secret(const char *name, int required, char **out, struct sk_err *
 int sk_upload_seconds(const char *v, const char *name, double dflt, double *out,
 		      struct sk_err *err);
 
+/*
+ * A yes/no setting NAME (a flag's value, "1" when given without one, or its
+ * environment variable): "1", "true" or "yes" is 1; unset, "", "0",
+ * "false" or "no" is 0 (any letter case). 0, or -1 with SK_E_USAGE naming
+ * the setting.
+ */
+int sk_upload_bool(const char *v, const char *name, int *out, struct sk_err *err);
+
 /* Overwrite and free a secret from sk_upload_secret(), so it does not stay
  * in freed memory. NULL is fine. */
 void sk_upload_secret_free(char *secret);
