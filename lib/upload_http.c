@@ -12,6 +12,7 @@ struct cfg {
 	struct sk_http_headers headers;
 	struct sk_retry_policy retry;
 	char *password, *token;
+	int follow; /* --follow-symlinks */
 };
 
 static void cfg_release(struct cfg *c)
@@ -65,7 +66,8 @@ static int cfg_load(const struct sk_upload_http_opts *o, struct cfg *c, struct s
 	c->up.user = o->user;
 	c->up.password = c->password;
 	c->up.token = c->token;
-	if (sk_step_retry_policy(&c->retry, err) < 0)
+	if (sk_step_retry_policy(&c->retry, err) < 0 ||
+	    sk_upload_bool(o->follow_symlinks, "STEPKIT_FOLLOW_SYMLINKS", &c->follow, err) < 0)
 		return -1;
 	c->up.retry = &c->retry;
 	c->http.ca_file = o->ca_file;
@@ -100,7 +102,7 @@ static int prepare(struct sk_step *s, const struct sk_upload_http_opts *o, const
 		struct file *f = &files[i];
 
 		f->arg = names[i];
-		if (sk_upload_local(s, names[i], f->path, &f->name, err) < 0)
+		if (sk_upload_local(s, names[i], f->path, &f->name, c->follow, err) < 0)
 			return -1;
 		f->url.max = 8192;
 		/* PUT: URL/NAME; POST: every file to the form URL, named in its part */

@@ -39,6 +39,7 @@ struct cfg {
 	struct sk_retry_policy retry;
 	char state_dir[PATH_MAX];
 	char *access, *secret, *token;
+	int follow; /* --follow-symlinks */
 };
 
 static void cfg_release(struct cfg *c)
@@ -95,7 +96,8 @@ static int cfg_load(struct sk_step *s, const struct sk_upload_s3_opts *o, struct
 	c->s3.access_key = c->access;
 	c->s3.secret_key = c->secret;
 	c->s3.session_token = c->token;
-	if (sk_step_retry_policy(&c->retry, err) < 0)
+	if (sk_step_retry_policy(&c->retry, err) < 0 ||
+	    sk_upload_bool(o->follow_symlinks, "STEPKIT_FOLLOW_SYMLINKS", &c->follow, err) < 0)
 		return -1;
 	c->s3.retry = &c->retry;
 	/* unfinished multipart uploads are remembered next to the data, so
@@ -175,7 +177,7 @@ int sk_upload_s3_run(struct sk_step *s, const struct sk_upload_s3_opts *o, int a
 	}
 	/* every local file is checked before the first request */
 	for (int i = 0; i < n; i++)
-		if (sk_upload_local(s, names[i], files[i].path, &files[i].name, err) < 0)
+		if (sk_upload_local(s, names[i], files[i].path, &files[i].name, c.follow, err) < 0)
 			goto out;
 	if (!(s3 = sk_s3_open(&c.s3, err)))
 		goto out;

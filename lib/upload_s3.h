@@ -32,6 +32,8 @@ struct sk_upload_s3_opts {
 	const char *part_size;  /* S3_PART_SIZE: a size, at least 5M */
 	const char *connect_timeout; /* S3_CONNECT_TIMEOUT: seconds (default 10) */
 	const char *timeout;    /* S3_TIMEOUT: seconds without a byte moving (default 60) */
+	const char *follow_symlinks; /* STEPKIT_FOLLOW_SYMLINKS: "1" sends links out of the
+				   work directory (see sk_upload_link_check()) */
 };
 
 /*

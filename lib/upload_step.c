@@ -24,8 +24,36 @@ int sk_upload_names(int argc, char **argv, const char *const **names)
 	return (int)SK_ARRAY_SIZE(default_files);
 }
 
+int sk_upload_link_check(const char *workdir, const char *path, int follow, struct sk_err *err)
+{
+	char real[PATH_MAX], wd[PATH_MAX];
+	struct stat st;
+	size_t wlen;
+	int is_link, named_inside;
+
+	if (follow)
+		return 0;
+	if (!workdir || !*workdir)
+		workdir = ".";
+	if (lstat(path, &st) < 0 || !realpath(path, real) || !realpath(workdir, wd))
+		return 0; /* the open that follows reports it */
+	is_link = S_ISLNK(st.st_mode);
+	wlen = strlen(workdir);
+	named_inside = !strchr(path, '/') ||
+		       (!strncmp(path, workdir, wlen) && path[wlen] == '/');
+	if (!is_link && !named_inside)
+		return 0;
+	wlen = strlen(wd);
+	if (!strcmp(wd, "/") || (!strncmp(real, wd, wlen) && real[wlen] == '/'))
+		return 0;
+	return sk_err_set(err, SK_E_PERMANENT, "'%s': %s to '%s', outside the work directory "
+			  "'%s': refusing to send it (allow links with --follow-symlinks or "
+			  "STEPKIT_FOLLOW_SYMLINKS=1)", path,
+			  is_link ? "a symbolic link" : "leads through a symbolic link", real, workdir);
+}
+
 int sk_upload_local(struct sk_step *s, const char *arg, char path[PATH_MAX], const char **name,
-		    struct sk_err *err)
+		    int follow, struct sk_err *err)
 {
 	struct stat st;
 	const char *slash;
@@ -36,6 +64,8 @@ int sk_upload_local(struct sk_step *s, const char *arg, char path[PATH_MAX], con
 		return sk_err_set(err, SK_E_IO, "'%s': %s", path, strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		return sk_err_set(err, SK_E_IO, "'%s': not a regular file", path);
+	if (sk_upload_link_check(sk_step_workdir(s), path, follow, err) < 0)
+		return -1;
 	slash = strrchr(path, '/');
 	*name = slash ? slash + 1 : path;
 	return 0;

@@ -100,6 +100,32 @@ n0=$(requests put)
 up "a missing local file fails before any request" 1 HTTP_UPLOAD_URL="http://127.0.0.1:$port/up/" sales_report.csv nope.csv
 expect_err "'$W/nope.csv': No such file or directory" "missing file: named"
 is "$(requests put)" "$n0" "missing file: no request was made (not even for the file that exists)"
+
+# --- symbolic links out of the work directory are refused ----------------------
+mkdir -p "$T/outside"
+printf 'password=hunter2\n' >"$T/outside/secret.txt"
+ln -s "$T/outside/secret.txt" "$W/leak.csv"
+ln -s "$T/outside" "$W/linkdir"
+ln -s sales_report.csv "$W/alias.csv"
+n0=$(requests put)
+up "a link out of the work directory is refused" 1 HTTP_UPLOAD_URL="http://127.0.0.1:$port/ln/" sales_report.csv leak.csv
+expect_err "upload-http: '$W/leak.csv': a symbolic link to '$T/outside/secret.txt', outside the work directory '$W': refusing to send it (allow links with --follow-symlinks or STEPKIT_FOLLOW_SYMLINKS=1)" \
+	"link out: names the file, its target and the flag"
+up "a file reached through a linked directory is refused" 1 HTTP_UPLOAD_URL="http://127.0.0.1:$port/ln/" "$W/linkdir/secret.txt"
+expect_err "upload-http: '$W/linkdir/secret.txt': leads through a symbolic link to '$T/outside/secret.txt'" "linked directory: refused"
+is "$(requests put)" "$n0" "links out: nothing was sent (not even the file before it)"
+up "a link inside the work directory is fine" 0 HTTP_UPLOAD_URL="http://127.0.0.1:$port/ln/" alias.csv
+same_file "$T/put/files/ln/alias.csv" "$W/sales_report.csv" "link inside: sent"
+up "--follow-symlinks sends a link out" 0 HTTP_UPLOAD_URL="http://127.0.0.1:$port/ln/" --follow-symlinks leak.csv
+same_file "$T/put/files/ln/leak.csv" "$T/outside/secret.txt" "--follow-symlinks: sent"
+up "STEPKIT_FOLLOW_SYMLINKS=1 too" 0 HTTP_UPLOAD_URL="http://127.0.0.1:$port/ln2/" STEPKIT_FOLLOW_SYMLINKS=1 leak.csv
+expect_exit 1 "upload-s3 refuses a link out too" env AWS_ACCESS_KEY_ID=AKIAEXAMPLE AWS_SECRET_ACCESS_KEY=secret-example \
+	"$BIN/upload-s3" --workdir "$W" --endpoint "http://127.0.0.1:$port" --bucket b --event-file "$T/s3.json" leak.csv
+expect_err "upload-s3: '$W/leak.csv': a symbolic link to '$T/outside/secret.txt', outside the work directory" "upload-s3: link out named"
+expect_exit 1 "upload-sftp refuses a link out too (before connecting)" env SFTP_PASSWORD=x "$BIN/upload-sftp" \
+	--workdir "$W" --host 127.0.0.1 --port 1 --user u --known-hosts "$T/outside/secret.txt" --event-file "$T/sftp.json" leak.csv
+expect_err "upload-sftp: '$W/leak.csv': a symbolic link to '$T/outside/secret.txt', outside the work directory" "upload-sftp: link out named"
+rm -f "$W/leak.csv" "$W/linkdir" "$W/alias.csv"
 stop $pid
 
 # --- basic auth ---------------------------------------------------------------
