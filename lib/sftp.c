@@ -1338,6 +1338,7 @@ int sk_sftp_upload_step(struct sk_step *step, const struct sk_sftp_opts *o, int 
 	char server[PATH_MAX];
 	int n = sk_upload_names(argc, argv, &names), ret = -1, have_conf = 0, follow = 0;
 
+	sk_upload_counts_begin(step);
 	if (conf_init(&c, o, err) < 0)
 		goto out;
 	have_conf = 1;

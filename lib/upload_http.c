@@ -158,6 +158,7 @@ int sk_upload_http_run(struct sk_step *s, const struct sk_upload_http_opts *o, i
 	struct cfg c;
 	int ret = -1;
 
+	sk_upload_counts_begin(s);
 	if (cfg_load(o, &c, err) < 0)
 		goto out;
 	if (!files) {

@@ -169,6 +169,7 @@ int sk_upload_s3_run(struct sk_step *s, const struct sk_upload_s3_opts *o, int a
 	int ret = -1;
 
 	sk_upload_progress_start(&pr);
+	sk_upload_counts_begin(s);
 	if (cfg_load(s, o, &c, &pr, err) < 0)
 		goto out;
 	if (!files) {

@@ -79,8 +79,19 @@ void sk_upload_record(struct sk_step *s, const struct sk_upload_record *r)
 	info.bytes = r->bytes;
 	snprintf(info.sha256, sizeof(info.sha256), "%s", r->sha256);
 	sk_step_output_copy(s, &info, r->source, r->url, r->seconds, r->attempts);
+	sk_upload_count(s, r->bytes);
+}
+
+void sk_upload_counts_begin(struct sk_step *s)
+{
+	sk_step_count(s, "files", 0);
+	sk_step_count(s, "bytes", 0);
+}
+
+void sk_upload_count(struct sk_step *s, unsigned long long bytes)
+{
 	sk_step_count(s, "files", 1);
-	sk_step_count(s, "bytes", (long long)r->bytes);
+	sk_step_count(s, "bytes", (long long)bytes);
 }
 
 static double now(void)

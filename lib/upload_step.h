@@ -55,6 +55,18 @@ int sk_upload_local(struct sk_step *s, const char *arg, char path[PATH_MAX], con
  */
 int sk_upload_link_check(const char *workdir, const char *path, int follow, struct sk_err *err);
 
+/*
+ * Mark the event as a delivery step's (an upload, notify): its counts
+ * "files" and "bytes" exist from the start, 0 until something is
+ * delivered, so the event and the summaries (sk_summary_body()) show files
+ * and bytes for it rather than its rows in and out, which are 0. Call once
+ * at the start of the run.
+ */
+void sk_upload_counts_begin(struct sk_step *s);
+
+/* One file of `bytes` delivered: +1 to the count "files", +`bytes` to "bytes". */
+void sk_upload_count(struct sk_step *s, unsigned long long bytes);
+
 /* One stored file, for the event. */
 struct sk_upload_record {
 	const char *source;       /* the local file */

@@ -99,6 +99,7 @@ expect_err "holds user:password@" "URL with credentials: said why"
 n0=$(requests put)
 up "a missing local file fails before any request" 1 HTTP_UPLOAD_URL="http://127.0.0.1:$port/up/" sales_report.csv nope.csv
 expect_err "'$W/nope.csv': No such file or directory" "missing file: named"
+is "$(ev "e['counts']['files'], e['counts']['bytes']")" "0 0" "missing file: the event counts 0 files and 0 bytes"
 is "$(requests put)" "$n0" "missing file: no request was made (not even for the file that exists)"
 
 # --- symbolic links out of the work directory are refused ----------------------
