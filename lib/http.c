@@ -12,6 +12,7 @@
 
 struct sk_http {
 	CURL *curl;
+	CURLM *multi;              /* drives `curl`, so we wake often enough to time stalls */
 	struct sk_http_cfg cfg;
 	char errbuf[CURL_ERROR_SIZE];
 };
@@ -27,17 +28,20 @@ struct xfer {
 	int read_errno;            /* set when reading the body file failed */
 	int short_file;            /* the file ended before `total` bytes */
 	int interrupted;           /* the progress callback stopped the transfer */
+	int stalled;               /* ... because no byte moved for the stall timeout */
 	double last_progress;
+	CURL *curl;                /* to ask whether the connection is up yet */
+	double stall;              /* the stall timeout, seconds */
+	double last_move;          /* when a byte last moved (or the connection came up) */
+	curl_off_t moved;          /* bytes up and down at last_move */
+	curl_off_t header_bytes;   /* header lines received (libcurl counts body bytes) */
 };
 
 static int global_done;
 
 static double now_seconds(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return sk_retry_clock(); /* the clock of the retry deadline, which bounds requests */
 }
 
 void sk_http_resp_init(struct sk_http_resp *r, size_t max_body)
@@ -57,6 +61,7 @@ static void resp_reset(struct sk_http_resp *r)
 {
 	r->status = 0;
 	r->reason[0] = r->etag[0] = r->content_type[0] = '\0';
+	r->location[0] = '\0';
 	r->retry_after = 0;
 	r->content_length = -1;
 	r->truncated = 0;
@@ -87,7 +92,10 @@ struct sk_http *sk_http_open(const struct sk_http_cfg *cfg, struct sk_err *err)
 	if (h->cfg.stall_timeout <= 0)
 		h->cfg.stall_timeout = 60;
 	h->curl = curl_easy_init();
-	if (!h->curl) {
+	h->multi = curl_multi_init();
+	if (!h->curl || !h->multi) {
+		curl_easy_cleanup(h->curl);
+		curl_multi_cleanup(h->multi);
 		free(h);
 		sk_err_set(err, SK_E_NOMEM, "libcurl: cannot create a handle");
 		return NULL;
@@ -100,6 +108,7 @@ void sk_http_close(struct sk_http *h)
 	if (!h)
 		return;
 	curl_easy_cleanup(h->curl);
+	curl_multi_cleanup(h->multi); /* after the easy handle: it holds the connections */
 	free(h);
 }
 
@@ -357,6 +366,19 @@ void sk_http_url_redact(const char *url, char *out, size_t outsz)
 	curl_url_cleanup(u);
 }
 
+void sk_http_location_redact(const char *location, char *out, size_t outsz)
+{
+	if (strstr(location, "://")) {
+		sk_http_url_redact(location, out, outsz);
+		return;
+	}
+	/* a path (or something odd): up to its query string, control bytes out */
+	snprintf(out, outsz, "%.*s", (int)strcspn(location, "?#"), location);
+	for (char *p = out; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+}
+
 /* Replace every copy of `secret` in `msg` by "***". */
 static void scrub(char *msg, const char *secret)
 {
@@ -405,6 +427,8 @@ static size_t on_header(char *line, size_t size, size_t nitems, void *ctx)
 	size_t len = size * nitems;
 	char val[64];
 
+	x->header_bytes += (curl_off_t)len;
+
 	if (len > 5 && !strncmp(line, "HTTP/", 5)) {
 		/* a new status line: 100 Continue, then the final answer */
 		const char *sp = memchr(line, ' ', len);
@@ -422,7 +446,9 @@ static size_t on_header(char *line, size_t size, size_t nitems, void *ctx)
 		}
 	} else if (sk_http_header_value(line, len, "etag", r->etag, sizeof(r->etag)) ||
 		   sk_http_header_value(line, len, "content-type", r->content_type,
-					sizeof(r->content_type))) {
+					sizeof(r->content_type)) ||
+		   sk_http_header_value(line, len, "location", r->location,
+					sizeof(r->location))) {
 		/* stored */
 	} else if (sk_http_header_value(line, len, "retry-after", val, sizeof(val))) {
 		r->retry_after = sk_retry_after_parse(val);
@@ -507,16 +533,32 @@ static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off
 		       curl_off_t ulnow)
 {
 	struct xfer *x = ctx;
-	double now;
+	double now = now_seconds();
+	curl_off_t ready = 0;
 
 	(void)dltotal;
-	(void)dlnow;
 	if (!x->req->no_interrupt && sk_interrupted()) {
 		x->interrupted = 1;
 		return 1;
 	}
+	/*
+	 * Stall detection here rather than by CURLOPT_LOW_SPEED_*: those count
+	 * in whole seconds and, when idle, libcurl looked at them late (a
+	 * 1 s stall timeout fired after about 6 s). libcurl calls us at least
+	 * once a second, so this fires within a second of the timeout. The
+	 * clock starts when the connection is up (connecting has its own
+	 * timeout); any body byte in either direction, or a header line
+	 * received, restarts it.
+	 */
+	if (curl_easy_getinfo(x->curl, CURLINFO_PRETRANSFER_TIME_T, &ready) != CURLE_OK ||
+	    ready == 0 || dlnow + ulnow + x->header_bytes != x->moved) {
+		x->moved = dlnow + ulnow + x->header_bytes;
+		x->last_move = now;
+	} else if (now - x->last_move >= x->stall) {
+		x->stalled = 1;
+		return 1;
+	}
 	if (x->req->progress && ultotal > 0) {
-		now = now_seconds();
 		if (now - x->last_progress >= 1.0) {
 			x->last_progress = now;
 			x->req->progress(x->req->progress_ctx, (unsigned long long)ulnow,
@@ -562,6 +604,39 @@ static int open_body(struct xfer *x, const char *label, struct sk_err *err)
 	return 0;
 }
 
+/*
+ * curl_easy_perform() by hand: libcurl's own loop sleeps up to a second
+ * when nothing happens, and so calls the progress callback (our stall and
+ * signal check) only that often. Waking every STALL_TICK_MS keeps the stall
+ * timeout and SIGTERM within a tenth of a second.
+ */
+#define STALL_TICK_MS 100
+
+static CURLcode run_transfer(struct sk_http *h)
+{
+	CURLcode crc = CURLE_OK;
+	CURLMcode mc;
+	CURLMsg *msg;
+	int running = 1, left;
+
+	if (curl_multi_add_handle(h->multi, h->curl) != CURLM_OK)
+		return CURLE_OUT_OF_MEMORY;
+	while (running) {
+		mc = curl_multi_perform(h->multi, &running);
+		if (mc == CURLM_OK && running)
+			mc = curl_multi_poll(h->multi, NULL, 0, STALL_TICK_MS, NULL);
+		if (mc != CURLM_OK) {
+			crc = mc == CURLM_OUT_OF_MEMORY ? CURLE_OUT_OF_MEMORY : CURLE_RECV_ERROR;
+			break;
+		}
+	}
+	while ((msg = curl_multi_info_read(h->multi, &left)))
+		if (msg->msg == CURLMSG_DONE && msg->easy_handle == h->curl)
+			crc = msg->data.result;
+	curl_multi_remove_handle(h->multi, h->curl);
+	return crc;
+}
+
 #define SETOPT(opt, val)                                                       \
 	do {                                                                   \
 		if ((crc = curl_easy_setopt(c, opt, val)) != CURLE_OK)          \
@@ -581,7 +656,7 @@ int sk_http_perform(struct sk_http *h, const struct sk_http_req *req, struct sk_
 	CURLcode crc = CURLE_OK;
 	long status = 0, connects = 0;
 	curl_off_t sent = 0;
-	double secs = 0;
+	double secs = 0, limit = 0;
 	int ret = -1;
 
 	if (req->what)
@@ -595,7 +670,14 @@ int sk_http_perform(struct sk_http *h, const struct sk_http_req *req, struct sk_
 	resp->sha256[0] = '\0';
 	x.req = req;
 	x.resp = resp;
-	x.last_progress = now_seconds();
+	x.last_progress = x.last_move = now_seconds();
+	x.curl = c;
+	x.stall = h->cfg.stall_timeout;
+	/* the whole request ends by the smaller of the two limits */
+	if (h->cfg.timeout > 0)
+		limit = (double)h->cfg.timeout;
+	if (req->time_limit > 0 && (limit == 0 || req->time_limit < limit))
+		limit = req->time_limit;
 
 	if (!req->no_interrupt && sk_interrupted()) {
 		sk_err_set(err, SK_E_INTERRUPTED, "%s '%s': interrupted", method, label);
@@ -623,10 +705,8 @@ int sk_http_perform(struct sk_http *h, const struct sk_http_req *req, struct sk_
 	/* at least 1 ms: 0 would be libcurl's default of 300 s */
 	SETOPT(CURLOPT_CONNECTTIMEOUT_MS, h->cfg.connect_timeout * 1000 < 1
 					  ? 1L : (long)(h->cfg.connect_timeout * 1000 + 0.5));
-	if (h->cfg.timeout > 0)
-		SETOPT(CURLOPT_TIMEOUT, h->cfg.timeout);
-	SETOPT(CURLOPT_LOW_SPEED_LIMIT, 1L);
-	SETOPT(CURLOPT_LOW_SPEED_TIME, (long)ceil(h->cfg.stall_timeout));
+	if (limit > 0)
+		SETOPT(CURLOPT_TIMEOUT_MS, limit * 1000 < 1 ? 1L : (long)(limit * 1000 + 0.5));
 	SETOPT(CURLOPT_TCP_KEEPALIVE, 1L);
 	snprintf(ua, sizeof(ua), "stepkit/%s", SK_VERSION);
 	SETOPT(CURLOPT_USERAGENT, h->cfg.user_agent ? h->cfg.user_agent : ua);
@@ -720,7 +800,7 @@ int sk_http_perform(struct sk_http *h, const struct sk_http_req *req, struct sk_
 	if (req->body == SK_HTTP_BODY_FILE || req->body == SK_HTTP_BODY_FORM_FILE)
 		SETOPT(CURLOPT_UPLOAD_BUFFERSIZE, UPLOAD_BUFFER);
 
-	crc = curl_easy_perform(c);
+	crc = run_transfer(h);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(c, CURLINFO_SIZE_UPLOAD_T, &sent);
 	curl_easy_getinfo(c, CURLINFO_TOTAL_TIME, &secs);
@@ -741,6 +821,22 @@ int sk_http_perform(struct sk_http *h, const struct sk_http_req *req, struct sk_
 	}
 	if (x.interrupted || (crc == CURLE_ABORTED_BY_CALLBACK && sk_interrupted())) {
 		sk_err_set(err, SK_E_INTERRUPTED, "%s '%s': interrupted", method, label);
+		goto out;
+	}
+	if (x.stalled) {
+		sk_err_set(err, SK_E_TRANSIENT, "%s '%s': stalled: no progress for %g s (%s)",
+			   method, label, x.stall, status ? "the server stopped sending its answer"
+			   : "the server stopped reading or never answered");
+		goto out;
+	}
+	if (crc == CURLE_OPERATION_TIMEDOUT && limit > 0 && secs >= limit - 0.01) {
+		/* libcurl's "Operation timed out after N ms with M bytes received"
+		 * does not say which limit it was */
+		sk_err_set(err, SK_E_TRANSIENT, "%s '%s': not done after %.3g s, the time %s "
+			   "(the server answers too slowly, or the body is too big for the link)",
+			   method, label, limit, limit == req->time_limit
+			   ? "left before the retry deadline (STEPKIT_RETRY_DEADLINE)"
+			   : "limit of one request");
 		goto out;
 	}
 	if (crc != CURLE_OK) {
@@ -767,9 +863,16 @@ int sk_http_perform(struct sk_http *h, const struct sk_http_req *req, struct sk_
 	}
 	code = sk_http_status_class(status);
 	if (code != SK_E_NONE) {
+		char where[600] = "";
 		body_excerpt(resp, excerpt, sizeof(excerpt));
-		sk_err_set(err, code, "%s '%s': HTTP %ld%s%s%s%s", method, label, status,
-			   resp->reason[0] ? " " : "", resp->reason, excerpt, status_hint(status));
+		if (status >= 300 && status < 400 && resp->location[0]) {
+			char shown[512];
+			sk_http_location_redact(resp->location, shown, sizeof(shown));
+			snprintf(where, sizeof(where), " (Location '%s')", shown);
+		}
+		sk_err_set(err, code, "%s '%s': HTTP %ld%s%s%s%s%s", method, label, status,
+			   resp->reason[0] ? " " : "", resp->reason, excerpt, status_hint(status),
+			   where);
 		goto out;
 	}
 	if (x.hash) {
@@ -814,7 +917,13 @@ struct retry_ctx {
 static int retry_op(void *ctx, struct sk_retry_state *st, struct sk_err *err)
 {
 	struct retry_ctx *rc = ctx;
-	int ret = sk_http_perform(rc->h, rc->req, rc->resp, err);
+	struct sk_http_req req = *rc->req;
+	double left = sk_retry_remaining(st);
+	int ret;
+
+	if (left > 0 && (req.time_limit <= 0 || left < req.time_limit))
+		req.time_limit = left;
+	ret = sk_http_perform(rc->h, &req, rc->resp, err);
 
 	if (ret < 0)
 		st->retry_after = rc->resp->retry_after;
@@ -963,9 +1072,13 @@ int sk_http_upload_check(struct sk_http *h, const struct sk_http_upload *u, cons
 {
 	struct sk_http_req req = {0};
 	struct sk_http_resp resp;
+	struct sk_retry_policy once = {1, 0, 0, 0, NULL};
+	struct sk_retry_state st = {0};
 	int ret = -1;
 
 	*status = 0;
+	if (u->retry)
+		once.deadline = u->retry->deadline; /* the bound on the request, without retries */
 	sk_http_resp_init(&resp, 4096);
 	req.method = "HEAD";
 	req.url = url;
@@ -974,12 +1087,17 @@ int sk_http_upload_check(struct sk_http *h, const struct sk_http_upload *u, cons
 	req.user = u->user;
 	req.password = u->password;
 	req.token = u->token;
-	if (sk_http_perform(h, &req, &resp, err) == 0) {
+	if (sk_http_perform_retry(h, &once, &req, &resp, &st, err) == 0) {
 		ret = 0;
 	} else if (resp.status == 0) {
-		sk_err_prefix(err, "server not reachable or TLS failed");
+		sk_err_prefix(err, "server not reachable or TLS failed (tried once: --check does "
+			      "not retry)");
 	} else if (resp.status == 401 || resp.status == 403) {
 		sk_err_prefix(err, "credentials refused");
+	} else if (resp.status >= 300 && resp.status < 400) {
+		err->code = SK_E_PERMANENT;
+		sk_err_prefix(err, "the URL redirects, and uploads do not follow redirects: set "
+			      "HTTP_UPLOAD_URL to the target");
 	} else if (err->code == SK_E_TRANSIENT) {
 		sk_err_prefix(err, "server reachable but failing");
 	} else {

@@ -9,7 +9,8 @@
  * `struct sk_http_resp` back, and an `sk_err` classified where the error
  * happens:
  *
- *   SK_E_TRANSIENT  connection refused, DNS failure, timeout or stall, send or
+ *   SK_E_TRANSIENT  connection refused, DNS failure, timeout, stall (no byte
+ *                   moved for the stall timeout) or time limit reached, send or
  *                   receive error, connection closed before or during the
  *                   response (even after "100 Continue"), TLS handshake cut
  *                   short, HTTP 408, 425, 429 and
@@ -50,9 +51,11 @@ struct sk_http;
 struct sk_http_cfg {
 	const char *ca_file;      /* PEM CA bundle to trust, or NULL: the system store */
 	double connect_timeout;   /* seconds to connect incl. TLS handshake; 0: 10 */
-	long timeout;             /* whole request, seconds; 0: no limit (uploads are long) */
-	double stall_timeout;     /* abort when under 1 byte/s for this long, seconds (rounded
-				     up to whole ones: libcurl's unit); 0: 60 */
+	long timeout;             /* cap on one whole request, seconds; 0: none of its own
+				     (the request's time_limit still applies) */
+	double stall_timeout;     /* abort when no byte has moved in either direction for
+				     this long once connected, seconds (fractions kept;
+				     checked at least once a second); 0: 60 */
 	const char *user_agent;   /* NULL: "stepkit/VERSION" */
 };
 
@@ -107,6 +110,12 @@ struct sk_http_req {
 	const char *token;           /* BEARER: secret, redacted from messages */
 	const char *sigv4;           /* SIGV4 */
 
+	double time_limit;           /* seconds the whole request may take (connect, send,
+					answer), or 0: only the handle's `timeout`. The
+					smaller of the two bounds it: a server that trickles
+					its answer a byte at a time (never a stall) still
+					cannot hold the request longer. sk_http_perform_retry()
+					sets it to the time left before the policy's deadline. */
 	int no_interrupt;            /* 1: keep going after SIGTERM (cleanup requests such
 					as an S3 abort; bounded by the timeouts) */
 	/* Called about once a second while the body is sent; may be NULL. */
@@ -122,6 +131,9 @@ struct sk_http_resp {
 	char reason[64];             /* its reason phrase ("Service Unavailable"), may be "" */
 	char etag[256];              /* ETag header as sent (quotes kept), or "" */
 	char content_type[128];      /* Content-Type header, or "" */
+	char location[512];          /* Location header (a redirect's target) as sent,
+					or "": may hold a token in its query, show it
+					only through sk_http_location_redact() */
 	double retry_after;          /* Retry-After in seconds from now, 0 when absent */
 	long long content_length;    /* Content-Length header, -1 when absent */
 	unsigned long long sent;     /* body bytes sent (of the file alone for FORM_FILE) */
@@ -157,8 +169,11 @@ int sk_http_perform(struct sk_http *h, const struct sk_http_req *req, struct sk_
 
 /*
  * sk_http_perform() under the retry policy `p`: repeated while it fails with
- * SK_E_TRANSIENT, honouring Retry-After. `st` (caller-owned) tells afterwards
- * how many attempts were made (st->attempt). Returns 0 or -1 with `err`.
+ * SK_E_TRANSIENT, honouring Retry-After. Each attempt's time_limit is the
+ * time left before the policy's deadline (or req->time_limit when that is
+ * smaller), so the whole call ends near the deadline even while a server
+ * trickles. `st` (caller-owned) tells afterwards how many attempts were
+ * made (st->attempt). Returns 0 or -1 with `err`.
  */
 int sk_http_perform_retry(struct sk_http *h, const struct sk_retry_policy *p,
 			  const struct sk_http_req *req, struct sk_http_resp *resp,
@@ -228,6 +243,13 @@ int sk_http_host_unknown(const char *url);
 void sk_http_url_redact(const char *url, char *out, size_t outsz);
 
 /*
+ * Write a redirect target (resp->location: an absolute URL, or a path) as
+ * it may appear in a message: an absolute URL as sk_http_url_redact() does,
+ * a path without its query string and fragment.
+ */
+void sk_http_location_redact(const char *location, char *out, size_t outsz);
+
+/*
  * Percent-encode `s` into `b` the way AWS SigV4 canonicalises a URI: the
  * unreserved characters A-Z a-z 0-9 - _ . ~ stay, '/' stays when
  * `keep_slash`, every other byte becomes %XX (upper-case hex). 0 or -1.
@@ -287,10 +309,13 @@ int sk_http_upload_file(struct sk_http *h, const struct sk_http_upload *u, const
 
 /*
  * Preflight for an upload URL without storing anything: HEAD `url` with the
- * credentials of `u`. It fails (-1, `err` says which part and what to do)
- * when the server cannot be reached (SK_E_TRANSIENT), TLS verification
- * fails, or the answer is 401 or 403 (credentials refused: SK_E_PERMANENT),
- * or 408/429/5xx (SK_E_TRANSIENT). Any other answer (2xx, 404 for a file
+ * credentials of `u`, once (no retry: a preflight answers at once; the
+ * request is still bounded by u->retry's deadline). It fails (-1, `err`
+ * says which part and what to do) when the server cannot be reached
+ * (SK_E_TRANSIENT), TLS verification fails, the answer is 401 or 403
+ * (credentials refused: SK_E_PERMANENT), a redirect (3xx, SK_E_PERMANENT,
+ * naming the status and the Location: the upload would fail, as redirects
+ * are not followed), or 408/429/5xx (SK_E_TRANSIENT). Any other answer (2xx, 404 for a file
  * not uploaded yet, 405 from a server that takes only PUT/POST there) means
  * reachable, TLS verified and credentials not refused: 0, with the status in
  * `*status`. A server that checks credentials only on writes cannot be

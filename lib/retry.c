@@ -6,7 +6,7 @@
 #include <sys/random.h>
 #include <sys/time.h>
 
-static double now_seconds(void)
+double sk_retry_clock(void)
 {
 	struct timespec ts;
 
@@ -54,7 +54,7 @@ static double unit_random(void)
 	unsigned int r = 0;
 
 	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
-		r = (unsigned int)now_seconds() * 2654435761u;
+		r = (unsigned int)sk_retry_clock() * 2654435761u;
 	return (double)r / 4294967296.0;
 }
 
@@ -76,11 +76,12 @@ int sk_retry(const struct sk_retry_policy *p,
 	     int (*op)(void *ctx, struct sk_retry_state *st, struct sk_err *err), void *ctx,
 	     struct sk_retry_state *st, struct sk_err *err)
 {
-	double start = now_seconds();
+	double start = sk_retry_clock();
 	double delay = p->base_delay;
 	int max = p->max_attempts > 0 ? p->max_attempts : 1;
 
 	st->max_attempts = max;
+	st->deadline = p->deadline > 0 ? start + p->deadline : 0;
 	for (st->attempt = 1;; st->attempt++) {
 		double wait;
 
@@ -95,7 +96,7 @@ int sk_retry(const struct sk_retry_policy *p,
 		wait = st->retry_after > 0 ? st->retry_after : delay * (0.5 + 0.5 * unit_random());
 		if (wait > p->max_delay)
 			wait = p->max_delay;
-		if (p->deadline > 0 && now_seconds() - start + wait > p->deadline)
+		if (p->deadline > 0 && sk_retry_clock() - start + wait > p->deadline)
 			return -1; /* the deadline comes first: give up with the last error */
 		if (p->notice)
 			p->notice(st, wait, err);
@@ -103,6 +104,16 @@ int sk_retry(const struct sk_retry_policy *p,
 			return sk_err_set(err, SK_E_INTERRUPTED, "interrupted during retries");
 		delay = fmin(delay * 2, p->max_delay);
 	}
+}
+
+double sk_retry_remaining(const struct sk_retry_state *st)
+{
+	double left;
+
+	if (!st || st->deadline <= 0)
+		return -1;
+	left = st->deadline - sk_retry_clock();
+	return left > 0.001 ? left : 0.001;
 }
 
 double sk_retry_after_parse(const char *value)

@@ -7,7 +7,9 @@
  * wait, so a fleet of pods does not retry in lockstep). A server's own
  * request (HTTP Retry-After, S3 SlowDown) replaces the computed wait, still
  * capped by `max_delay`. The loop stops early when a termination signal
- * arrives or when the next wait would pass the overall deadline. When it
+ * arrives or when the next wait would pass the overall deadline; the
+ * operation itself learns the time left (sk_retry_remaining()) so that an
+ * attempt in progress ends at the deadline too. When it
  * gives up, `err` holds the last failure (still SK_E_TRANSIENT: exit 75, so
  * Argo's retryStrategy can try again later in a new pod).
  */
@@ -32,7 +34,21 @@ struct sk_retry_state {
 	int attempt;        /* 1 for the first attempt */
 	int max_attempts;
 	double retry_after; /* set by the operation: server-requested wait (s), 0 none */
+	double deadline;    /* set by sk_retry(): when the policy's deadline passes, on
+			       the monotonic clock of sk_retry_clock(); 0: no deadline */
 };
+
+/* Seconds on the monotonic clock sk_retry() measures its deadline with. */
+double sk_retry_clock(void);
+
+/*
+ * Seconds left before the deadline of the sk_retry() loop running `st`, for
+ * an operation that must not outlive it (an HTTP request bounds itself with
+ * it, so a server that trickles its answer cannot hold the step past the
+ * deadline): at least 0.001 once the deadline has passed, or -1 when there
+ * is no deadline (the policy has none, or `st` is not inside sk_retry()).
+ */
+double sk_retry_remaining(const struct sk_retry_state *st);
 
 /* The defaults: 5 attempts, 1 s doubling to 30 s, 300 s deadline; then the
  * environment: STEPKIT_RETRIES (attempts), STEPKIT_RETRY_DELAY (base

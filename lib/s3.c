@@ -391,8 +391,13 @@ static int s3_op(void *ctx, struct sk_retry_state *st, struct sk_err *err)
 	struct sk_http_resp *r = o->resp;
 	char code[64] = "", msg[200] = "";
 	enum sk_ecode ec;
-	int rc = sk_http_perform(o->s->http, o->req, r, err);
-	int in_body_error = rc == 0 && r->body.len && strstr(r->body.data, "<Error>");
+	int rc, in_body_error;
+
+	/* the attempt ends by the retry deadline, even against a server that
+	 * trickles its answer */
+	o->req->time_limit = sk_retry_remaining(st) > 0 ? sk_retry_remaining(st) : 0;
+	rc = sk_http_perform(o->s->http, o->req, r, err);
+	in_body_error = rc == 0 && r->body.len && strstr(r->body.data, "<Error>");
 
 	if (rc == 0 && !in_body_error)
 		return 0;

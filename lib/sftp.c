@@ -1304,14 +1304,14 @@ out:
 
 /* Resolve and check the local files before any connection. */
 static int local_files(struct sk_step *step, const struct sk_sftp_cfg *c, const char *const *names,
-		       int n, struct upfile *files, struct sk_err *err)
+		       int n, int follow, struct upfile *files, struct sk_err *err)
 {
 	for (int i = 0; i < n; i++) {
 		struct upfile *f = &files[i];
 		const char *dir = c->remote_dir;
 		size_t dl = strlen(dir);
 
-		if (sk_upload_local(step, names[i], f->local, &f->name, err) < 0)
+		if (sk_upload_local(step, names[i], f->local, &f->name, follow, err) < 0)
 			return -1;
 		if (access(f->local, R_OK) < 0)
 			return sk_err_set(err, SK_E_IO, "'%s': %s", f->local, strerror(errno));
@@ -1336,8 +1336,9 @@ int sk_sftp_upload_step(struct sk_step *step, const struct sk_sftp_opts *o, int 
 	struct upload u = {0};
 	const char *const *names;
 	char server[PATH_MAX];
-	int n = sk_upload_names(argc, argv, &names), ret = -1, have_conf = 0;
+	int n = sk_upload_names(argc, argv, &names), ret = -1, have_conf = 0, follow = 0;
 
+	sk_upload_counts_begin(step);
 	if (conf_init(&c, o, err) < 0)
 		goto out;
 	have_conf = 1;
@@ -1347,7 +1348,8 @@ int sk_sftp_upload_step(struct sk_step *step, const struct sk_sftp_opts *o, int 
 		sk_err_set(err, SK_E_NOMEM, "out of memory");
 		goto out;
 	}
-	if (local_files(step, &c.cfg, names, n, u.files, err) < 0)
+	if (sk_upload_bool(o->follow_symlinks, "STEPKIT_FOLLOW_SYMLINKS", &follow, err) < 0 ||
+	    local_files(step, &c.cfg, names, n, follow, u.files, err) < 0)
 		goto out;
 	u.step = step;
 	u.cfg = &c.cfg;

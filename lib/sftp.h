@@ -110,6 +110,8 @@ int sk_sftp_put(struct sk_sftp *s, const char *local, const char *remote,
 struct sk_sftp_opts {
 	const char *host, *port, *user, *remote_dir, *known_hosts, *key_file;
 	const char *connect_timeout, *timeout;
+	const char *follow_symlinks; /* STEPKIT_FOLLOW_SYMLINKS: "1" sends links out of the
+					work directory (see sk_upload_link_check()) */
 };
 
 /*

@@ -476,7 +476,7 @@ out:
 
 /* ---- text tables -------------------------------------------------------- */
 
-#define TABLE_MAX_COLS 6
+#define TABLE_MAX_COLS 7
 
 struct table {
 	size_t ncol;
@@ -589,23 +589,45 @@ static void int_text(json_t *v, char out[32])
 		snprintf(out, 32, "-");
 }
 
+/* A delivery step's event (upload, notify: sk_upload_counts_begin()) counts
+ * files and bytes; its rows in and out mean nothing. */
+static int delivers(json_t *ev)
+{
+	return json_is_integer(json_object_get(json_object_get(ev, "counts"), "files"));
+}
+
 static int steps_section(const struct sk_summary *sm, struct sk_buf *out, struct sk_err *err)
 {
 	struct table t = {5, {"step", "status", "rows in", "rows out", "seconds"}, {0, 0, 1, 1, 1},
 			  NULL, 0, 0};
-	int ret = -1;
+	int files_cols = 0, ret = -1;
 
+	/* files and bytes columns only when a delivery step is in the run */
+	for (size_t i = 0; i < sm->nev; i++)
+		files_cols |= delivers(sm->ev[i].o);
+	if (files_cols)
+		t = (struct table){7, {"step", "status", "rows in", "rows out", "files", "bytes",
+				       "seconds"}, {0, 0, 1, 1, 1, 1, 1}, NULL, 0, 0};
 	for (size_t i = 0; i < sm->nev; i++) {
 		json_t *o = sm->ev[i].o, *sec = json_object_get(o, "seconds");
-		char in[32], outn[32], secs[32];
-		int_text(json_object_get(o, "rows_in"), in);
-		int_text(json_object_get(o, "rows_out"), outn);
+		json_t *counts = json_object_get(o, "counts");
+		char in[32] = "-", outn[32] = "-", nf[32] = "-", nb[32] = "-", secs[32];
+		int d = delivers(o);
+		if (!d) {
+			int_text(json_object_get(o, "rows_in"), in);
+			int_text(json_object_get(o, "rows_out"), outn);
+		} else {
+			int_text(json_object_get(counts, "files"), nf);
+			int_text(json_object_get(counts, "bytes"), nb);
+		}
 		if (json_is_number(sec))
 			snprintf(secs, sizeof(secs), "%.2f", json_number_value(sec));
 		else
 			snprintf(secs, sizeof(secs), "-");
-		if (table_row(&t, err, sm->ev[i].name, str_field(o, "status"), in, outn,
-			      secs) < 0)
+		if ((files_cols ? table_row(&t, err, sm->ev[i].name, str_field(o, "status"), in,
+					    outn, nf, nb, secs)
+				: table_row(&t, err, sm->ev[i].name, str_field(o, "status"), in,
+					    outn, secs)) < 0)
 			goto out;
 	}
 	if (sk_buf_adds(out, "\nSteps:\n", err) < 0 || table_render(&t, out, err) < 0)

@@ -92,7 +92,9 @@ int sk_summary_subject(const struct sk_summary *sm, const char *prefix, const ch
 
 /*
  * Append the body text (LF line ends, UTF-8): the status line, a table of
- * steps (step, status, rows in, rows out, seconds), the output files with
+ * steps (step, status, rows in, rows out, seconds; with columns files and
+ * bytes between the rows and the seconds when an event counts "files": a
+ * delivery step's, whose rows show "-", and the others' files "-"), the output files with
  * bytes and sha256, the steps' errors with their messages, the workflow's
  * failures, and the notes. Sections without content are left out.
  * 0, or -1 with `err`.

@@ -12,6 +12,7 @@ struct cfg {
 	struct sk_http_headers headers;
 	struct sk_retry_policy retry;
 	char *password, *token;
+	int follow; /* --follow-symlinks */
 };
 
 static void cfg_release(struct cfg *c)
@@ -23,6 +24,8 @@ static void cfg_release(struct cfg *c)
 
 static int cfg_load(const struct sk_upload_http_opts *o, struct cfg *c, struct sk_err *err)
 {
+	int insecure = 0;
+
 	memset(c, 0, sizeof(*c));
 	if (!o->url)
 		return sk_err_set(err, SK_E_USAGE, "no upload URL: set HTTP_UPLOAD_URL or --url");
@@ -44,10 +47,27 @@ static int cfg_load(const struct sk_upload_http_opts *o, struct cfg *c, struct s
 	if (o->user && !c->password)
 		return sk_err_set(err, SK_E_USAGE, "HTTP_USER is set but no HTTP_PASSWORD or HTTP_PASSWORD_FILE");
 	c->up.auth = c->token ? SK_HTTP_AUTH_BEARER : o->user ? SK_HTTP_AUTH_BASIC : SK_HTTP_AUTH_NONE;
+	if (sk_upload_bool(o->allow_insecure_auth, "HTTP_ALLOW_INSECURE_AUTH", &insecure, err) < 0)
+		return -1;
+	if (!insecure && !strncasecmp(o->url, "http://", 7)) {
+		/* notify refuses a password without TLS the same way (SMTP_TLS=none) */
+		const char *what = c->up.auth == SK_HTTP_AUTH_BEARER ? "the bearer token"
+				   : c->up.auth == SK_HTTP_AUTH_BASIC ? "the password" : NULL;
+		for (size_t i = 0; !what && i < c->headers.n; i++)
+			if (!strncasecmp(c->headers.v[i], "Authorization:", 14) ||
+			    !strncasecmp(c->headers.v[i], "Proxy-Authorization:", 20))
+				what = "the Authorization header of HTTP_HEADERS";
+		if (what)
+			return sk_err_set(err, SK_E_USAGE, "HTTP_UPLOAD_URL is plain http://: refusing "
+					  "to send %s unencrypted; use https://, or on a network you "
+					  "trust allow it with --allow-insecure-auth "
+					  "(HTTP_ALLOW_INSECURE_AUTH=1)", what);
+	}
 	c->up.user = o->user;
 	c->up.password = c->password;
 	c->up.token = c->token;
-	if (sk_step_retry_policy(&c->retry, err) < 0)
+	if (sk_step_retry_policy(&c->retry, err) < 0 ||
+	    sk_upload_bool(o->follow_symlinks, "STEPKIT_FOLLOW_SYMLINKS", &c->follow, err) < 0)
 		return -1;
 	c->up.retry = &c->retry;
 	c->http.ca_file = o->ca_file;
@@ -82,7 +102,7 @@ static int prepare(struct sk_step *s, const struct sk_upload_http_opts *o, const
 		struct file *f = &files[i];
 
 		f->arg = names[i];
-		if (sk_upload_local(s, names[i], f->path, &f->name, err) < 0)
+		if (sk_upload_local(s, names[i], f->path, &f->name, c->follow, err) < 0)
 			return -1;
 		f->url.max = 8192;
 		/* PUT: URL/NAME; POST: every file to the form URL, named in its part */
@@ -138,6 +158,7 @@ int sk_upload_http_run(struct sk_step *s, const struct sk_upload_http_opts *o, i
 	struct cfg c;
 	int ret = -1;
 
+	sk_upload_counts_begin(s);
 	if (cfg_load(o, &c, err) < 0)
 		goto out;
 	if (!files) {

@@ -29,12 +29,20 @@ struct sk_upload_http_opts {
 	const char *ca_file; /* HTTP_CA_FILE: PEM bundle of a private CA */
 	const char *connect_timeout; /* HTTP_CONNECT_TIMEOUT: seconds (default 10) */
 	const char *timeout; /* HTTP_TIMEOUT: seconds without a byte moving (default 60) */
+	const char *allow_insecure_auth; /* HTTP_ALLOW_INSECURE_AUTH: "1"/"true" lets a
+				password, a bearer token or an Authorization
+				header go over plain http:// (refused otherwise) */
+	const char *follow_symlinks; /* STEPKIT_FOLLOW_SYMLINKS: "1"/"true" sends a file
+				that is a link out of the work directory
+				(refused otherwise, see sk_upload_local()) */
 };
 
 /*
  * The step. Validates the settings (SK_E_USAGE: no or bad URL, a method
  * other than PUT/POST, a bad header, a token together with a user or
- * password, a user without a password or the reverse), then checks every
+ * password, a user without a password or the reverse, credentials or an
+ * Authorization header for a plain http:// URL without allow_insecure_auth),
+ * then checks every
  * local file (argv resolved against the work directory; none: the three
  * reports; missing or not regular: SK_E_IO) and builds every target URL
  * (two files of the same name, or several for a URL naming one file:

@@ -39,6 +39,7 @@ struct cfg {
 	struct sk_retry_policy retry;
 	char state_dir[PATH_MAX];
 	char *access, *secret, *token;
+	int follow; /* --follow-symlinks */
 };
 
 static void cfg_release(struct cfg *c)
@@ -95,7 +96,8 @@ static int cfg_load(struct sk_step *s, const struct sk_upload_s3_opts *o, struct
 	c->s3.access_key = c->access;
 	c->s3.secret_key = c->secret;
 	c->s3.session_token = c->token;
-	if (sk_step_retry_policy(&c->retry, err) < 0)
+	if (sk_step_retry_policy(&c->retry, err) < 0 ||
+	    sk_upload_bool(o->follow_symlinks, "STEPKIT_FOLLOW_SYMLINKS", &c->follow, err) < 0)
 		return -1;
 	c->s3.retry = &c->retry;
 	/* unfinished multipart uploads are remembered next to the data, so
@@ -167,6 +169,7 @@ int sk_upload_s3_run(struct sk_step *s, const struct sk_upload_s3_opts *o, int a
 	int ret = -1;
 
 	sk_upload_progress_start(&pr);
+	sk_upload_counts_begin(s);
 	if (cfg_load(s, o, &c, &pr, err) < 0)
 		goto out;
 	if (!files) {
@@ -175,7 +178,7 @@ int sk_upload_s3_run(struct sk_step *s, const struct sk_upload_s3_opts *o, int a
 	}
 	/* every local file is checked before the first request */
 	for (int i = 0; i < n; i++)
-		if (sk_upload_local(s, names[i], files[i].path, &files[i].name, err) < 0)
+		if (sk_upload_local(s, names[i], files[i].path, &files[i].name, c.follow, err) < 0)
 			goto out;
 	if (!(s3 = sk_s3_open(&c.s3, err)))
 		goto out;
@@ -199,12 +202,18 @@ int sk_upload_s3_check(struct sk_step *s, const struct sk_upload_s3_opts *o, str
 	int ret = -1;
 
 	sk_upload_progress_start(&pr);
-	if (cfg_load(s, o, &c, &pr, err) < 0 || !(s3 = sk_s3_open(&c.s3, err)))
+	if (cfg_load(s, o, &c, &pr, err) < 0)
+		goto out;
+	/* a preflight answers at once: each request is tried once (still
+	 * bounded by the deadline), not retried with backoff like a run */
+	c.retry.max_attempts = 1;
+	if (!(s3 = sk_s3_open(&c.s3, err)))
 		goto out;
 	sk_infof("configuration: ok");
 	if (sk_s3_check(s3, &res, err) < 0) {
 		if (!res.reachable)
-			sk_err_prefix(err, "check S3_ENDPOINT, the network path and (https) S3_CA_FILE");
+			sk_err_prefix(err, "check S3_ENDPOINT, the network path and (https) S3_CA_FILE "
+				      "(tried once: --check does not retry)");
 		else if (!res.write_ok && (res.bucket_denied || strstr(err->msg, "HTTP 403")))
 			sk_err_prefix(err, "check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION "
 				      "and the policy (s3:PutObject on the prefix)");

@@ -32,6 +32,8 @@ struct sk_upload_s3_opts {
 	const char *part_size;  /* S3_PART_SIZE: a size, at least 5M */
 	const char *connect_timeout; /* S3_CONNECT_TIMEOUT: seconds (default 10) */
 	const char *timeout;    /* S3_TIMEOUT: seconds without a byte moving (default 60) */
+	const char *follow_symlinks; /* STEPKIT_FOLLOW_SYMLINKS: "1" sends links out of the
+				   work directory (see sk_upload_link_check()) */
 };
 
 /*
@@ -56,7 +58,8 @@ int sk_upload_s3_run(struct sk_step *s, const struct sk_upload_s3_opts *o, int a
 
 /*
  * --check: validate the settings as above, HEAD the bucket, then store and
- * delete a tiny probe object under the prefix (sk_s3_check()). Logs each
+ * delete a tiny probe object under the prefix (sk_s3_check()), each request
+ * once (no retries: a preflight answers at once). Logs each
  * step that passed; a probe that could not be deleted is a warning. A
  * failure's message says what to check (endpoint, network and CA file when
  * unreachable; keys, region and policy when refused). 0, or -1 with `err`.

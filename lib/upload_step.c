@@ -24,8 +24,36 @@ int sk_upload_names(int argc, char **argv, const char *const **names)
 	return (int)SK_ARRAY_SIZE(default_files);
 }
 
+int sk_upload_link_check(const char *workdir, const char *path, int follow, struct sk_err *err)
+{
+	char real[PATH_MAX], wd[PATH_MAX];
+	struct stat st;
+	size_t wlen;
+	int is_link, named_inside;
+
+	if (follow)
+		return 0;
+	if (!workdir || !*workdir)
+		workdir = ".";
+	if (lstat(path, &st) < 0 || !realpath(path, real) || !realpath(workdir, wd))
+		return 0; /* the open that follows reports it */
+	is_link = S_ISLNK(st.st_mode);
+	wlen = strlen(workdir);
+	named_inside = !strchr(path, '/') ||
+		       (!strncmp(path, workdir, wlen) && path[wlen] == '/');
+	if (!is_link && !named_inside)
+		return 0;
+	wlen = strlen(wd);
+	if (!strcmp(wd, "/") || (!strncmp(real, wd, wlen) && real[wlen] == '/'))
+		return 0;
+	return sk_err_set(err, SK_E_PERMANENT, "'%s': %s to '%s', outside the work directory "
+			  "'%s': refusing to send it (allow links with --follow-symlinks or "
+			  "STEPKIT_FOLLOW_SYMLINKS=1)", path,
+			  is_link ? "a symbolic link" : "leads through a symbolic link", real, workdir);
+}
+
 int sk_upload_local(struct sk_step *s, const char *arg, char path[PATH_MAX], const char **name,
-		    struct sk_err *err)
+		    int follow, struct sk_err *err)
 {
 	struct stat st;
 	const char *slash;
@@ -36,6 +64,8 @@ int sk_upload_local(struct sk_step *s, const char *arg, char path[PATH_MAX], con
 		return sk_err_set(err, SK_E_IO, "'%s': %s", path, strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		return sk_err_set(err, SK_E_IO, "'%s': not a regular file", path);
+	if (sk_upload_link_check(sk_step_workdir(s), path, follow, err) < 0)
+		return -1;
 	slash = strrchr(path, '/');
 	*name = slash ? slash + 1 : path;
 	return 0;
@@ -49,8 +79,19 @@ void sk_upload_record(struct sk_step *s, const struct sk_upload_record *r)
 	info.bytes = r->bytes;
 	snprintf(info.sha256, sizeof(info.sha256), "%s", r->sha256);
 	sk_step_output_copy(s, &info, r->source, r->url, r->seconds, r->attempts);
+	sk_upload_count(s, r->bytes);
+}
+
+void sk_upload_counts_begin(struct sk_step *s)
+{
+	sk_step_count(s, "files", 0);
+	sk_step_count(s, "bytes", 0);
+}
+
+void sk_upload_count(struct sk_step *s, unsigned long long bytes)
+{
 	sk_step_count(s, "files", 1);
-	sk_step_count(s, "bytes", (long long)r->bytes);
+	sk_step_count(s, "bytes", (long long)bytes);
 }
 
 static double now(void)
@@ -112,4 +153,16 @@ int sk_upload_seconds(const char *v, const char *name, double dflt, double *out,
 		return sk_err_set(err, SK_E_USAGE, "%s '%s': expected seconds above 0 (at most 86400)",
 				  name, v);
 	return 0;
+}
+
+int sk_upload_bool(const char *v, const char *name, int *out, struct sk_err *err)
+{
+	*out = 0;
+	if (!v || !*v || !strcmp(v, "0") || !strcasecmp(v, "false") || !strcasecmp(v, "no"))
+		return 0;
+	if (!strcmp(v, "1") || !strcasecmp(v, "true") || !strcasecmp(v, "yes")) {
+		*out = 1;
+		return 0;
+	}
+	return sk_err_set(err, SK_E_USAGE, "%s '%s': use 1 or 0 (true or false)", name, v);
 }

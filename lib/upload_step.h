@@ -29,13 +29,43 @@ int sk_upload_names(int argc, char **argv, const char *const **names);
 /*
  * Resolve the file `arg` (one of sk_upload_names()) of an upload step
  * against the work directory into `path` (a name with a '/' is taken as
- * given, see sk_path_join). It must exist and be a regular file (stat
- * follows links). 0 with `*name` pointing at the base name inside `path`,
- * or -1 with `err`: SK_E_IO "'PATH': reason", SK_E_USAGE for a path too
- * long.
+ * given, see sk_path_join). It must exist, be a regular file (stat
+ * follows links) and pass sk_upload_link_check() (`follow`: the tool's
+ * --follow-symlinks). 0 with `*name` pointing at the base name inside
+ * `path`, or -1 with `err`: SK_E_IO "'PATH': reason", SK_E_USAGE for a
+ * path too long, SK_E_PERMANENT for a link out of the work directory.
  */
 int sk_upload_local(struct sk_step *s, const char *arg, char path[PATH_MAX], const char **name,
-		    struct sk_err *err);
+		    int follow, struct sk_err *err);
+
+/*
+ * Refuse to send a file that leads out of the work directory `workdir`
+ * through a symbolic link: a link to a mounted Secret or to /etc/passwd
+ * must not be uploaded or mailed because someone could write the work
+ * directory. Refused (-1, SK_E_PERMANENT, the message names `path`, the
+ * link's target and the opt-in) when the resolved file (realpath) lies
+ * outside the resolved work directory and either `path` itself is a
+ * symbolic link, or `path` was named inside the work directory (a bare
+ * name, or WORKDIR/...) so a linked directory on the way led out. A
+ * regular file the user named outside the work directory is theirs to
+ * send. `follow` (--follow-symlinks, STEPKIT_FOLLOW_SYMLINKS=1) allows
+ * everything. 0 when allowed; a file that cannot be resolved is left to
+ * the caller's open to report (0). Used by the upload steps and notify's
+ * attachments alike.
+ */
+int sk_upload_link_check(const char *workdir, const char *path, int follow, struct sk_err *err);
+
+/*
+ * Mark the event as a delivery step's (an upload, notify): its counts
+ * "files" and "bytes" exist from the start, 0 until something is
+ * delivered, so the event and the summaries (sk_summary_body()) show files
+ * and bytes for it rather than its rows in and out, which are 0. Call once
+ * at the start of the run.
+ */
+void sk_upload_counts_begin(struct sk_step *s);
+
+/* One file of `bytes` delivered: +1 to the count "files", +`bytes` to "bytes". */
+void sk_upload_count(struct sk_step *s, unsigned long long bytes);
 
 /* One stored file, for the event. */
 struct sk_upload_record {
@@ -87,6 +117,14 @@ int sk_upload_secret(const char *name, int required, char **out, struct sk_err *
  */
 int sk_upload_seconds(const char *v, const char *name, double dflt, double *out,
 		      struct sk_err *err);
+
+/*
+ * A yes/no setting NAME (a flag's value, "1" when given without one, or its
+ * environment variable): "1", "true" or "yes" is 1; unset, "", "0",
+ * "false" or "no" is 0 (any letter case). 0, or -1 with SK_E_USAGE naming
+ * the setting.
+ */
+int sk_upload_bool(const char *v, const char *name, int *out, struct sk_err *err);
 
 /* Overwrite and free a secret from sk_upload_secret(), so it does not stay
  * in freed memory. NULL is fine. */

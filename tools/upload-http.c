@@ -18,6 +18,8 @@ static const struct sk_opt opts[] = {
 	{"ca-file", "HTTP_CA_FILE", "FILE", "PEM CA bundle to verify the server with (private CA)", &o.ca_file},
 	{"connect-timeout", "HTTP_CONNECT_TIMEOUT", "SECONDS", "give up connecting (TCP and TLS) after SECONDS (default 10)", &o.connect_timeout},
 	{"timeout", "HTTP_TIMEOUT", "SECONDS", "give up when no byte moves for SECONDS (default 60)", &o.timeout},
+	{"allow-insecure-auth", "HTTP_ALLOW_INSECURE_AUTH", NULL, "send credentials over plain http:// too (refused by default)", &o.allow_insecure_auth},
+	{"follow-symlinks", "STEPKIT_FOLLOW_SYMLINKS", NULL, "send files that are links out of the work directory (refused by default)", &o.follow_symlinks},
 	{0},
 };
 

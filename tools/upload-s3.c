@@ -21,6 +21,7 @@ static const struct sk_opt opts[] = {
 	{"part-size", "S3_PART_SIZE", "SIZE", "multipart part size, at least 5M (default 16M)", &o.part_size},
 	{"connect-timeout", "S3_CONNECT_TIMEOUT", "SECONDS", "give up connecting (TCP and TLS) after SECONDS (default 10)", &o.connect_timeout},
 	{"timeout", "S3_TIMEOUT", "SECONDS", "give up when no byte moves for SECONDS (default 60)", &o.timeout},
+	{"follow-symlinks", "STEPKIT_FOLLOW_SYMLINKS", NULL, "send files that are links out of the work directory (refused by default)", &o.follow_symlinks},
 	{0},
 };
 

@@ -18,6 +18,7 @@ static const struct sk_opt opts[] = {
 	{"key-file", "SFTP_KEY_FILE", "FILE", "private key (ed25519 or ecdsa) to log in with", &o.key_file},
 	{"connect-timeout", "SFTP_CONNECT_TIMEOUT", "SECONDS", "give up connecting after SECONDS (default 10)", &o.connect_timeout},
 	{"timeout", "SFTP_TIMEOUT", "SECONDS", "give up when the server is silent for SECONDS (default 60)", &o.timeout},
+	{"follow-symlinks", "STEPKIT_FOLLOW_SYMLINKS", NULL, "send files that are links out of the work directory (refused by default)", &o.follow_symlinks},
 	{0},
 };
 

@@ -99,37 +99,91 @@ expect_err "holds user:password@" "URL with credentials: said why"
 n0=$(requests put)
 up "a missing local file fails before any request" 1 HTTP_UPLOAD_URL="http://127.0.0.1:$port/up/" sales_report.csv nope.csv
 expect_err "'$W/nope.csv': No such file or directory" "missing file: named"
+is "$(ev "e['counts']['files'], e['counts']['bytes']")" "0 0" "missing file: the event counts 0 files and 0 bytes"
 is "$(requests put)" "$n0" "missing file: no request was made (not even for the file that exists)"
+
+# --- symbolic links out of the work directory are refused ----------------------
+mkdir -p "$T/outside"
+printf 'password=hunter2\n' >"$T/outside/secret.txt"
+ln -s "$T/outside/secret.txt" "$W/leak.csv"
+ln -s "$T/outside" "$W/linkdir"
+ln -s sales_report.csv "$W/alias.csv"
+n0=$(requests put)
+up "a link out of the work directory is refused" 1 HTTP_UPLOAD_URL="http://127.0.0.1:$port/ln/" sales_report.csv leak.csv
+expect_err "upload-http: '$W/leak.csv': a symbolic link to '$T/outside/secret.txt', outside the work directory '$W': refusing to send it (allow links with --follow-symlinks or STEPKIT_FOLLOW_SYMLINKS=1)" \
+	"link out: names the file, its target and the flag"
+up "a file reached through a linked directory is refused" 1 HTTP_UPLOAD_URL="http://127.0.0.1:$port/ln/" "$W/linkdir/secret.txt"
+expect_err "upload-http: '$W/linkdir/secret.txt': leads through a symbolic link to '$T/outside/secret.txt'" "linked directory: refused"
+is "$(requests put)" "$n0" "links out: nothing was sent (not even the file before it)"
+up "a link inside the work directory is fine" 0 HTTP_UPLOAD_URL="http://127.0.0.1:$port/ln/" alias.csv
+same_file "$T/put/files/ln/alias.csv" "$W/sales_report.csv" "link inside: sent"
+up "--follow-symlinks sends a link out" 0 HTTP_UPLOAD_URL="http://127.0.0.1:$port/ln/" --follow-symlinks leak.csv
+same_file "$T/put/files/ln/leak.csv" "$T/outside/secret.txt" "--follow-symlinks: sent"
+up "STEPKIT_FOLLOW_SYMLINKS=1 too" 0 HTTP_UPLOAD_URL="http://127.0.0.1:$port/ln2/" STEPKIT_FOLLOW_SYMLINKS=1 leak.csv
+expect_exit 1 "upload-s3 refuses a link out too" env AWS_ACCESS_KEY_ID=AKIAEXAMPLE AWS_SECRET_ACCESS_KEY=secret-example \
+	"$BIN/upload-s3" --workdir "$W" --endpoint "http://127.0.0.1:$port" --bucket b --event-file "$T/s3.json" leak.csv
+expect_err "upload-s3: '$W/leak.csv': a symbolic link to '$T/outside/secret.txt', outside the work directory" "upload-s3: link out named"
+expect_exit 1 "upload-sftp refuses a link out too (before connecting)" env SFTP_PASSWORD=x "$BIN/upload-sftp" \
+	--workdir "$W" --host 127.0.0.1 --port 1 --user u --known-hosts "$T/outside/secret.txt" --event-file "$T/sftp.json" leak.csv
+expect_err "upload-sftp: '$W/leak.csv': a symbolic link to '$T/outside/secret.txt', outside the work directory" "upload-sftp: link out named"
+rm -f "$W/leak.csv" "$W/linkdir" "$W/alias.csv"
 stop $pid
 
 # --- basic auth ---------------------------------------------------------------
 start_sink basic --basic "etl:$PW"
 printf '%s\n' "$PW" >"$T/pw"
-up "basic auth, password from HTTP_PASSWORD_FILE" 0 HTTP_UPLOAD_URL="http://127.0.0.1:$port/in/" HTTP_USER=etl HTTP_PASSWORD_FILE="$T/pw"
+up "basic auth, password from HTTP_PASSWORD_FILE" 0 HTTP_ALLOW_INSECURE_AUTH=1 HTTP_UPLOAD_URL="http://127.0.0.1:$port/in/" HTTP_USER=etl HTTP_PASSWORD_FILE="$T/pw"
 same_file "$T/basic/files/in/sales_report.csv" "$W/sales_report.csv" "basic: file stored"
-up "basic auth, wrong password" 1 HTTP_UPLOAD_URL="http://127.0.0.1:$port/in/" HTTP_USER=etl HTTP_PASSWORD=wrong-password
+up "basic auth, wrong password" 1 HTTP_ALLOW_INSECURE_AUTH=1 HTTP_UPLOAD_URL="http://127.0.0.1:$port/in/" HTTP_USER=etl HTTP_PASSWORD=wrong-password
 expect_err "HTTP 401 Unauthorized" "wrong password: HTTP 401 reported"
 is "$(ev "e['counts']['attempts'], e['error']['kind']")" "1 permanent" "wrong password: one attempt, permanent"
-up "--check with the right password" 0 HTTP_UPLOAD_URL="http://127.0.0.1:$port/in/sales_report.csv" HTTP_USER=etl HTTP_PASSWORD="$PW" --check
+up "--check with the right password" 0 HTTP_ALLOW_INSECURE_AUTH=1 HTTP_UPLOAD_URL="http://127.0.0.1:$port/in/sales_report.csv" HTTP_USER=etl HTTP_PASSWORD="$PW" --check
 expect_err "credentials not refused (HEAD answered 200" "--check: ok line"
-up "--check with a wrong password" 1 HTTP_UPLOAD_URL="http://127.0.0.1:$port/in/sales_report.csv" HTTP_USER=etl HTTP_PASSWORD=wrong-password --check
+up "--check with a wrong password" 1 HTTP_ALLOW_INSECURE_AUTH=1 HTTP_UPLOAD_URL="http://127.0.0.1:$port/in/sales_report.csv" HTTP_USER=etl HTTP_PASSWORD=wrong-password --check
 expect_err "credentials refused" "--check: says the credentials were refused"
-up "user without password" 2 HTTP_UPLOAD_URL="http://127.0.0.1:$port/in/" HTTP_USER=etl
-up "password and token together" 2 HTTP_UPLOAD_URL="http://127.0.0.1:$port/in/" HTTP_USER=etl HTTP_PASSWORD=x HTTP_BEARER_TOKEN=y
+up "user without password" 2 HTTP_ALLOW_INSECURE_AUTH=1 HTTP_UPLOAD_URL="http://127.0.0.1:$port/in/" HTTP_USER=etl
+up "password and token together" 2 HTTP_ALLOW_INSECURE_AUTH=1 HTTP_UPLOAD_URL="http://127.0.0.1:$port/in/" HTTP_USER=etl HTTP_PASSWORD=x HTTP_BEARER_TOKEN=y
+stop $pid
+
+# --- a URL that redirects: --check fails as the upload would --------------------
+start_sink redir --redirect "https://files.example/final/?X-Sig=sig-abc123"
+up "--check against a URL that answers 302" 1 HTTP_UPLOAD_URL="http://127.0.0.1:$port/in/" --check
+expect_err "upload-http: the URL redirects, and uploads do not follow redirects: set HTTP_UPLOAD_URL to the target: HEAD 'http://127.0.0.1:$port/in/': HTTP 302 Found; redirects are not followed: use the final URL (Location 'https://files.example/final/')" \
+	"--check with a redirect: exit 1 naming the status and the Location"
+if grep -qF "sig-abc123" "$T/err"; then ok 1 "--check with a redirect: the Location's query is not shown"; else ok 0 "--check with a redirect: the Location's query is not shown"; fi
+up "the upload to that URL fails the same way" 1 HTTP_UPLOAD_URL="http://127.0.0.1:$port/in/" sales_report.csv
+expect_err "PUT 'http://127.0.0.1:$port/in/sales_report.csv': HTTP 302 Found: moved; redirects are not followed: use the final URL (Location 'https://files.example/final/')" \
+	"a redirect in a run: named with its Location"
+stop $pid
+
+# --- credentials over plain http:// are refused unless allowed -------------------
+start_sink plain --basic "etl:$PW"
+up "basic auth over http:// is refused" 2 HTTP_UPLOAD_URL="http://127.0.0.1:$port/in/" HTTP_USER=etl HTTP_PASSWORD="$PW"
+expect_err "upload-http: HTTP_UPLOAD_URL is plain http://: refusing to send the password unencrypted; use https://, or on a network you trust allow it with --allow-insecure-auth (HTTP_ALLOW_INSECURE_AUTH=1)" \
+	"basic over http://: said why and how to allow it"
+up "a bearer token over http:// is refused" 2 HTTP_UPLOAD_URL="http://127.0.0.1:$port/in/" HTTP_BEARER_TOKEN="$TOKEN" --check
+expect_err "refusing to send the bearer token unencrypted" "bearer over http://: refused, --check too"
+up "an Authorization header over http:// is refused" 2 HTTP_UPLOAD_URL="http://127.0.0.1:$port/in/" HTTP_HEADERS="X-Run: 1; authorization: Bearer $TOKEN"
+expect_err "refusing to send the Authorization header of HTTP_HEADERS unencrypted" "Authorization header over http://: refused"
+is "$(requests plain)" 0 "credentials over http://: nothing was sent"
+up "HTTP_ALLOW_INSECURE_AUTH=maybe" 2 HTTP_UPLOAD_URL="http://127.0.0.1:$port/in/" HTTP_ALLOW_INSECURE_AUTH=maybe
+expect_err "HTTP_ALLOW_INSECURE_AUTH 'maybe': use 1 or 0 (true or false)" "a bad yes/no value: named"
+up "--allow-insecure-auth sends them" 0 HTTP_UPLOAD_URL="http://127.0.0.1:$port/in/" HTTP_USER=etl HTTP_PASSWORD="$PW" --allow-insecure-auth sales_report.csv
+same_file "$T/plain/files/in/sales_report.csv" "$W/sales_report.csv" "--allow-insecure-auth: stored"
 stop $pid
 
 # --- bearer token, POST multipart ---------------------------------------------
 start_sink bearer --bearer "$TOKEN"
 printf '%s\n' "$TOKEN" >"$T/token"
-up "POST multipart with a bearer token from a file" 0 HTTP_UPLOAD_URL="http://127.0.0.1:$port/forms" HTTP_METHOD=POST HTTP_BEARER_TOKEN_FILE="$T/token"
+up "POST multipart with a bearer token from a file" 0 HTTP_ALLOW_INSECURE_AUTH=1 HTTP_UPLOAD_URL="http://127.0.0.1:$port/forms" HTTP_METHOD=POST HTTP_BEARER_TOKEN_FILE="$T/token"
 for f in sales_report.csv customer_report.csv product_report.csv; do
 	same_file "$T/bearer/files/forms/$f" "$W/$f" "POST: $f stored byte for byte"
 done
 is "$(head -1 "$T/bearer/requests.jsonl" | python3 -c "import json,sys; p=json.load(sys.stdin)['parts']; print(len(p), p[0]['name'], p[0]['filename'], p[0]['content_type'])")" \
 	"1 file sales_report.csv text/csv" "POST: one part named 'file' with the file name, text/csv"
 is "$(ev "e['outputs'][0]['bytes']")" "$(stat -c %s "$W/sales_report.csv")" "POST: event bytes are the file's, not the multipart body's"
-up "bearer token wrong" 1 HTTP_UPLOAD_URL="http://127.0.0.1:$port/forms" HTTP_METHOD=POST HTTP_BEARER_TOKEN=not-the-token
-up "two files of the same name" 2 HTTP_UPLOAD_URL="http://127.0.0.1:$port/forms" HTTP_METHOD=POST HTTP_BEARER_TOKEN="$TOKEN" sales_report.csv "$W/sales_report.csv"
+up "bearer token wrong" 1 HTTP_ALLOW_INSECURE_AUTH=1 HTTP_UPLOAD_URL="http://127.0.0.1:$port/forms" HTTP_METHOD=POST HTTP_BEARER_TOKEN=not-the-token
+up "two files of the same name" 2 HTTP_ALLOW_INSECURE_AUTH=1 HTTP_UPLOAD_URL="http://127.0.0.1:$port/forms" HTTP_METHOD=POST HTTP_BEARER_TOKEN="$TOKEN" sales_report.csv "$W/sales_report.csv"
 expect_err "have the same name" "same name twice: said why"
 up "HTTP_METHOD other than PUT/POST" 2 HTTP_UPLOAD_URL="http://127.0.0.1:$port/forms/" HTTP_METHOD=PATCH
 stop $pid
@@ -196,9 +250,34 @@ up "server hung (accepts, never answers)" 75 HTTP_UPLOAD_URL="http://127.0.0.1:$
 	STEPKIT_RETRIES=2 --timeout 1 sales_report.csv
 kill -CONT $pid
 stop $pid
-expect_err "PUT 'http://127.0.0.1:$port/f/sales_report.csv': Operation too slow. Less than 1 bytes/sec transferred the last 1 seconds" \
+expect_err "PUT 'http://127.0.0.1:$port/f/sales_report.csv': stalled: no progress for 1 s (the server stopped reading or never answered)" \
 	"hung server: the stall timeout says so"
 is "$(ev "e['counts']['attempts'], e['error']['kind']")" "2 transient" "hung server: event: 2 attempts, transient"
+
+# --- a server that trickles its answer (2 bytes/s: never a stall) -------------
+# every request ends by STEPKIT_RETRY_DEADLINE: upload-http, its --check,
+# upload-s3 and notify's webhook
+start_sink trickle --trickle 2
+up "trickled answer: the PUT ends at the retry deadline" 75 HTTP_UPLOAD_URL="http://127.0.0.1:$port/t/" \
+	STEPKIT_RETRY_DEADLINE=2 --timeout 1 sales_report.csv
+expect_err "upload-http: '$W/sales_report.csv': PUT 'http://127.0.0.1:$port/t/sales_report.csv': not done after 2 s, the time left before the retry deadline (STEPKIT_RETRY_DEADLINE)" \
+	"trickled answer: the message says which limit ended it"
+is "$(ev "e['counts']['attempts'], e['error']['kind']")" "1 transient" "trickled answer: one attempt (the deadline is spent), transient"
+up "trickled answer: --check ends at the retry deadline" 75 HTTP_UPLOAD_URL="http://127.0.0.1:$port/t/" \
+	STEPKIT_RETRY_DEADLINE=2 --check
+expect_err "HEAD 'http://127.0.0.1:$port/t/': not done after 2 s" "trickled answer: --check bounded too"
+expect_exit 75 "trickled answer: upload-s3's PUT ends at the retry deadline" env STEPKIT_RETRY_DEADLINE=2 \
+	AWS_ACCESS_KEY_ID=AKIAEXAMPLE AWS_SECRET_ACCESS_KEY=secret-example "$BIN/upload-s3" --workdir "$W" \
+	--endpoint "http://127.0.0.1:$port" --bucket b --event-file "$T/s3.json" sales_report.csv
+expect_err "upload-s3: '$W/sales_report.csv': PUT 's3://b/sales_report.csv': not done after 2 s, the time left before the retry deadline" \
+	"trickled answer: upload-s3 says so"
+mkdir -p "$T/hookwd"
+printf 'http://127.0.0.1:%s/hooks/T1/B1/x' "$port" >"$T/hookurl"
+expect_exit 75 "trickled answer: notify's webhook POST ends at the retry deadline" env STEPKIT_RETRY_DEADLINE=2 \
+	WEBHOOK_URL_FILE="$T/hookurl" "$BIN/notify" --workdir "$T/hookwd" --run-id r1
+expect_err "notify: POST 'webhook': not done after 2 s" "trickled answer: notify says so"
+stop $pid
+
 up "HTTP_CONNECT_TIMEOUT=0" 2 HTTP_UPLOAD_URL="http://127.0.0.1:$HOLE/f/" HTTP_CONNECT_TIMEOUT=0
 expect_err "upload-http: HTTP_CONNECT_TIMEOUT '0': expected seconds above 0 (at most 86400)" "HTTP_CONNECT_TIMEOUT=0: usage error naming it"
 up "--timeout 5m" 2 HTTP_UPLOAD_URL="http://127.0.0.1:$HOLE/f/" --timeout 5m

@@ -5,12 +5,15 @@ It accepts PUT of a raw body (Content-Length or chunked), POST
 multipart/form-data and any other POST (a webhook's JSON), stores what it receives under DIR/files/ and appends one
 JSON line per request to DIR/requests.jsonl. Faults can be injected: answer
 the first N uploads with an error status (and a Retry-After), delay every
-answer, require basic or bearer auth.
+answer, require basic or bearer auth, trickle every answer a few bytes per
+second (a server that never stalls yet never finishes), answer every request
+with a redirect.
 
   python3 http_sink.py --dir DIR [--listen 127.0.0.1:PORT | --port PORT]
       [--port-file FILE] [--fail-first N] [--fail-status 503|500|429|...]
       [--retry-after SECONDS] [--basic USER:PW | --bearer TOKEN]
-      [--delay SECONDS] [--tls-cert CERT --tls-key KEY]
+      [--delay SECONDS] [--trickle BYTES_PER_SECOND] [--redirect LOCATION]
+      [--tls-cert CERT --tls-key KEY]
 
 Port 0 (the default) lets the kernel choose; the port is written to
 --port-file (default DIR/port). "READY <port>" is printed on stdout once the
@@ -70,6 +73,13 @@ class State:
                 f.write(line)
 
 
+class Discard:
+    """A sink for a body nobody keeps."""
+
+    def write(self, b):
+        return len(b)
+
+
 def safe_relpath(urlpath):
     """The request path as a path under files/, or None if it escapes."""
     parts = [p for p in urllib.parse.unquote(urlpath).split("/") if p not in ("", ".")]
@@ -93,6 +103,9 @@ class Handler(BaseHTTPRequestHandler):
     def reply(self, status, body=b"", ctype="text/plain", extra=None):
         if isinstance(body, str):
             body = body.encode()
+        if self.st.args.trickle:
+            self.trickle(status, body, ctype, extra)
+            return
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
@@ -101,6 +114,42 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+
+    def trickle(self, status, body, ctype, extra):
+        """--trickle: the status line and headers at once, then the body
+        (padded with 256 spaces, as S3 keeps a slow answer alive) at
+        --trickle bytes per second, so bytes keep moving and no stall
+        timeout fires. An answer to HEAD has no body: its headers trickle."""
+        body = body + b" " * 256
+        head = "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n" % (
+            status, self.responses.get(status, ("",))[0], ctype, len(body))
+        for k, v in (extra or {}).items():
+            head += "%s: %s\r\n" % (k, v)
+        fast, slow = (head + "\r\n").encode(), body
+        if self.command == "HEAD":
+            fast, slow = b"", fast
+        step = 1.0 / self.st.args.trickle
+        try:
+            self.wfile.write(fast)
+            self.wfile.flush()
+            for i in range(len(slow)):
+                self.wfile.write(slow[i : i + 1])
+                self.wfile.flush()
+                time.sleep(step)
+        except OSError:
+            pass  # the client gave up: what the test wants
+        self.close_connection = True
+
+    def redirected(self, rec):
+        """--redirect: answer 302 with the Location, store nothing."""
+        if not self.st.args.redirect:
+            return False
+        if self.command in ("PUT", "POST"):
+            self.read_body(Discard())
+        rec["status"] = 302
+        self.st.log(rec)
+        self.reply(302, "moved\n", extra={"Location": self.st.args.redirect})
+        return True
 
     def read_body(self, sink):
         """Read the request body (Content-Length or chunked) into file `sink`.
@@ -166,6 +215,8 @@ class Handler(BaseHTTPRequestHandler):
             st.requests += 1
             st.uploads += 1
             nth = st.uploads
+        if self.redirected(rec):
+            return
         tmp = tempfile.NamedTemporaryFile(dir=st.tmp, delete=False)
         try:
             try:
@@ -303,6 +354,8 @@ class Handler(BaseHTTPRequestHandler):
         rec = self.base_record()
         with st.lock:
             st.requests += 1
+        if self.redirected(rec):
+            return
         if rec["path"] == "/__stats":
             with st.lock:
                 body = json.dumps({"requests": st.requests, "uploads": st.uploads,
@@ -391,6 +444,8 @@ def main():
     ap.add_argument("--basic", metavar="USER:PW")
     ap.add_argument("--bearer", metavar="TOKEN")
     ap.add_argument("--delay", type=float, default=0)
+    ap.add_argument("--trickle", type=float, default=0, metavar="BYTES_PER_SECOND")
+    ap.add_argument("--redirect", metavar="LOCATION")
     ap.add_argument("--tls-cert")
     ap.add_argument("--tls-key")
     args = ap.parse_args()

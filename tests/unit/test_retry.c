@@ -21,6 +21,16 @@ static int op(void *ctx, struct sk_retry_state *st, struct sk_err *err)
 	return sk_err_set(err, s->code, "failure %d", s->calls);
 }
 
+/* What an attempt sees of the deadline. */
+static double seen_left;
+static int remaining_op(void *ctx, struct sk_retry_state *st, struct sk_err *err)
+{
+	(void)ctx;
+	(void)err;
+	seen_left = sk_retry_remaining(st);
+	return 0;
+}
+
 static int notices;
 static double last_wait;
 static void notice(const struct sk_retry_state *st, double wait, const struct sk_err *e)
@@ -62,6 +72,17 @@ int main(void)
 	p.base_delay = 0.01;
 	s = (struct script){10, SK_E_TRANSIENT, 0, 0};
 	ok(sk_retry(&p, op, &s, &st, &err) < 0 && s.calls == 1, "deadline stops before waiting past it");
+
+	p.deadline = 100;
+	ok(sk_retry(&p, remaining_op, NULL, &st, &err) == 0 && seen_left > 99 && seen_left <= 100,
+	   "an attempt learns the time left before the deadline (%g)", seen_left);
+	p.deadline = 0;
+	sk_retry(&p, remaining_op, NULL, &st, &err);
+	ok(seen_left == -1, "no deadline: -1");
+	st = (struct sk_retry_state){0};
+	ok(sk_retry_remaining(&st) == -1, "outside sk_retry: -1");
+	st.deadline = sk_retry_clock() - 5;
+	ok(sk_retry_remaining(&st) == 0.001, "a deadline passed: 1 ms, never 0 (0 means none)");
 
 	ok(sk_retry_after_parse("120") == 120, "retry-after seconds");
 	ok(sk_retry_after_parse("0") == 0, "retry-after zero");

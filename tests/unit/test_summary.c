@@ -281,10 +281,37 @@ static void test_empty_night(void)
 	sk_summary_close(sm);
 }
 
+/* Upload and notify events count files and bytes: the table shows those. */
+static void test_delivery(void)
+{
+	struct sk_err err = SK_ERR_INIT;
+	struct sk_summary *sm = sk_summary_open(&err);
+
+	sk_summary_add_event(sm, "e/analyze-sales.json",
+			     EV("analyze-sales", "succeeded", "2025-07-01T00:00:18Z", "0.5", "530104",
+				"3901", ", \"error\": null"),
+			     &err);
+	sk_summary_add_event(sm, "e/upload-s3.json",
+			     EV("upload-s3", "succeeded", "2025-07-01T00:00:20Z", "1.25", "0", "0",
+				", \"counts\": {\"files\": 3, \"bytes\": 412345, \"attempts\": 3}, "
+				"\"error\": null"),
+			     &err);
+	is_str(text(sm, 0, NULL),
+	       "Run sales-analysis r1: Succeeded\n"
+	       "\n"
+	       "Steps:\n"
+	       "step           status     rows in  rows out  files   bytes  seconds\n"
+	       "analyze-sales  succeeded   530104      3901      -       -     0.50\n"
+	       "upload-s3      succeeded        -         -      3  412345     1.25\n",
+	       "body: an upload shows files and bytes, not 0 rows; other steps '-' for files");
+	sk_summary_close(sm);
+}
+
 int main(void)
 {
 	test_clean();
 	test_empty_night();
+	test_delivery();
 	test_events();
 	test_bad_events();
 	test_failures();
