@@ -137,8 +137,10 @@ static int load_all(struct sk_pg *db, struct sk_step *s, const struct sk_load_op
 		memset(&c, 0, sizeof(c));
 		sk_step_input(s, j->paths[i]);
 		if (j->star) {
-			if (sk_star_load(db, j->paths[i], s, &c, err) < 0)
+			if (sk_star_load(db, j->paths[i], s, &c, err) < 0) {
+				sum->read += c.read;
 				goto out;
+			}
 		} else {
 			if (!(p = sk_load_plan_open(db, &j->spec, j->paths[i], err)))
 				goto out;
