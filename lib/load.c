@@ -342,7 +342,9 @@ int sk_load_copy(struct sk_pg *db, const char *path, const char *const *cols, si
 	ret = 0;
 out:
 	*rows = (long long)rec; /* also on failure: the rows read, for the run log */
-	if (copying && err->code != SK_E_TRANSIENT && err->code != SK_E_INTERRUPTED)
+	if (copying && err->code == SK_E_INTERRUPTED)
+		sk_pgx_cancel(db); /* the reader saw the signal: stop the server's work too */
+	else if (copying && err->code != SK_E_TRANSIENT)
 		sk_pgx_copy_abort(db, "the input file is not valid");
 	sk_csv_close(r);
 	sk_buf_release(&b);

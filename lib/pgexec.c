@@ -3,6 +3,9 @@
 #include "sig.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
+
+#define POLL_MS 200
 
 /* A result is libpq's own; the struct name only keeps PGresult out of headers. */
 #define RES(r) ((PGresult *)(r))
@@ -122,6 +125,72 @@ int sk_pgx_ident(struct sk_buf *b, const char *name, struct sk_err *err)
 
 /* ---- COPY FROM STDIN ---- */
 
+/*
+ * A termination signal: cancel what the server is doing for us (a long
+ * statement would otherwise go on for nobody, holding its locks), then
+ * report. As in pg.c; PQcancel uses a connection of its own.
+ */
+void sk_pgx_cancel(struct sk_pg *db)
+{
+	PGcancel *c = PQgetCancel(sk_pg_conn(db));
+	char buf[256];
+
+	if (c) {
+		(void)PQcancel(c, buf, sizeof(buf)); /* best effort: we are leaving */
+		PQfreeCancel(c);
+	}
+}
+
+static int interrupted(struct sk_pg *db, const char *what, struct sk_err *err)
+{
+	sk_pgx_cancel(db);
+	return sk_err_set(err, SK_E_INTERRUPTED, "%s: interrupted by signal %d", what,
+			  sk_interrupt_signal());
+}
+
+/*
+ * During COPY the socket is non-blocking: a blocking send() that the
+ * server does not drain (it is busy, or hung) would not notice SIGTERM,
+ * since libpq retries on EINTR. So we wait for room ourselves, reading
+ * whatever the server says meanwhile (its error, or its goodbye).
+ */
+static int flush_out(struct sk_pg *db, const char *what, struct sk_err *err)
+{
+	PGconn *c = sk_pg_conn(db);
+
+	for (;;) {
+		struct pollfd p = {PQsocket(c), POLLOUT | POLLIN, 0};
+		int rc = PQflush(c);
+
+		if (rc == 0)
+			return 0;
+		if (rc < 0)
+			return sk_pg_fail(db, what, NULL, err);
+		if (sk_interrupted())
+			return interrupted(db, what, err);
+		rc = poll(&p, 1, POLL_MS);
+		if (rc < 0 && errno != EINTR)
+			return sk_err_set(err, SK_E_TRANSIENT, "%s: poll: %s", what, strerror(errno));
+		if (rc > 0 && (p.revents & POLLIN) && !PQconsumeInput(c))
+			return sk_pg_fail(db, what, NULL, err);
+	}
+}
+
+/* CopyDone, or CopyFail with `why`: queued (1), or no room yet (0) */
+static int end_data(struct sk_pg *db, const char *why, struct sk_err *err)
+{
+	for (;;) {
+		int rc = PQputCopyEnd(sk_pg_conn(db), why);
+
+		if (rc < 0)
+			return sk_pg_fail(db, "copy", NULL, err);
+		if (flush_out(db, "copy", err) < 0)
+			return -1;
+		if (rc == 1)
+			return 0;
+	}
+}
+
 int sk_pgx_copy_begin(struct sk_pg *db, const char *sql, struct sk_err *err)
 {
 	PGresult *r = NULL;
@@ -136,6 +205,10 @@ int sk_pgx_copy_begin(struct sk_pg *db, const char *sql, struct sk_err *err)
 			   PQresStatus(PQresultStatus(r)));
 		goto out;
 	}
+	if (PQsetnonblocking(sk_pg_conn(db), 1) != 0) {
+		sk_pg_fail(db, "copy", NULL, err);
+		goto out;
+	}
 	ret = 0;
 out:
 	PQclear(r);
@@ -145,14 +218,20 @@ out:
 int sk_pgx_copy_put(struct sk_pg *db, const char *data, size_t len, struct sk_err *err)
 {
 	if (sk_interrupted())
-		return sk_err_set(err, SK_E_INTERRUPTED, "copy: interrupted by signal %d",
-				  sk_interrupt_signal());
+		return interrupted(db, "copy", err);
 	if (len > INT32_MAX)
 		return sk_err_set(err, SK_E_NOMEM, "copy: block too large");
-	/* blocking socket: 1 sent (or queued), -1 the connection failed */
-	if (PQputCopyData(sk_pg_conn(db), data, (int)len) != 1)
-		return sk_pg_fail(db, "copy", NULL, err);
-	return 0;
+	for (;;) {
+		/* 1 queued, 0 no room yet (non-blocking), -1 the connection failed */
+		int rc = PQputCopyData(sk_pg_conn(db), data, (int)len);
+
+		if (rc < 0)
+			return sk_pg_fail(db, "copy", NULL, err);
+		if (flush_out(db, "copy", err) < 0)
+			return -1;
+		if (rc == 1)
+			return 0;
+	}
 }
 
 void sk_pgx_copy_abort(struct sk_pg *db, const char *why)
@@ -161,7 +240,7 @@ void sk_pgx_copy_abort(struct sk_pg *db, const char *why)
 	PGresult *r;
 	struct sk_err ignore = SK_ERR_INIT;
 
-	if (PQputCopyEnd(c, why) != 1)
+	if (end_data(db, why, &ignore) < 0 || PQsetnonblocking(c, 0) != 0)
 		return;
 	/* the server answers the CopyFail with an error: read it, quietly */
 	for (;;) {
@@ -219,7 +298,9 @@ int sk_pgx_copy_end(struct sk_pg *db, const char *relname, long long *rows,
 	int ret = -1;
 
 	memset(fail, 0, sizeof(*fail));
-	if (PQputCopyEnd(c, NULL) != 1)
+	if (end_data(db, NULL, err) < 0)
+		return -1;
+	if (PQsetnonblocking(c, 0) != 0)
 		return sk_pg_fail(db, "copy", NULL, err);
 	for (;;) {
 		while (PQisBusy(c))

@@ -79,4 +79,7 @@ int sk_pgx_copy_end(struct sk_pg *db, const char *relname, long long *rows,
 		    struct sk_err *err);
 void sk_pgx_copy_abort(struct sk_pg *db, const char *why);
 
+/* Ask the server to cancel the running statement (best effort; a signal arrived). */
+void sk_pgx_cancel(struct sk_pg *db);
+
 #endif
