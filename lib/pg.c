@@ -700,6 +700,24 @@ char *sk_pg_literal(struct sk_pg *db, const char *s, struct sk_err *err)
 	return copy;
 }
 
+/* ---- for modules that speak more of libpq (pgexec.c) ---- */
+
+struct pg_conn *sk_pg_conn(struct sk_pg *db)
+{
+	return db->conn;
+}
+
+int sk_pg_wait(struct sk_pg *db, struct sk_err *err)
+{
+	return wait_input(db, err);
+}
+
+int sk_pg_fail(struct sk_pg *db, const char *what, const struct pg_result *res,
+	       struct sk_err *err)
+{
+	return fail_result(db, what, res, err);
+}
+
 /* ---- streaming ---- */
 
 struct stream {

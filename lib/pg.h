@@ -190,4 +190,20 @@ long long sk_pg_stream(struct sk_pg *db, const char *sql, int nparams,
  */
 char *sk_pg_literal(struct sk_pg *db, const char *s, struct sk_err *err);
 
+/*
+ * For modules that use libpq beyond this API (pgexec.c: statements that
+ * write, COPY FROM STDIN). sk_pg_conn: the connection (borrowed).
+ * sk_pg_wait: wait until the socket is readable, then consume the input;
+ * 0, or -1 with `err` (a signal: SK_E_INTERRUPTED, the running query
+ * cancelled; a lost link: SK_E_TRANSIENT). sk_pg_fail: classify a failed
+ * result (NULL: the connection's own error) into `err` as described above,
+ * message "postgres TARGET: WHAT: reason (SQLSTATE x)"; returns -1.
+ */
+struct pg_conn;
+struct pg_result;
+struct pg_conn *sk_pg_conn(struct sk_pg *db);
+int sk_pg_wait(struct sk_pg *db, struct sk_err *err);
+int sk_pg_fail(struct sk_pg *db, const char *what, const struct pg_result *res,
+	       struct sk_err *err);
+
 #endif

@@ -1,0 +1,929 @@
+#include "base.h"
+#include "load.h"
+#include "buf.h"
+#include "csvio.h"
+#include "pgexec.h"
+#include "step.h"
+
+#include <csv.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <unistd.h>
+
+#define MAX_TABLE_COLS 1600 /* PostgreSQL's own limit */
+#define COPY_CHUNK (256u * 1024)
+#define HEADER_MAX (64u * 1024)
+#define SQL_MAX (1u << 20)
+#define STAGE "stepkit_stage"
+#define LINE_COL "stepkit_line"
+
+struct sk_load_plan {
+	struct sk_load_spec spec;
+	char path[PATH_MAX];
+	struct sk_buf hstore;
+	const char *hdr[SK_CSV_MAX_COLS];
+	size_t nh;
+	int notnull[SK_CSV_MAX_COLS]; /* the table's column is NOT NULL */
+	char oid[24];
+	char relname[256];
+	struct sk_buf qtable; /* "schema"."table" */
+	struct sk_buf qcols;  /* "a", "b" (the header's columns) */
+	struct sk_buf qkeys;  /* "k1", "k2" */
+	struct sk_buf qaudit; /* "schema"."audit" or "audit" */
+};
+
+/* ---- options ---- */
+
+int sk_load_spec_parse(struct sk_load_spec *spec, const char *mode, const char *keys,
+		       char *keybuf, size_t keybuf_size, const char *where, const char *dedup,
+		       struct sk_err *err)
+{
+	if (!mode || !strcmp(mode, "append"))
+		spec->mode = SK_LOAD_APPEND;
+	else if (!strcmp(mode, "upsert"))
+		spec->mode = SK_LOAD_UPSERT;
+	else if (!strcmp(mode, "replace"))
+		spec->mode = SK_LOAD_REPLACE;
+	else
+		return sk_err_set(err, SK_E_USAGE, "--mode: '%s' is not append, upsert or replace",
+				  mode);
+	spec->nkeys = 0;
+	keybuf[0] = '\0';
+	if (keys && *keys) {
+		char *p;
+
+		if (snprintf(keybuf, keybuf_size, "%s", keys) >= (int)keybuf_size)
+			return sk_err_set(err, SK_E_USAGE, "--key: too long");
+		for (p = keybuf;;) {
+			char *comma = strchr(p, ',');
+
+			if (comma)
+				*comma = '\0';
+			if (!*p)
+				return sk_err_set(err, SK_E_USAGE, "--key: an empty column name in '%s'",
+						  keys);
+			if (spec->nkeys == SK_LOAD_MAX_KEYS)
+				return sk_err_set(err, SK_E_USAGE, "--key: more than %d columns",
+						  SK_LOAD_MAX_KEYS);
+			for (size_t i = 0; i < spec->nkeys; i++)
+				if (!strcmp(spec->keys[i], p))
+					return sk_err_set(err, SK_E_USAGE, "--key: '%s' given twice", p);
+			spec->keys[spec->nkeys++] = p;
+			if (!comma)
+				break;
+			p = comma + 1;
+		}
+	}
+	if (spec->mode == SK_LOAD_UPSERT && spec->nkeys == 0)
+		return sk_err_set(err, SK_E_USAGE, "--mode upsert needs --key COL[,COL...]");
+	if (spec->mode != SK_LOAD_UPSERT && spec->nkeys > 0)
+		return sk_err_set(err, SK_E_USAGE, "--key is for --mode upsert");
+	spec->dedup = SK_LOAD_DEDUP_NONE;
+	if (dedup && *dedup) {
+		if (!strcmp(dedup, "first"))
+			spec->dedup = SK_LOAD_DEDUP_FIRST;
+		else if (!strcmp(dedup, "last"))
+			spec->dedup = SK_LOAD_DEDUP_LAST;
+		else
+			return sk_err_set(err, SK_E_USAGE, "--dedup: '%s' is not first or last", dedup);
+		if (spec->mode != SK_LOAD_UPSERT)
+			return sk_err_set(err, SK_E_USAGE, "--dedup is for --mode upsert");
+	}
+	spec->where_col = spec->where_val = NULL;
+	if (where && *where) {
+		const char *eq = strchr(where, '=');
+		char *col;
+
+		if (spec->mode != SK_LOAD_REPLACE)
+			return sk_err_set(err, SK_E_USAGE, "--where is for --mode replace");
+		if (!eq || eq == where)
+			return sk_err_set(err, SK_E_USAGE, "--where: '%s' is not COL=VALUE", where);
+		/* the column's name lives after the keys in keybuf */
+		col = keybuf + strlen(keybuf) + 1;
+		if ((size_t)(col - keybuf) + (size_t)(eq - where) + 1 > keybuf_size)
+			return sk_err_set(err, SK_E_USAGE, "--where: too long");
+		memcpy(col, where, (size_t)(eq - where));
+		col[eq - where] = '\0';
+		spec->where_col = col;
+		spec->where_val = eq + 1;
+	}
+	if (spec->audit && *spec->audit && spec->mode != SK_LOAD_UPSERT)
+		return sk_err_set(err, SK_E_USAGE, "--audit is for --mode upsert");
+	return 0;
+}
+
+/* ---- the header ---- */
+
+struct hdr_state {
+	struct sk_buf *store;
+	size_t off[SK_CSV_MAX_COLS];
+	size_t n;
+	int done, too_many;
+	struct sk_err *err;
+};
+
+static void hdr_field(void *s, size_t len, void *ctx)
+{
+	struct hdr_state *h = ctx;
+
+	if (h->done)
+		return;
+	if (h->n == SK_CSV_MAX_COLS) {
+		h->too_many = 1;
+		return;
+	}
+	h->off[h->n++] = h->store->len;
+	if (sk_buf_add(h->store, s ? s : "", len, h->err) < 0 || sk_buf_add(h->store, "", 1, h->err) < 0)
+		h->done = 1;
+}
+
+static void hdr_record(int c, void *ctx)
+{
+	(void)c;
+	((struct hdr_state *)ctx)->done = 1;
+}
+
+static int no_space(unsigned char c)
+{
+	(void)c;
+	return 0;
+}
+
+int sk_load_header(const char *path, const char **names, size_t max, struct sk_buf *store,
+		   struct sk_err *err)
+{
+	struct hdr_state h = {store, {0}, 0, 0, 0, err};
+	struct csv_parser p;
+	char buf[4096];
+	size_t total = 0;
+	int fd = -1, ready = 0, ret = -1;
+
+	sk_buf_reset(store);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		sk_err_set(err, SK_E_IO, "'%s': %s", path, strerror(errno));
+		goto out;
+	}
+	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0) {
+		sk_err_set(err, SK_E_NOMEM, "out of memory");
+		goto out;
+	}
+	ready = 1;
+	csv_set_space_func(&p, no_space);
+	while (!h.done) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			sk_err_set(err, SK_E_IO, "'%s': %s", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0) {
+			csv_fini(&p, hdr_field, hdr_record, &h);
+			break;
+		}
+		total += (size_t)n;
+		/* feed byte ranges up to the first record's end only */
+		if (csv_parse(&p, buf, (size_t)n, hdr_field, hdr_record, &h) != (size_t)n && !h.done) {
+			sk_err_set(err, SK_E_DATA, "'%s': line 1: header: %s", path,
+				   csv_strerror(csv_error(&p)));
+			goto out;
+		}
+		if (total > HEADER_MAX && !h.done) {
+			sk_err_set(err, SK_E_DATA, "'%s': line 1: header longer than %u bytes", path,
+				   HEADER_MAX);
+			goto out;
+		}
+	}
+	if (err->code)
+		goto out;
+	if (h.n == 0) {
+		sk_err_set(err, SK_E_DATA, "'%s': empty file: a header line is needed", path);
+		goto out;
+	}
+	if (h.too_many || h.n > max) {
+		sk_err_set(err, SK_E_DATA, "'%s': line 1: more than %zu columns", path, max);
+		goto out;
+	}
+	for (size_t i = 0; i < h.n; i++)
+		names[i] = store->data + h.off[i];
+	ret = (int)h.n;
+out:
+	if (ready)
+		csv_free(&p);
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+/* ---- streaming a file into COPY ---- */
+
+/* Where COPY's record numbers and the file's lines part (quoted line feeds). */
+struct linemap {
+	struct {
+		unsigned long long rec;
+		unsigned long line;
+	} *v;
+	size_t n, cap;
+};
+
+static int linemap_note(struct linemap *m, unsigned long long rec, unsigned long line,
+			struct sk_err *err)
+{
+	if (m->n > 0 && line - m->v[m->n - 1].line == rec - m->v[m->n - 1].rec)
+		return 0; /* still one line per record since the last mark */
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 64;
+		void *v = realloc(m->v, cap * sizeof(*m->v));
+
+		if (!v)
+			return sk_err_set(err, SK_E_NOMEM, "out of memory");
+		m->v = v;
+		m->cap = cap;
+	}
+	m->v[m->n].rec = rec;
+	m->v[m->n].line = line;
+	m->n++;
+	return 0;
+}
+
+static unsigned long linemap_line(const struct linemap *m, unsigned long long rec)
+{
+	size_t lo = 0, hi = m->n;
+
+	if (m->n == 0)
+		return 0;
+	while (hi - lo > 1) { /* the last mark at or before rec */
+		size_t mid = (lo + hi) / 2;
+
+		if (m->v[mid].rec <= rec)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return m->v[lo].line + (unsigned long)(rec - m->v[lo].rec);
+}
+
+/* The server refused a row: say where, in the file's terms. */
+static int copy_refused(const char *path, const struct sk_pgx_copy_fail *f,
+			const struct linemap *m, struct sk_err *err)
+{
+	if (err->code == SK_E_TRANSIENT || err->code == SK_E_INTERRUPTED || !f->message[0])
+		return -1;
+	if (f->line > 0 && f->column[0])
+		return sk_err_set(err, SK_E_DATA, "'%s': line %lu: column %s: %s (SQLSTATE %s)", path,
+				  linemap_line(m, f->line), f->column, f->message, f->sqlstate);
+	if (f->line > 0)
+		return sk_err_set(err, SK_E_DATA, "'%s': line %lu: %s (SQLSTATE %s)", path,
+				  linemap_line(m, f->line), f->message, f->sqlstate);
+	return sk_err_prefix(err, "'%s'", path);
+}
+
+int sk_load_copy(struct sk_pg *db, const char *path, const char *const *cols, size_t ncols,
+		 const char *copy_sql, const char *relname, int with_line, struct sk_step *s,
+		 long long *rows, struct sk_err *err)
+{
+	struct sk_csv_reader *r = NULL;
+	struct sk_buf b = SK_BUF_INIT(COPY_CHUNK + (64u << 20));
+	struct linemap m = {0};
+	struct sk_csv_row row;
+	struct sk_pgx_copy_fail fail;
+	unsigned long long rec = 0;
+	long long copied = 0;
+	int copying = 0, ret = -1, rc;
+
+	*rows = 0;
+	r = sk_csv_open(path, cols, ncols, err);
+	if (!r)
+		goto out;
+	if (sk_pgx_copy_begin(db, copy_sql, err) < 0)
+		goto out;
+	copying = 1;
+	while ((rc = sk_csv_next(r, &row, err)) > 0) {
+		rec++;
+		if (linemap_note(&m, rec, row.line, err) < 0)
+			goto out;
+		for (size_t i = 0; i < row.n; i++) {
+			if (i > 0 && sk_buf_add(&b, ",", 1, err) < 0)
+				goto out;
+			if (row.len[i] == 0)
+				continue; /* NULL */
+			/* alone on a line, \. would end COPY's data: quote it */
+			if (row.n == 1 && !with_line && row.len[i] == 2 && !memcmp(row.f[i], "\\.", 2)) {
+				if (sk_buf_adds(&b, "\"\\.\"", err) < 0)
+					goto out;
+				continue;
+			}
+			if (sk_csv_encode(&b, row.f[i], row.len[i], err) < 0)
+				goto out;
+		}
+		if (with_line && sk_buf_addf(&b, err, ",%lu", row.line) < 0)
+			goto out;
+		if (sk_buf_add(&b, "\n", 1, err) < 0)
+			goto out;
+		if (b.len >= COPY_CHUNK) {
+			if (sk_pgx_copy_put(db, b.data, b.len, err) < 0)
+				goto out;
+			sk_buf_reset(&b);
+		}
+		if (s)
+			sk_step_progress(s, rec);
+	}
+	if (rc < 0)
+		goto out;
+	if (b.len > 0 && sk_pgx_copy_put(db, b.data, b.len, err) < 0)
+		goto out;
+	copying = 0;
+	if (sk_pgx_copy_end(db, relname, &copied, &fail, cols, ncols, err) < 0) {
+		copy_refused(path, &fail, &m, err);
+		goto out;
+	}
+	ret = 0;
+out:
+	*rows = (long long)rec; /* also on failure: the rows read, for the run log */
+	if (copying && err->code == SK_E_INTERRUPTED)
+		sk_pgx_cancel(db); /* the reader saw the signal: stop the server's work too */
+	else if (copying && err->code != SK_E_TRANSIENT)
+		sk_pgx_copy_abort(db, "the input file is not valid");
+	sk_csv_close(r);
+	sk_buf_release(&b);
+	free(m.v);
+	return ret;
+}
+
+/* ---- the plan ---- */
+
+static const char find_table_sql[] =
+	"SELECT c.oid::text, n.nspname, c.relname FROM pg_class c "
+	"JOIN pg_namespace n ON n.oid = c.relnamespace "
+	"WHERE c.relkind IN ('r', 'p') AND ((c.relname = $1 AND pg_table_is_visible(c.oid)) OR "
+	"(strpos($1, '.') > 0 AND n.nspname = split_part($1, '.', 1) AND "
+	"c.relname = substr($1, strpos($1, '.') + 1))) "
+	"ORDER BY c.relname = $1 DESC LIMIT 1";
+
+static const char columns_sql[] =
+	"SELECT a.attname, a.attnotnull, a.atthasdef OR a.attidentity <> '', a.attgenerated <> '' "
+	"FROM pg_attribute a WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped "
+	"ORDER BY a.attnum";
+
+/* Unique, immediate, whole-table indexes on plain columns: the ones ON CONFLICT can use. */
+static const char unique_sql[] =
+	"SELECT i.indexrelid::text, a.attname FROM pg_index i "
+	"JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) "
+	"WHERE i.indrelid = $1::oid AND i.indisunique AND i.indimmediate AND i.indisvalid "
+	"AND i.indpred IS NULL AND i.indexprs IS NULL ORDER BY 1";
+
+static int header_index(const struct sk_load_plan *p, const char *name)
+{
+	for (size_t i = 0; i < p->nh; i++)
+		if (!strcmp(p->hdr[i], name))
+			return (int)i;
+	return -1;
+}
+
+/* "k1, k2" for messages */
+static void key_list(const struct sk_load_spec *spec, char *out, size_t size)
+{
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < spec->nkeys && o < size; i++)
+		o += (size_t)snprintf(out + o, size - o, "%s%s", i ? ", " : "", spec->keys[i]);
+}
+
+static int find_table(struct sk_pg *db, struct sk_load_plan *p, struct sk_err *err)
+{
+	struct sk_pgx_res *r = NULL;
+	const char *pv[1] = {p->spec.table};
+	int ret = -1;
+
+	if (sk_pgx_exec(db, "find the table", find_table_sql, 1, pv, &r, err) < 0)
+		goto out;
+	if (sk_pgx_rows(r) == 0) {
+		sk_err_set(err, SK_E_PERMANENT,
+			   "table '%s' not found (or not visible to user %s): create it "
+			   "(scripts/warehouse.sql creates the warehouse's), or name it schema.table",
+			   p->spec.table, sk_pg_user(db));
+		goto out;
+	}
+	snprintf(p->oid, sizeof(p->oid), "%s", sk_pgx_get(r, 0, 0));
+	snprintf(p->relname, sizeof(p->relname), "%s", sk_pgx_get(r, 0, 2));
+	if (sk_pgx_ident(&p->qtable, sk_pgx_get(r, 0, 1), err) < 0 ||
+	    sk_buf_add(&p->qtable, ".", 1, err) < 0 ||
+	    sk_pgx_ident(&p->qtable, sk_pgx_get(r, 0, 2), err) < 0)
+		goto out;
+	ret = 0;
+out:
+	sk_pgx_free(r);
+	return ret;
+}
+
+static int match_columns(struct sk_pg *db, struct sk_load_plan *p, struct sk_err *err)
+{
+	struct sk_pgx_res *r = NULL;
+	const char *pv[1] = {p->oid};
+	int seen[SK_CSV_MAX_COLS] = {0}, ret = -1;
+	char missing[256] = "";
+
+	for (size_t i = 0; i < p->nh; i++)
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(p->hdr[i], p->hdr[j])) {
+				sk_err_set(err, SK_E_DATA, "'%s': line 1: column '%s' appears twice",
+					   p->path, p->hdr[i]);
+				goto out;
+			}
+	if (sk_pgx_exec(db, "read the table's columns", columns_sql, 1, pv, &r, err) < 0)
+		goto out;
+	for (int row = 0; row < sk_pgx_rows(r); row++) {
+		const char *name = sk_pgx_get(r, row, 0);
+		int h = header_index(p, name);
+		int notnull = !strcmp(sk_pgx_get(r, row, 1), "t");
+		int hasdef = !strcmp(sk_pgx_get(r, row, 2), "t");
+		int generated = !strcmp(sk_pgx_get(r, row, 3), "t");
+
+		if (h >= 0 && generated) {
+			sk_err_set(err, SK_E_DATA,
+				   "'%s': line 1: column '%s' of table %s is generated: remove it from the file",
+				   p->path, name, p->spec.table);
+			goto out;
+		}
+		if (h < 0 && !hasdef && !generated && !missing[0])
+			snprintf(missing, sizeof(missing), "%s", name);
+		if (h >= 0) {
+			seen[h] = 1;
+			p->notnull[h] = notnull;
+		}
+	}
+	for (size_t i = 0; i < p->nh; i++) {
+		if (!seen[i]) {
+			sk_err_set(err, SK_E_DATA, "'%s': line 1: column '%s' is not a column of table %s",
+				   p->path, p->hdr[i], p->spec.table);
+			goto out;
+		}
+		if (i > 0 && sk_buf_adds(&p->qcols, ", ", err) < 0)
+			goto out;
+		if (sk_pgx_ident(&p->qcols, p->hdr[i], err) < 0)
+			goto out;
+	}
+	/* after the extra columns: one of those is often the missing one misspelt */
+	if (missing[0]) {
+		sk_err_set(err, SK_E_DATA,
+			   "'%s': line 1: the header lacks column '%s' of table %s (it has no default)",
+			   p->path, missing, p->spec.table);
+		goto out;
+	}
+	ret = 0;
+out:
+	sk_pgx_free(r);
+	return ret;
+}
+
+/* The key: in the header, and a unique index on exactly its columns. */
+static int match_key(struct sk_pg *db, struct sk_load_plan *p, struct sk_err *err)
+{
+	struct sk_pgx_res *r = NULL;
+	const char *pv[1] = {p->oid};
+	char keys[512];
+	int ret = -1, found = 0;
+
+	key_list(&p->spec, keys, sizeof(keys));
+	for (size_t k = 0; k < p->spec.nkeys; k++) {
+		if (header_index(p, p->spec.keys[k]) < 0) {
+			sk_err_set(err, SK_E_DATA, "'%s': line 1: key column '%s' is not in the header",
+				   p->path, p->spec.keys[k]);
+			goto out;
+		}
+		if (k > 0 && sk_buf_adds(&p->qkeys, ", ", err) < 0)
+			goto out;
+		if (sk_pgx_ident(&p->qkeys, p->spec.keys[k], err) < 0)
+			goto out;
+	}
+	if (header_index(p, LINE_COL) >= 0) {
+		sk_err_set(err, SK_E_DATA, "'%s': line 1: column '" LINE_COL "' is reserved for upserts",
+			   p->path);
+		goto out;
+	}
+	if (sk_pgx_exec(db, "read the table's unique indexes", unique_sql, 1, pv, &r, err) < 0)
+		goto out;
+	/* rows come grouped by index: compare each group with the key as sets */
+	for (int row = 0, start = 0; row <= sk_pgx_rows(r) && !found; row++) {
+		if (row < sk_pgx_rows(r) && !strcmp(sk_pgx_get(r, row, 0), sk_pgx_get(r, start, 0)))
+			continue;
+		if ((size_t)(row - start) == p->spec.nkeys) {
+			int all = 1;
+
+			for (int j = start; j < row; j++) {
+				int in = 0;
+
+				for (size_t k = 0; k < p->spec.nkeys; k++)
+					in |= !strcmp(sk_pgx_get(r, j, 1), p->spec.keys[k]);
+				all &= in;
+			}
+			found = all;
+		}
+		start = row;
+	}
+	if (!found) {
+		sk_err_set(err, SK_E_PERMANENT,
+			   "table %s has no unique index on (%s), which ON CONFLICT needs: "
+			   "CREATE UNIQUE INDEX ON %s (%s);",
+			   p->spec.table, keys, p->qtable.data, p->qkeys.data);
+		goto out;
+	}
+	ret = 0;
+out:
+	sk_pgx_free(r);
+	return ret;
+}
+
+/* The audit table, quoted: "schema"."name" when it holds a dot. */
+static int quote_audit(struct sk_load_plan *p, struct sk_err *err)
+{
+	const char *a = p->spec.audit, *dot = strchr(a, '.');
+	char schema[256];
+
+	if (!dot)
+		return sk_pgx_ident(&p->qaudit, a, err);
+	if ((size_t)(dot - a) >= sizeof(schema))
+		return sk_err_set(err, SK_E_USAGE, "--audit: schema name too long");
+	memcpy(schema, a, (size_t)(dot - a));
+	schema[dot - a] = '\0';
+	if (sk_pgx_ident(&p->qaudit, schema, err) < 0 || sk_buf_add(&p->qaudit, ".", 1, err) < 0)
+		return -1;
+	return sk_pgx_ident(&p->qaudit, dot + 1, err);
+}
+
+struct sk_load_plan *sk_load_plan_open(struct sk_pg *db, const struct sk_load_spec *spec,
+				       const char *path, struct sk_err *err)
+{
+	struct sk_load_plan *p = calloc(1, sizeof(*p));
+	int n;
+
+	if (!p) {
+		sk_err_set(err, SK_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	p->spec = *spec;
+	p->hstore.max = HEADER_MAX * 2;
+	p->qtable.max = p->qcols.max = p->qkeys.max = p->qaudit.max = SQL_MAX;
+	snprintf(p->path, sizeof(p->path), "%s", path);
+	n = sk_load_header(path, p->hdr, SK_CSV_MAX_COLS, &p->hstore, err);
+	if (n < 0)
+		goto fail;
+	p->nh = (size_t)n;
+	if (find_table(db, p, err) < 0 || match_columns(db, p, err) < 0)
+		goto fail;
+	if (spec->mode == SK_LOAD_UPSERT && match_key(db, p, err) < 0)
+		goto fail;
+	if (spec->where_col && header_index(p, spec->where_col) < 0) {
+		sk_err_set(err, SK_E_DATA, "'%s': line 1: --where column '%s' is not in the header",
+			   path, spec->where_col);
+		goto fail;
+	}
+	if (spec->audit && *spec->audit && quote_audit(p, err) < 0)
+		goto fail;
+	return p;
+fail:
+	sk_load_plan_close(p);
+	return NULL;
+}
+
+void sk_load_plan_close(struct sk_load_plan *p)
+{
+	if (!p)
+		return;
+	sk_buf_release(&p->hstore);
+	sk_buf_release(&p->qtable);
+	sk_buf_release(&p->qcols);
+	sk_buf_release(&p->qkeys);
+	sk_buf_release(&p->qaudit);
+	free(p);
+}
+
+int sk_load_plan_check(struct sk_pg *db, const struct sk_load_plan *p, struct sk_err *err)
+{
+	static const char *const privs[] = {"INSERT", "UPDATE", "DELETE"};
+	struct sk_pgx_res *r = NULL;
+	const char *pv[3] = {p->oid, NULL, NULL};
+	int ret = -1;
+
+	for (size_t i = 0; i < SK_ARRAY_SIZE(privs); i++) {
+		if ((i == 1 && p->spec.mode != SK_LOAD_UPSERT) ||
+		    (i == 2 && p->spec.mode != SK_LOAD_REPLACE))
+			continue;
+		pv[1] = privs[i];
+		if (sk_pgx_exec(db, "check privileges", "SELECT has_table_privilege($1::oid, $2)", 2, pv,
+				&r, err) < 0)
+			goto out;
+		if (strcmp(sk_pgx_get(r, 0, 0), "t")) {
+			sk_err_set(err, SK_E_PERMANENT, "user %s may not %s into table %s: GRANT %s ON %s TO %s;",
+				   sk_pg_user(db), privs[i], p->spec.table, privs[i], p->qtable.data,
+				   sk_pg_user(db));
+			goto out;
+		}
+		sk_pgx_free(r);
+		r = NULL;
+	}
+	if (p->spec.audit && *p->spec.audit) {
+		pv[0] = p->spec.audit;
+		if (sk_pgx_exec(db, "check the audit table",
+				"SELECT to_regclass($1) IS NOT NULL, "
+				"has_schema_privilege(current_schema(), 'CREATE')",
+				1, pv, &r, err) < 0)
+			goto out;
+		if (strcmp(sk_pgx_get(r, 0, 0), "t") && strcmp(sk_pgx_get(r, 0, 1), "t")) {
+			sk_err_set(err, SK_E_PERMANENT,
+				   "audit table %s does not exist and user %s may not create it: "
+				   "run scripts/warehouse.sql, or GRANT CREATE ON SCHEMA %s TO %s;",
+				   p->spec.audit, sk_pg_user(db), "public", sk_pg_user(db));
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	sk_pgx_free(r);
+	return ret;
+}
+
+/* ---- the modes ---- */
+
+static int copy_into(struct sk_pg *db, struct sk_load_plan *p, const char *qtarget,
+		     const char *relname, int with_line, struct sk_step *s, long long *rows,
+		     struct sk_err *err)
+{
+	struct sk_buf q = SK_BUF_INIT(SQL_MAX);
+	int ret = -1;
+
+	if (sk_buf_addf(&q, err, "COPY %s (%s%s) FROM STDIN WITH (FORMAT csv)", qtarget,
+			p->qcols.data, with_line ? ", " LINE_COL : "") < 0)
+		goto out;
+	ret = sk_load_copy(db, p->path, p->hdr, p->nh, q.data, relname, with_line, s, rows, err);
+out:
+	sk_buf_release(&q);
+	return ret;
+}
+
+static int count_query(struct sk_pg *db, const char *what, const char *sql, int np,
+		       const char *const *pv, long long *a, long long *b, struct sk_err *err)
+{
+	struct sk_pgx_res *r = NULL;
+
+	if (sk_pgx_exec(db, what, sql, np, pv, &r, err) < 0)
+		return -1;
+	*a = sk_pgx_get(r, 0, 0) ? strtoll(sk_pgx_get(r, 0, 0), NULL, 10) : 0;
+	if (b)
+		*b = sk_pgx_get(r, 0, 1) ? strtoll(sk_pgx_get(r, 0, 1), NULL, 10) : 0;
+	sk_pgx_free(r);
+	return 0;
+}
+
+static int run_replace(struct sk_pg *db, struct sk_load_plan *p, struct sk_step *s,
+		       struct sk_load_counts *c, struct sk_err *err)
+{
+	struct sk_buf q = SK_BUF_INIT(SQL_MAX);
+	struct sk_pgx_res *r = NULL;
+	const char *pv[1] = {p->spec.where_val};
+	long long inslice = 0;
+	int ret = -1;
+
+	if (sk_buf_addf(&q, err, "DELETE FROM %s", p->qtable.data) < 0)
+		goto out;
+	if (p->spec.where_col &&
+	    (sk_buf_adds(&q, " WHERE ", err) < 0 || sk_pgx_ident(&q, p->spec.where_col, err) < 0 ||
+	     sk_buf_adds(&q, " = $1", err) < 0))
+		goto out;
+	if (sk_pgx_exec(db, "delete the slice", q.data, p->spec.where_col ? 1 : 0, pv, &r, err) < 0)
+		goto out;
+	c->deleted = sk_pgx_affected(r);
+	if (copy_into(db, p, p->qtable.data, p->relname, 0, s, &c->read, err) < 0)
+		goto out;
+	c->inserted = c->read;
+	if (p->spec.where_col) {
+		/* every row loaded must be in the slice, or a rerun would not replace it */
+		sk_buf_reset(&q);
+		if (sk_buf_addf(&q, err, "SELECT count(*) FROM %s WHERE ", p->qtable.data) < 0 ||
+		    sk_pgx_ident(&q, p->spec.where_col, err) < 0 || sk_buf_adds(&q, " = $1", err) < 0 ||
+		    count_query(db, "check the slice", q.data, 1, pv, &inslice, NULL, err) < 0)
+			goto out;
+		if (inslice != c->read) {
+			sk_err_set(err, SK_E_DATA,
+				   "'%s': %lld of its %lld rows have %s other than '%s': a replace of "
+				   "the slice %s=%s must load only that slice (nothing was loaded)",
+				   p->path, c->read - inslice, c->read, p->spec.where_col,
+				   p->spec.where_val, p->spec.where_col, p->spec.where_val);
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	sk_pgx_free(r);
+	sk_buf_release(&q);
+	return ret;
+}
+
+/* A key twice in the file: name the first such pair of lines. */
+static int find_duplicate(struct sk_pg *db, struct sk_load_plan *p, struct sk_err *err)
+{
+	struct sk_buf q = SK_BUF_INIT(SQL_MAX);
+	struct sk_pgx_res *r = NULL;
+	char keys[512];
+	int ret = -1;
+
+	if (sk_buf_addf(&q, err,
+			"SELECT EXISTS (SELECT FROM pg_temp." STAGE " GROUP BY %s HAVING count(*) > 1)",
+			p->qkeys.data) < 0 ||
+	    sk_pgx_exec(db, "look for repeated keys", q.data, 0, NULL, &r, err) < 0)
+		goto out;
+	if (strcmp(sk_pgx_get(r, 0, 0), "t")) {
+		ret = 0;
+		goto out;
+	}
+	sk_pgx_free(r);
+	r = NULL;
+	sk_buf_reset(&q);
+	if (sk_buf_addf(&q, err,
+			"SELECT min(first), " LINE_COL " FROM (SELECT " LINE_COL ", "
+			"row_number() OVER w AS n, min(" LINE_COL ") OVER w AS first "
+			"FROM pg_temp." STAGE " WINDOW w AS (PARTITION BY %s ORDER BY " LINE_COL ")) d "
+			"WHERE n = 2 GROUP BY " LINE_COL " ORDER BY " LINE_COL " LIMIT 1",
+			p->qkeys.data) < 0 ||
+	    sk_pgx_exec(db, "look for repeated keys", q.data, 0, NULL, &r, err) < 0)
+		goto out;
+	key_list(&p->spec, keys, sizeof(keys));
+	sk_err_set(err, SK_E_DATA,
+		   "'%s': line %s repeats the key (%s) of line %s: a key may appear once "
+		   "(or use --dedup first or --dedup last)",
+		   p->path, sk_pgx_get(r, 0, 1), keys, sk_pgx_get(r, 0, 0));
+out:
+	sk_pgx_free(r);
+	sk_buf_release(&q);
+	return ret;
+}
+
+static int run_upsert(struct sk_pg *db, struct sk_load_plan *p, struct sk_step *s,
+		      struct sk_load_counts *c, struct sk_err *err)
+{
+	struct sk_buf q = SK_BUF_INIT(SQL_MAX), set = SK_BUF_INIT(SQL_MAX),
+		      oldrow = SK_BUF_INIT(SQL_MAX), newrow = SK_BUF_INIT(SQL_MAX),
+		      jkey_o = SK_BUF_INIT(SQL_MAX), jkey_t = SK_BUF_INIT(SQL_MAX),
+		      qk_o = SK_BUF_INIT(SQL_MAX);
+	const char *pv[2 + SK_LOAD_MAX_KEYS];
+	int audit = p->spec.audit && *p->spec.audit, nupd = 0, np = 0, ret = -1;
+
+	/* the stage: the header's columns with the table's types and NOT NULLs, and the line */
+	if (sk_pgx_exec(db, "create the stage table", "DROP TABLE IF EXISTS pg_temp." STAGE, 0, NULL,
+			NULL, err) < 0)
+		goto out;
+	if (sk_buf_addf(&q, err,
+			"CREATE TEMP TABLE " STAGE " ON COMMIT DROP AS SELECT %s, NULL::bigint AS "
+			LINE_COL " FROM %s WITH NO DATA", p->qcols.data, p->qtable.data) < 0 ||
+	    sk_pgx_exec(db, "create the stage table", q.data, 0, NULL, NULL, err) < 0)
+		goto out;
+	sk_buf_reset(&q);
+	for (size_t i = 0; i < p->nh; i++) {
+		if (!p->notnull[i])
+			continue;
+		if (sk_buf_adds(&q, q.len ? ", " : "ALTER TABLE pg_temp." STAGE " ", err) < 0 ||
+		    sk_buf_adds(&q, "ALTER COLUMN ", err) < 0 || sk_pgx_ident(&q, p->hdr[i], err) < 0 ||
+		    sk_buf_adds(&q, " SET NOT NULL", err) < 0)
+			goto out;
+	}
+	if (q.len && sk_pgx_exec(db, "create the stage table", q.data, 0, NULL, NULL, err) < 0)
+		goto out;
+	if (copy_into(db, p, "pg_temp." STAGE, STAGE, 1, s, &c->read, err) < 0)
+		goto out;
+	if (p->spec.dedup == SK_LOAD_DEDUP_NONE && find_duplicate(db, p, err) < 0)
+		goto out;
+
+	/* SET c = EXCLUDED.c for the other columns; ROW(t.c...) vs ROW(EXCLUDED.c...) */
+	for (size_t i = 0; i < p->nh; i++) {
+		int is_key = 0;
+
+		for (size_t k = 0; k < p->spec.nkeys; k++)
+			is_key |= !strcmp(p->hdr[i], p->spec.keys[k]);
+		if (is_key)
+			continue;
+		if (nupd++ > 0 && (sk_buf_adds(&set, ", ", err) < 0 || sk_buf_adds(&oldrow, ", ", err) < 0 ||
+				   sk_buf_adds(&newrow, ", ", err) < 0))
+			goto out;
+		if (sk_pgx_ident(&set, p->hdr[i], err) < 0 || sk_buf_adds(&set, " = EXCLUDED.", err) < 0 ||
+		    sk_pgx_ident(&set, p->hdr[i], err) < 0 || sk_buf_adds(&oldrow, "t.", err) < 0 ||
+		    sk_pgx_ident(&oldrow, p->hdr[i], err) < 0 || sk_buf_adds(&newrow, "EXCLUDED.", err) < 0 ||
+		    sk_pgx_ident(&newrow, p->hdr[i], err) < 0)
+			goto out;
+	}
+	/* key as jsonb for the audit: names as parameters $3..., never as SQL text */
+	for (size_t k = 0; k < p->spec.nkeys; k++) {
+		pv[2 + k] = p->spec.keys[k];
+		if (sk_buf_addf(&jkey_o, err, "%s$%zu::text, o.", k ? ", " : "", k + 3) < 0 ||
+		    sk_pgx_ident(&jkey_o, p->spec.keys[k], err) < 0 ||
+		    sk_buf_addf(&jkey_t, err, "%s$%zu::text, t.", k ? ", " : "", k + 3) < 0 ||
+		    sk_pgx_ident(&jkey_t, p->spec.keys[k], err) < 0 ||
+		    sk_buf_adds(&qk_o, k ? ", o." : "o.", err) < 0 || sk_pgx_ident(&qk_o, p->spec.keys[k], err) < 0)
+			goto out;
+	}
+	sk_buf_reset(&q);
+	if (p->spec.dedup == SK_LOAD_DEDUP_NONE) {
+		if (sk_buf_addf(&q, err, "WITH src AS (SELECT %s FROM pg_temp." STAGE ")",
+				p->qcols.data) < 0)
+			goto out;
+	} else if (sk_buf_addf(&q, err,
+			       "WITH src AS (SELECT DISTINCT ON (%s) %s FROM pg_temp." STAGE
+			       " ORDER BY %s, " LINE_COL "%s)",
+			       p->qkeys.data, p->qcols.data, p->qkeys.data,
+			       p->spec.dedup == SK_LOAD_DEDUP_LAST ? " DESC" : "") < 0) {
+		goto out;
+	}
+	if (audit && sk_buf_addf(&q, err,
+				 ", old AS (SELECT jsonb_build_object(%s) AS k, to_jsonb(o) AS row "
+				 "FROM %s o WHERE (%s) IN (SELECT %s FROM src))",
+				 jkey_o.data, p->qtable.data, qk_o.data, p->qkeys.data) < 0)
+		goto out;
+	if (sk_buf_addf(&q, err, ", up AS (INSERT INTO %s AS t (%s) SELECT %s FROM src ON CONFLICT (%s) ",
+			p->qtable.data, p->qcols.data, p->qcols.data, p->qkeys.data) < 0)
+		goto out;
+	if (nupd == 0 ? sk_buf_adds(&q, "DO NOTHING", err) < 0
+		      : sk_buf_addf(&q, err, "DO UPDATE SET %s WHERE ROW(%s) IS DISTINCT FROM ROW(%s)",
+				    set.data, oldrow.data, newrow.data) < 0)
+		goto out;
+	if (sk_buf_adds(&q, " RETURNING (t.xmax = 0) AS ins", err) < 0)
+		goto out;
+	if (audit && sk_buf_addf(&q, err, ", jsonb_build_object(%s) AS k, to_jsonb(t) AS row",
+				 jkey_t.data) < 0)
+		goto out;
+	if (sk_buf_adds(&q, ")", err) < 0)
+		goto out;
+	if (audit) {
+		if (sk_buf_addf(&q, err,
+				", aud AS (INSERT INTO %s (table_name, run_id, change, key, old_values, "
+				"new_values) SELECT $1, $2, CASE WHEN up.ins THEN 'insert' ELSE 'update' END, "
+				"up.k, old.row, up.row FROM up LEFT JOIN old ON old.k = up.k)",
+				p->qaudit.data) < 0)
+			goto out;
+		pv[0] = p->spec.table;
+		pv[1] = p->spec.run_id ? p->spec.run_id : "local";
+		np = 2 + (int)p->spec.nkeys;
+	}
+	if (sk_buf_adds(&q, " SELECT count(*) FILTER (WHERE ins), count(*) FILTER (WHERE NOT ins) FROM up",
+			err) < 0)
+		goto out;
+	if (audit) {
+		struct sk_buf a = SK_BUF_INIT(SQL_MAX);
+		int rc = sk_buf_addf(&a, err,
+				     "CREATE TABLE IF NOT EXISTS %s (id bigint GENERATED ALWAYS AS "
+				     "IDENTITY PRIMARY KEY, table_name text NOT NULL, run_id text NOT NULL, "
+				     "change text NOT NULL CHECK (change IN ('insert', 'update')), "
+				     "key jsonb NOT NULL, old_values jsonb, new_values jsonb NOT NULL, "
+				     "changed_at timestamptz NOT NULL DEFAULT now())",
+				     p->qaudit.data);
+
+		if (rc == 0)
+			rc = sk_pgx_exec(db, "create the audit table", a.data, 0, NULL, NULL, err);
+		sk_buf_release(&a);
+		if (rc < 0)
+			goto out;
+	}
+	if (count_query(db, "upsert", q.data, np, pv, &c->inserted, &c->updated, err) < 0)
+		goto out;
+	{
+		long long distinct = c->read;
+
+		if (p->spec.dedup != SK_LOAD_DEDUP_NONE) {
+			sk_buf_reset(&q);
+			if (sk_buf_addf(&q, err, "SELECT count(*) FROM (SELECT DISTINCT %s FROM pg_temp." STAGE ") d",
+					p->qkeys.data) < 0 ||
+			    count_query(db, "count keys", q.data, 0, NULL, &distinct, NULL, err) < 0)
+				goto out;
+		}
+		c->unchanged = distinct - c->inserted - c->updated;
+	}
+	ret = 0;
+out:
+	sk_buf_release(&q);
+	sk_buf_release(&set);
+	sk_buf_release(&oldrow);
+	sk_buf_release(&newrow);
+	sk_buf_release(&jkey_o);
+	sk_buf_release(&jkey_t);
+	sk_buf_release(&qk_o);
+	return ret;
+}
+
+int sk_load_run(struct sk_pg *db, struct sk_load_plan *p, struct sk_step *s,
+		struct sk_load_counts *c, struct sk_err *err)
+{
+	memset(c, 0, sizeof(*c));
+	switch (p->spec.mode) {
+	case SK_LOAD_APPEND:
+		if (copy_into(db, p, p->qtable.data, p->relname, 0, s, &c->read, err) < 0)
+			return -1;
+		c->inserted = c->read;
+		return 0;
+	case SK_LOAD_REPLACE:
+		return run_replace(db, p, s, c, err);
+	case SK_LOAD_UPSERT:
+		return run_upsert(db, p, s, c, err);
+	}
+	return sk_err_set(err, SK_E_USAGE, "unknown mode");
+}

@@ -1,0 +1,129 @@
+/*
+ * load.h: a CSV file (SPEC.md section 1 dialect) into a PostgreSQL table,
+ * the generic part of load-postgres.
+ *
+ * Matching. The file's header names the columns: every name must be a
+ * column of the table (exact bytes), none twice, none generated; a column
+ * of the table missing from the header is allowed only when it has a
+ * default (serial, identity, DEFAULT ...). Anything else is an error
+ * before anything is written.
+ *
+ * Values. They travel only as COPY ... FROM STDIN data, re-encoded from
+ * the parsed file: an empty field (quoted or not) is NULL (SPEC: "an empty
+ * field means missing"), every other value is sent as its exact bytes and
+ * PostgreSQL converts the text to the column's type. Identifiers (table,
+ * columns, key, audit table) are quoted (pgexec.h sk_pgx_ident).
+ *
+ * A value the server rejects stops the load: SK_E_DATA "'FILE': line L:
+ * column C: <server message> (SQLSTATE x)", L the file's physical line
+ * (a record with a quoted line feed spans several lines; COPY counts
+ * records), C when the server named one.
+ *
+ * Modes (all inside the caller's transaction; nothing here commits):
+ *   append   COPY into the table;
+ *   upsert   COPY into a temporary table (plus each row's line), then one
+ *            INSERT ... ON CONFLICT (key) DO UPDATE ... WHERE (row) IS
+ *            DISTINCT FROM (new row): rows that did not change are not
+ *            touched; counts inserted, updated and unchanged. The key must
+ *            have a unique index (ON CONFLICT needs one). A key repeated in
+ *            the file is an error naming both lines, unless dedup keeps the
+ *            first or the last of them. With an audit table, every insert
+ *            and update is recorded there (key, old and new row as jsonb,
+ *            change, run id, time) by the same statement;
+ *   replace  DELETE the rows where COL = VALUE (VALUE a bound parameter),
+ *            or every row without `where_col`, then COPY; every loaded row
+ *            must fall in that slice (else a rerun would not replace it).
+ */
+#ifndef SK_LOAD_H
+#define SK_LOAD_H
+
+#include "errors.h"
+#include "pg.h"
+
+#include <stddef.h>
+
+struct sk_step;
+
+enum sk_load_mode { SK_LOAD_APPEND, SK_LOAD_UPSERT, SK_LOAD_REPLACE };
+enum sk_load_dedup { SK_LOAD_DEDUP_NONE, SK_LOAD_DEDUP_FIRST, SK_LOAD_DEDUP_LAST };
+
+#define SK_LOAD_MAX_KEYS 16
+
+struct sk_load_spec {
+	const char *table;                  /* as given: "t", or "schema.t" */
+	enum sk_load_mode mode;
+	const char *keys[SK_LOAD_MAX_KEYS]; /* upsert key columns */
+	size_t nkeys;
+	const char *where_col, *where_val;  /* replace slice, or NULL */
+	enum sk_load_dedup dedup;
+	const char *audit;                  /* upsert audit table, or NULL */
+	const char *run_id;                 /* recorded in audit rows */
+};
+
+/* What a load did. */
+struct sk_load_counts {
+	long long read;      /* data records in the file */
+	long long inserted;
+	long long updated;
+	long long unchanged; /* upsert: rows equal to the table's */
+	long long deleted;   /* replace: rows of the slice removed */
+};
+
+/*
+ * Parse the mode ("append", "upsert", "replace"), the key list ("a,b"),
+ * the slice ("COL=VALUE", split at the first '=') and dedup ("first",
+ * "last") into `spec`, checking how they combine. Borrows the strings
+ * (the key list is split in `keybuf`, which must outlive `spec`).
+ * 0, or -1 with `err` (SK_E_USAGE).
+ */
+int sk_load_spec_parse(struct sk_load_spec *spec, const char *mode, const char *keys,
+		       char *keybuf, size_t keybuf_size, const char *where, const char *dedup,
+		       struct sk_err *err);
+
+/* A file matched to a table (caller closes). */
+struct sk_load_plan;
+
+/*
+ * Read the header of `path`, find the table (and the key's unique index
+ * for an upsert), match them as described above. Writes nothing.
+ * NULL with `err`: SK_E_IO (file), SK_E_DATA (header), SK_E_PERMANENT
+ * (no such table, no unique index: with the SQL that would fix it), or a
+ * connection error.
+ */
+struct sk_load_plan *sk_load_plan_open(struct sk_pg *db, const struct sk_load_spec *spec,
+				       const char *path, struct sk_err *err);
+
+/*
+ * --check, after sk_load_plan_open: the privileges the mode needs (INSERT;
+ * UPDATE for upsert; DELETE for replace; the audit table's), each missing
+ * one named with its GRANT. 0, or -1 with `err`.
+ */
+int sk_load_plan_check(struct sk_pg *db, const struct sk_load_plan *p, struct sk_err *err);
+
+/* Load the file (in the caller's transaction). 0, or -1 with `err`. */
+int sk_load_run(struct sk_pg *db, struct sk_load_plan *p, struct sk_step *s,
+		struct sk_load_counts *c, struct sk_err *err);
+
+void sk_load_plan_close(struct sk_load_plan *p); /* NULL is fine */
+
+/*
+ * The streaming part, for other loaders (star.h): read the CSV file `path`
+ * whose header is `cols[0..ncols-1]`, send every record to a COPY already
+ * described by `copy_sql` ("COPY x (cols[, line]) FROM STDIN WITH (FORMAT
+ * csv)"), empty fields as NULL; with `with_line`, each row ends with one
+ * more value, the record's physical line. Errors as above (the COPY's
+ * relation is `relname`). Rows read in `*rows`. 0, or -1 with `err`.
+ */
+int sk_load_copy(struct sk_pg *db, const char *path, const char *const *cols, size_t ncols,
+		 const char *copy_sql, const char *relname, int with_line, struct sk_step *s,
+		 long long *rows, struct sk_err *err);
+
+/*
+ * Read the header of the CSV file `path` into `names` (at most `max`),
+ * their bytes in `store` (caller releases). The count, or -1 with `err`.
+ */
+struct sk_buf;
+int sk_load_header(const char *path, const char **names, size_t max, struct sk_buf *store,
+		   struct sk_err *err);
+
+#endif

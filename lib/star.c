@@ -1,0 +1,205 @@
+#include "base.h"
+#include "star.h"
+#include "buf.h"
+#include "csvio.h"
+#include "pgexec.h"
+
+#define STAGE "stepkit_star"
+
+/* transformed_data.csv, SPEC.md section 3 */
+static const char *const cols[] = {
+	"invoice_no", "stock_code", "quantity", "invoice_date", "unit_price", "customer_id",
+	"line_total", "customer_name", "country", "segment", "signup_date", "description",
+	"category", "unit_cost",
+};
+
+/*
+ * Typed, so that COPY itself rejects a bad value with its line and column;
+ * NOT NULL where the transform always writes a value.
+ */
+static const char stage_sql[] =
+	"CREATE TEMP TABLE " STAGE " (invoice_no text NOT NULL, stock_code text NOT NULL, "
+	"quantity integer NOT NULL, invoice_date timestamp NOT NULL, "
+	"unit_price numeric(20,2) NOT NULL, customer_id text NOT NULL, "
+	"line_total numeric(20,2) NOT NULL, customer_name text, country text, segment text, "
+	"signup_date date, description text NOT NULL, category text, unit_cost numeric(20,2), "
+	"stepkit_line bigint) ON COMMIT DROP";
+
+static const char copy_sql[] =
+	"COPY pg_temp." STAGE " (invoice_no, stock_code, quantity, invoice_date, unit_price, "
+	"customer_id, line_total, customer_name, country, segment, signup_date, description, "
+	"category, unit_cost, stepkit_line) FROM STDIN WITH (FORMAT csv)";
+
+static const char dup_sql[] =
+	"SELECT first, stepkit_line FROM (SELECT stepkit_line, row_number() OVER w AS n, "
+	"min(stepkit_line) OVER w AS first FROM pg_temp." STAGE
+	" WINDOW w AS (PARTITION BY invoice_no, stock_code ORDER BY stepkit_line)) d "
+	"WHERE n = 2 ORDER BY stepkit_line LIMIT 1";
+
+/*
+ * The dimensions: every attribute is equal on all rows of a key (the
+ * transform joined them from one row), so min() picks it without a sort.
+ */
+static const char dim_date_sql[] =
+	"INSERT INTO dim_date (date_key, year, quarter, month, day, iso_week, iso_dow) "
+	"SELECT d, extract(year FROM d), extract(quarter FROM d), extract(month FROM d), "
+	"extract(day FROM d), extract(week FROM d), extract(isodow FROM d) "
+	"FROM (SELECT DISTINCT invoice_date::date AS d FROM pg_temp." STAGE ") x "
+	"ON CONFLICT (date_key) DO NOTHING";
+
+static const char dim_customer_sql[] =
+	"INSERT INTO dim_customer AS t (customer_id, customer_name, country, segment, signup_date) "
+	"SELECT customer_id, min(customer_name), min(country), min(segment), min(signup_date) "
+	"FROM pg_temp." STAGE " GROUP BY customer_id "
+	"ON CONFLICT (customer_id) DO UPDATE SET customer_name = EXCLUDED.customer_name, "
+	"country = EXCLUDED.country, segment = EXCLUDED.segment, signup_date = EXCLUDED.signup_date "
+	"WHERE ROW(t.customer_name, t.country, t.segment, t.signup_date) IS DISTINCT FROM "
+	"ROW(EXCLUDED.customer_name, EXCLUDED.country, EXCLUDED.segment, EXCLUDED.signup_date)";
+
+static const char dim_product_sql[] =
+	"INSERT INTO dim_product AS t (stock_code, description, category, unit_cost) "
+	"SELECT stock_code, min(description), min(category), min(unit_cost) "
+	"FROM pg_temp." STAGE " GROUP BY stock_code "
+	"ON CONFLICT (stock_code) DO UPDATE SET description = EXCLUDED.description, "
+	"category = EXCLUDED.category, unit_cost = EXCLUDED.unit_cost "
+	"WHERE ROW(t.description, t.category, t.unit_cost) IS DISTINCT FROM "
+	"ROW(EXCLUDED.description, EXCLUDED.category, EXCLUDED.unit_cost)";
+
+static const char fact_sql[] =
+	"WITH up AS (INSERT INTO fact_sales AS t (invoice_no, stock_code, customer_id, "
+	"invoice_date, quantity, unit_price, line_total) "
+	"SELECT invoice_no, stock_code, customer_id, invoice_date, quantity, unit_price, line_total "
+	"FROM pg_temp." STAGE " "
+	"ON CONFLICT (invoice_no, stock_code) DO UPDATE SET customer_id = EXCLUDED.customer_id, "
+	"invoice_date = EXCLUDED.invoice_date, quantity = EXCLUDED.quantity, "
+	"unit_price = EXCLUDED.unit_price, line_total = EXCLUDED.line_total "
+	"WHERE ROW(t.customer_id, t.invoice_date, t.quantity, t.unit_price, t.line_total) "
+	"IS DISTINCT FROM ROW(EXCLUDED.customer_id, EXCLUDED.invoice_date, EXCLUDED.quantity, "
+	"EXCLUDED.unit_price, EXCLUDED.line_total) "
+	"RETURNING (t.xmax = 0) AS ins) "
+	"SELECT count(*) FILTER (WHERE ins), count(*) FILTER (WHERE NOT ins) FROM up";
+
+static const char *const tables[] = {"dim_date", "dim_customer", "dim_product", "fact_sales"};
+static const char *const views[] = {"sales_report", "customer_report", "product_report"};
+
+static long long num(const struct sk_pgx_res *r, int col)
+{
+	const char *v = sk_pgx_get(r, 0, col);
+
+	return v ? strtoll(v, NULL, 10) : 0;
+}
+
+/*
+ * A key (invoice_no, stock_code) twice: the transform never writes one, so
+ * the file is not what it should be (and ON CONFLICT would refuse, or
+ * silently apply, the second row).
+ */
+static int repeated_key(struct sk_pg *db, const char *path, struct sk_err *err)
+{
+	struct sk_pgx_res *r = NULL;
+	int ret = -1;
+
+	if (sk_pgx_exec(db, "look for repeated keys", dup_sql, 0, NULL, &r, err) < 0)
+		goto out;
+	if (sk_pgx_rows(r) == 0) {
+		ret = 0;
+		goto out;
+	}
+	sk_err_set(err, SK_E_DATA,
+		   "'%s': line %s repeats the key (invoice_no, stock_code) of line %s: "
+		   "transformed_data.csv has each key once",
+		   path, sk_pgx_get(r, 0, 1), sk_pgx_get(r, 0, 0));
+out:
+	sk_pgx_free(r);
+	return ret;
+}
+
+int sk_star_load(struct sk_pg *db, const char *path, struct sk_step *s,
+		 struct sk_load_counts *c, struct sk_err *err)
+{
+	struct sk_pgx_res *r = NULL;
+	int ret = -1;
+
+	memset(c, 0, sizeof(*c));
+	if (sk_pgx_exec(db, "create the stage table", "DROP TABLE IF EXISTS pg_temp." STAGE, 0, NULL,
+			NULL, err) < 0 ||
+	    sk_pgx_exec(db, "create the stage table", stage_sql, 0, NULL, NULL, err) < 0)
+		goto out;
+	if (sk_load_copy(db, path, cols, SK_ARRAY_SIZE(cols), copy_sql, STAGE, 1, s, &c->read,
+			 err) < 0)
+		goto out;
+	if (repeated_key(db, path, err) < 0)
+		goto out;
+	if (sk_pgx_exec(db, "load dim_date", dim_date_sql, 0, NULL, NULL, err) < 0 ||
+	    sk_pgx_exec(db, "load dim_customer", dim_customer_sql, 0, NULL, NULL, err) < 0 ||
+	    sk_pgx_exec(db, "load dim_product", dim_product_sql, 0, NULL, NULL, err) < 0 ||
+	    sk_pgx_exec(db, "load fact_sales", fact_sql, 0, NULL, &r, err) < 0)
+		goto out;
+	c->inserted = num(r, 0);
+	c->updated = num(r, 1);
+	c->unchanged = c->read - c->inserted - c->updated;
+	ret = 0;
+out:
+	if (ret < 0 && (err->code == SK_E_PERMANENT) && !strncmp(sk_pg_sqlstate(db), "42P01", 5))
+		sk_err_prefix(err, "the star's tables are missing (run scripts/warehouse.sql)");
+	sk_pgx_free(r);
+	return ret;
+}
+
+int sk_star_check(struct sk_pg *db, const char *path, struct sk_err *err)
+{
+	struct sk_buf names = SK_BUF_INIT(1u << 20);
+	struct sk_pgx_res *r = NULL;
+	const char *hdr[SK_CSV_MAX_COLS];
+	const char *pv[2];
+	int n, ret = -1;
+
+	n = sk_load_header(path, hdr, SK_CSV_MAX_COLS, &names, err);
+	if (n < 0)
+		goto out;
+	for (size_t i = 0; i < SK_ARRAY_SIZE(cols); i++) {
+		if ((size_t)n != SK_ARRAY_SIZE(cols) || strcmp(hdr[i], cols[i])) {
+			sk_err_set(err, SK_E_DATA,
+				   "'%s': line 1: not the header of transformed_data.csv (SPEC.md section 3)",
+				   path);
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < SK_ARRAY_SIZE(tables) + SK_ARRAY_SIZE(views); i++) {
+		int is_table = i < SK_ARRAY_SIZE(tables);
+
+		pv[0] = is_table ? tables[i] : views[i - SK_ARRAY_SIZE(tables)];
+		if (sk_pgx_exec(db, "look for the star's tables", "SELECT to_regclass($1) IS NOT NULL", 1,
+				pv, &r, err) < 0)
+			goto out;
+		if (strcmp(sk_pgx_get(r, 0, 0), "t")) {
+			sk_err_set(err, SK_E_PERMANENT,
+				   "%s %s does not exist: create the star with psql -f scripts/warehouse.sql",
+				   is_table ? "table" : "view", pv[0]);
+			goto out;
+		}
+		sk_pgx_free(r);
+		r = NULL;
+		if (!is_table)
+			continue;
+		for (int k = 0; k < 2; k++) {
+			pv[1] = k ? "UPDATE" : "INSERT";
+			if (sk_pgx_exec(db, "check privileges", "SELECT has_table_privilege($1, $2)", 2,
+					pv, &r, err) < 0)
+				goto out;
+			if (strcmp(sk_pgx_get(r, 0, 0), "t")) {
+				sk_err_set(err, SK_E_PERMANENT,
+					   "user %s may not %s table %s: GRANT INSERT, UPDATE ON %s TO %s;",
+					   sk_pg_user(db), pv[1], pv[0], pv[0], sk_pg_user(db));
+				goto out;
+			}
+			sk_pgx_free(r);
+			r = NULL;
+		}
+	}
+	ret = 0;
+out:
+	sk_pgx_free(r);
+	sk_buf_release(&names);
+	return ret;
+}
