@@ -30,8 +30,10 @@ int sk_path_escapes_workdir(const char *workdir, const char *path, struct sk_err
 		n--;
 	if (lstat(path, &st) < 0)
 		return sk_err_set(err, SK_E_IO, "'%s': %s", path, strerror(errno));
-	/* named inside the work directory, or a link itself: must stay inside */
-	if (!S_ISLNK(st.st_mode) && !(!strncmp(path, workdir, n) && path[n] == '/'))
+	/* named inside the work directory (a bare name is relative to it), or a
+	 * link itself: must stay inside */
+	if (!S_ISLNK(st.st_mode) && strchr(path, '/') &&
+	    !(!strncmp(path, workdir, n) && path[n] == '/'))
 		return 0;
 	inside = sk_path_inside_workdir(workdir, path, err);
 	return inside < 0 ? -1 : !inside;

@@ -1,5 +1,6 @@
 #include "base.h"
 #include "upload_step.h"
+#include "safepath.h"
 #include "fsutil.h"
 #include "log.h"
 #include "step.h"
@@ -26,30 +27,22 @@ int sk_upload_names(int argc, char **argv, const char *const **names)
 
 int sk_upload_link_check(const char *workdir, const char *path, int follow, struct sk_err *err)
 {
-	char real[PATH_MAX], wd[PATH_MAX];
+	struct sk_err unresolved = SK_ERR_INIT; /* the open that follows reports it */
+	char real[PATH_MAX];
 	struct stat st;
-	size_t wlen;
-	int is_link, named_inside;
 
 	if (follow)
 		return 0;
 	if (!workdir || !*workdir)
 		workdir = ".";
-	if (lstat(path, &st) < 0 || !realpath(path, real) || !realpath(workdir, wd))
-		return 0; /* the open that follows reports it */
-	is_link = S_ISLNK(st.st_mode);
-	wlen = strlen(workdir);
-	named_inside = !strchr(path, '/') ||
-		       (!strncmp(path, workdir, wlen) && path[wlen] == '/');
-	if (!is_link && !named_inside)
-		return 0;
-	wlen = strlen(wd);
-	if (!strcmp(wd, "/") || (!strncmp(real, wd, wlen) && real[wlen] == '/'))
+	if (sk_path_escapes_workdir(workdir, path, &unresolved) <= 0 || !realpath(path, real) ||
+	    lstat(path, &st) < 0)
 		return 0;
 	return sk_err_set(err, SK_E_PERMANENT, "'%s': %s to '%s', outside the work directory "
 			  "'%s': refusing to send it (allow links with --follow-symlinks or "
 			  "STEPKIT_FOLLOW_SYMLINKS=1)", path,
-			  is_link ? "a symbolic link" : "leads through a symbolic link", real, workdir);
+			  S_ISLNK(st.st_mode) ? "a symbolic link" : "leads through a symbolic link",
+			  real, workdir);
 }
 
 int sk_upload_local(struct sk_step *s, const char *arg, char path[PATH_MAX], const char **name,
