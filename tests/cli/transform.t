@@ -338,11 +338,14 @@ awk -v h="$SALES_HDR" 'BEGIN { print h; for (i = 0; i < 2500000; i++)
 "$BIN/transform" --workdir "$d" 2>"$T/err" &
 pid=$!
 stop_at_exit $pid
+# the temporary file: named, or (O_TMPFILE) only an open file of the step
+writing() { [ -n "$(find "$d" -maxdepth 1 -name '.transformed_data.csv.tmp-*')" ] ||
+	ls -l "/proc/$pid/fd" 2>/dev/null | grep -qF "$d/#"; }
 for _ in $(seq 1 1000); do
-	[ -n "$(find "$d" -maxdepth 1 -name '.transformed_data.csv.tmp-*')" ] && break
+	writing && break
 	sleep 0.01
 done
-[ -n "$(find "$d" -maxdepth 1 -name '.transformed_data.csv.tmp-*')" ]
+writing
 ok $? "SIGTERM: the temporary file appeared"
 kill -TERM $pid
 wait $pid
