@@ -44,7 +44,20 @@ struct sk_tool {
 	int (*check)(struct sk_step *s, int argc, char **argv, struct sk_err *err);
 	/* The tool's own data for shared run/check functions (sk_step_ctx). */
 	const void *ctx;
+	/* The first steps of a DAG (the extracts) create the work directory;
+	 * every other step fails (exit 2, nothing created) when it is missing. */
+	int makes_workdir;
 };
+
+/*
+ * How the user gave an option of the running tool, for messages: `name` is
+ * its flag ("--max-unmatched") or its environment variable
+ * ("STEPKIT_MAX_UNMATCHED"); returned is the flag when the value came from
+ * the command line (or the option is unset), the variable when it came from
+ * the environment, `name` itself when no option of the tool has that name.
+ * Static storage.
+ */
+const char *sk_opt_given_as(const char *name);
 
 /* Parse options, run or check, write the event, log, return the exit status. */
 int sk_step_main(const struct sk_tool *tool, int argc, char **argv);

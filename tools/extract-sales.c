@@ -55,4 +55,5 @@ const struct sk_tool tool = {
 	.run = sk_extract_tool_run,
 	.check = sk_extract_tool_check,
 	.ctx = &job,
+	.makes_workdir = 1, /* the first steps: they create the work directory */
 };

@@ -427,8 +427,8 @@ for bad in "--max-unmatched 101" "--max-unmatched x" "--max-unmatched -1" "--max
 	# shellcheck disable=SC2086
 	expect_exit 2 "$bad: usage error" "$BIN/transform" --workdir "$d" $bad
 done
-expect_err "transform: STEPKIT_MIN_ROWS '-3': expected a whole number of rows (0 or more)" "bad --min-rows: says what is expected"
+expect_err "transform: --min-rows '-3': expected a whole number of rows (0 or more)" "bad --min-rows: says what is expected"
 expect_exit 2 "--check validates the gates too" "$BIN/transform" --workdir "$d" --max-unmatched 5%% --check
-expect_err "transform: STEPKIT_MAX_UNMATCHED '5%%': expected a percentage from 0 to 100, such as 5, 0.5 or 5%" "--check: a bad gate named"
+expect_err "transform: --max-unmatched '5%%': expected a percentage from 0 to 100, such as 5, 0.5 or 5%" "--check: a bad gate named"
 
 done_testing

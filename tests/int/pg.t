@@ -182,7 +182,7 @@ has "$T/r-empty/events/extract-sales.json" '"gate.min_rows": "failed: 0 rows, at
 STEPKIT_MIN_ROWS=2 ex 0 "STEPKIT_MIN_ROWS=2, two rows: passes" "$BIN/extract-sales" --workdir "$T/r-gate" --from 2010-12-31 --to 2011-01-01
 same_file "$T/r-gate/raw_sales.csv" "$T/want-from-to.csv" "gate met: the output is written"
 ex 2 "--min-rows ten: usage error" "$BIN/extract-customers" --workdir "$T/r-gate" --min-rows ten
-expect_err "extract-customers: STEPKIT_MIN_ROWS 'ten': expected a whole number of rows (0 or more)" "--min-rows ten: says what is expected"
+expect_err "extract-customers: --min-rows 'ten': expected a whole number of rows (0 or more)" "--min-rows ten: says what is expected"
 
 # periods count from today (UTC) without --as-of
 today=$(date -u +%F) yesterday=$(date -u -d yesterday +%F)
