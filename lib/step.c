@@ -337,6 +337,23 @@ static void remove_stale(const char *workdir)
 		sk_stale_temps(events, NULL, 1, NULL, NULL, NULL);
 }
 
+/*
+ * The exit status for `err`, `*sig` the signal seen. A signal decides the
+ * outcome, whatever the run made of it (an EINTR, a temporary file the
+ * handler removed): the step dies by the signal (128+n) and its event says
+ * "interrupted"; an error the run reported as it came is logged first.
+ */
+static int outcome(struct sk_err *err, int *sig)
+{
+	*sig = sk_interrupt_signal();
+	if (*sig && err->code != SK_E_INTERRUPTED) {
+		if (err->code != SK_E_NONE)
+			sk_errorf("%s", err->msg);
+		sk_err_set(err, SK_E_INTERRUPTED, "interrupted by signal %d", *sig);
+	}
+	return *sig ? 128 + *sig : sk_ecode_exit(err->code);
+}
+
 static int step_main(const struct sk_tool *tool, int argc, char **argv)
 {
 	struct sk_err err = SK_ERR_INIT, eerr = SK_ERR_INIT;
@@ -398,22 +415,15 @@ static int step_main(const struct sk_tool *tool, int argc, char **argv)
 	if (rc < 0 && err.code == SK_E_NONE)
 		err.code = SK_E_PERMANENT; /* a tool forgot to classify: never exit 0 */
 	for (;;) {
-		/* a signal decides the outcome, whatever the run made of it (an
-		 * EINTR, a temporary file the handler removed): the step dies by
-		 * the signal (128+n) and its event says "interrupted" */
-		sig = sk_interrupt_signal();
-		if (sig && err.code != SK_E_INTERRUPTED) {
-			if (err.code != SK_E_NONE)
-				sk_errorf("%s", err.msg);
-			sk_err_set(&err, SK_E_INTERRUPTED, "interrupted by signal %d", sig);
-		}
-		code = sig ? 128 + sig : sk_ecode_exit(err.code);
+		code = outcome(&err, &sig);
 		if (opt_check)
 			break;
 		if (write_event(&s, code, &err, &eerr) < 0) {
 			sk_errorf("%s", eerr.msg);
 			if (code == SK_EXIT_OK)
 				code = sk_ecode_exit(eerr.code);
+			if (sk_interrupt_signal() != sig)
+				code = outcome(&err, &sig); /* the signal came during it */
 			break;
 		}
 		/* a signal while the event was written: write it again, interrupted */

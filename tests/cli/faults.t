@@ -86,8 +86,9 @@ feeder=$!
 stop_at_exit $feeder
 "$BIN/transform" --workdir "$d" 2>"$T/err" &
 pid=$!
-wait_open $pid "$d/"
-ls -l "/proc/$pid/fd" 2>/dev/null | grep -qE -- "$d/(#|\.transformed_data\.csv\.tmp-)"
+writing() { ls -l "/proc/$pid/fd" 2>/dev/null | grep -qE -- "$d/(#|\.transformed_data\.csv\.tmp-)"; }
+for _ in $(seq 1 500); do writing && break; sleep 0.01; done
+writing
 ok $? "transform is writing its output"
 kill -KILL $pid
 wait $pid 2>/dev/null
@@ -107,6 +108,21 @@ event "$W" analyze-sales "e['status'] == 'interrupted' and e['exit_code'] == 143
 	"a SIGTERM before any work: the event says interrupted"
 expect_err "analyze-sales: '$W/transformed_data.csv': interrupted" "a SIGTERM before any work: a log line"
 no_file "$T/early.csv" "a SIGTERM before any work: no output"
+
+# SIGTERM while the event is being written: the event goes to a FIFO that
+# nobody reads, so the step waits there after its report is committed
+mkfifo "$T/evfifo"
+rm -f "$T/late.csv"
+"$A" --workdir "$W" --out "$T/late.csv" --event-file "$T/evfifo" 2>"$T/err" &
+pid=$!
+for _ in $(seq 1 500); do [ -f "$T/late.csv" ] && break; sleep 0.01; done
+kill -TERM $pid
+wait $pid
+rc=$?
+[ "$rc" -eq 143 ]; ok $? "a SIGTERM while the event is written: status $rc, want 143"
+expect_err "analyze-sales: event: '$T/evfifo': a FIFO: interrupted while waiting for its reader" \
+	"a SIGTERM while the event is written: a log line says why there is no event"
+expect_err "analyze-sales: interrupted by signal 15" "and that the step was interrupted"
 
 # --- item 4: a missing work directory creates nothing ---
 for tool in transform analyze-sales analyze-customers; do
