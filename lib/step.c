@@ -389,7 +389,16 @@ static int step_main(const struct sk_tool *tool, int argc, char **argv)
 	/* nothing is created, not even the event, in a work directory that
 	 * is not there; an output option naming a directory, socket or block
 	 * device is refused before any work */
-	if (check_workdir(tool, s.workdir, &err) < 0 || check_outputs(&err) < 0) {
+	if (check_workdir(tool, s.workdir, &err) < 0) {
+		/* a preflight may come before the run that makes it: say so */
+		if (!opt_check) {
+			sk_errorf("%s", err.msg);
+			return SK_EXIT_USAGE;
+		}
+		sk_warnf("%s", err.msg);
+		sk_err_clear(&err);
+	}
+	if (check_outputs(&err) < 0) {
 		sk_errorf("%s", err.msg);
 		return SK_EXIT_USAGE;
 	}

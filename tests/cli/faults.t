@@ -131,6 +131,10 @@ for tool in transform analyze-sales analyze-customers; do
 		"$tool: the message names the option and the directory"
 	no_file "$T/missing" "$tool: nothing is created"
 done
+expect_exit 0 "--check: a missing work directory is a warning (a preflight comes before the extracts)" \
+	"$BIN/analyze-products" --workdir "$T/missing/w" --check --in "$W/transformed_data.csv" --out "$T/p.csv"
+expect_err "analyze-products: warning: --workdir '$T/missing/w': No such file or directory" "--check: the warning"
+no_file "$T/missing" "--check: nothing is created"
 STEPKIT_WORKDIR=$T/missing expect_exit 2 "a missing STEPKIT_WORKDIR" "$A"
 expect_err "analyze-sales: STEPKIT_WORKDIR '$T/missing': No such file or directory" "the variable is named"
 expect_exit 2 "a work directory that is a file" "$A" --workdir "$W/transformed_data.csv"
