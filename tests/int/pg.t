@@ -420,7 +420,10 @@ PGAPPNAME=sk-kill-$$ "$BIN/extract-sales" --workdir "$K" --query "$SLOW" >"$T/ou
 pid=$!
 wait_sleep "sk-kill-$$"
 ok $? "the extract is mid-stream"
-[ -n "$(find "$K" -maxdepth 1 -name '.raw_sales.csv.tmp-*' -size +0)" ]
+# the temporary file is named, or (O_TMPFILE) only an open file of the step
+tmp_size() { for f in /proc/$pid/fd/*; do case "$(readlink "$f")" in
+	"$K/#"* | "$K/.raw_sales.csv.tmp-"*) stat -L -c %s "$f" ;; esac; done; }
+[ "$(tmp_size)" -gt 0 ] 2>/dev/null
 ok $? "rows are in the temporary file"
 admin -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'sk-kill-$$'" >/dev/null
 wait "$pid"
