@@ -676,11 +676,9 @@ static struct sk_csv_reader *reader_new(const char *path, size_t ncols, struct s
 	}
 	r->parser_ready = 1;
 	csv_set_space_func(&r->parser, no_space);
-	r->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (r->fd < 0) {
-		sk_err_set(err, SK_E_IO, "'%s': %s", path, strerror(errno));
+	r->fd = sk_open_input(path, err); /* a FIFO's wait ends on SIGTERM */
+	if (r->fd < 0)
 		goto fail;
-	}
 	posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	return r;
 fail:

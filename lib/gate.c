@@ -22,7 +22,7 @@ int sk_gate_rows_parse(const char *v, const char *name, long long *n, struct sk_
 	*n = strtoll(v, &end, 10);
 	if (!starts_like_a_number(v) || errno || *end)
 		return sk_err_set(err, SK_E_USAGE, "%s '%s': expected a whole number of rows (0 or more)",
-				  name, v);
+				  sk_opt_given_as(name), v);
 	return 0;
 }
 
@@ -40,7 +40,7 @@ int sk_gate_percent_parse(const char *v, const char *name, double *pct, struct s
 	if (!starts_like_a_number(v) || errno || *end || !isfinite(*pct) || *pct > 100)
 		return sk_err_set(err, SK_E_USAGE,
 				  "%s '%s': expected a percentage from 0 to 100, such as 5, 0.5 or 5%%",
-				  name, v);
+				  sk_opt_given_as(name), v);
 	return 0;
 }
 
@@ -93,5 +93,6 @@ int sk_gate_max_share(struct sk_step *s, const char *gate, const char *setting,
 	return sk_err_set(err, SK_E_QUALITY,
 			  "data-quality gate: %s%% of the %s (%lld of %lld) %s, above %s %g%%: "
 			  "'%s' is not written; %s",
-			  pct_text, g->of_what, g->n, g->of, g->what, setting, max_pct, out, g->advice);
+			  pct_text, g->of_what, g->n, g->of, g->what, sk_opt_given_as(setting), max_pct,
+			  out, g->advice);
 }

@@ -21,7 +21,8 @@ struct sk_step;
 	{"min-rows", "STEPKIT_MIN_ROWS", "N", "data-quality gate: fail (exit 3, output not written) when fewer than N rows would be written", &(var)}
 
 /*
- * A row-count setting (`name` for messages, e.g. "STEPKIT_MIN_ROWS"): a whole
+ * A row-count setting (`name` its flag or variable, e.g. "STEPKIT_MIN_ROWS";
+ * messages name the one the user gave, sk_opt_given_as): a whole
  * number from 0 (digits only) into `*n`; unset or empty: -1 (no gate). 0, or -1 with
  * SK_E_USAGE.
  */
@@ -53,7 +54,8 @@ struct sk_gate_share {
 /*
  * The gate "at most `max_pct` percent of the population are `what`"
  * (max_pct < 0: none), named `gate` in the event ("gate.NAME") and
- * `setting` in the message. 0, or -1 with SK_E_QUALITY.
+ * `setting` (its flag) in the message, or its variable when the user gave
+ * that (sk_opt_given_as). 0, or -1 with SK_E_QUALITY.
  */
 int sk_gate_max_share(struct sk_step *s, const char *gate, const char *setting,
 		      const struct sk_gate_share *g, double max_pct, const char *out,

@@ -34,6 +34,7 @@ static void on_term(int sig)
 void sk_signals_init(void)
 {
 	struct sigaction sa;
+	sigset_t set;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_IGN;
@@ -49,6 +50,14 @@ void sk_signals_init(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+
+	/* a mask inherited blocked (some supervisors exec so) would make the
+	 * step deaf to SIGTERM; one already pending is handled right here */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
 
 int sk_interrupted(void)

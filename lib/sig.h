@@ -13,7 +13,9 @@
 
 #include <pthread.h>
 
-/* Install the handlers. Call once, first thing in main(). */
+/* Install the handlers and unblock SIGTERM, SIGINT and SIGHUP (a blocked
+ * mask can be inherited across exec; a signal pending then is handled at
+ * once). Call once, first thing in main(). */
 void sk_signals_init(void);
 
 /* Non-zero once SIGTERM or SIGINT arrived. */

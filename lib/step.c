@@ -5,6 +5,7 @@
 
 #include <getopt.h>
 #include <jansson.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 
 #define MAX_OPTS 64
@@ -36,6 +37,39 @@ static const struct sk_opt common_opts[] = {
 	{"version", NULL, NULL, "show the version", &opt_version},
 	{0},
 };
+
+/* How each option that has a value got it: for messages (sk_opt_given_as). */
+static struct {
+	const struct sk_opt *opt;
+	char flag[72];   /* "--NAME" */
+	int from_argv;   /* else from its environment variable */
+} given[MAX_OPTS];
+static size_t ngiven;
+
+const char *sk_opt_given_as(const char *name)
+{
+	for (size_t i = 0; i < ngiven; i++) {
+		const struct sk_opt *o = given[i].opt;
+		if (strcmp(name, given[i].flag) && (!o->env || strcmp(name, o->env)))
+			continue;
+		if (given[i].from_argv)
+			return given[i].flag;
+		return o->env && *o->value ? o->env : given[i].flag;
+	}
+	return name;
+}
+
+/* The option name of an argument as the user typed it, without a value:
+ * "--password=..." may hold a secret typed by mistake. */
+static void option_only(char *out, size_t n, const char *arg, int optopt_c)
+{
+	if (arg && arg[0] == '-' && arg[1] == '-')
+		snprintf(out, n, "%.*s", (int)strcspn(arg, "="), arg);
+	else if (optopt_c > 0 && optopt_c < 256)
+		snprintf(out, n, "-%c", optopt_c);
+	else
+		snprintf(out, n, "?");
+}
 
 static double now_seconds(void)
 {
@@ -98,7 +132,11 @@ static int parse_opts(const struct sk_tool *t, int argc, char **argv, int *optin
 			all[n] = o;
 			longopts[n] = (struct option){o->name, o->arg ? required_argument : no_argument,
 						      NULL, (int)(n + 256)};
+			given[n].opt = o;
+			snprintf(given[n].flag, sizeof(given[n].flag), "--%s", o->name);
+			given[n].from_argv = 0;
 			n++;
+			ngiven = n;
 			if (o->env && getenv(o->env) && *getenv(o->env))
 				*o->value = getenv(o->env);
 		}
@@ -108,12 +146,16 @@ static int parse_opts(const struct sk_tool *t, int argc, char **argv, int *optin
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+:", longopts, NULL)) != -1) {
 		if (c == '?' || c == ':') {
-			const char *bad = argv[optind - 1];
+			char bad[80];
+			/* never the value of an unknown --name=value: it may be a
+			 * secret given by mistake (--password=...) */
+			option_only(bad, sizeof(bad), argv[optind - 1], optopt);
 			return sk_err_set(err, SK_E_USAGE, "%s '%s': try '%s --help'",
-					  optopt && c == ':' ? "missing argument to" : "unknown option",
-					  bad ? bad : "?", t->name);
+					  c == ':' ? "missing argument to" : "unknown option",
+					  bad, t->name);
 		}
 		*all[c - 256]->value = all[c - 256]->arg ? optarg : "1";
+		given[c - 256].from_argv = 1;
 	}
 	*optind_out = optind;
 	return 0;
@@ -220,11 +262,113 @@ static int apply_common(struct sk_err *err)
 	return 0;
 }
 
-int sk_step_main(const struct sk_tool *tool, int argc, char **argv)
+/* A missing work directory: only the steps that make it may go on. */
+static int check_workdir(const struct sk_tool *t, const char *dir, struct sk_err *err)
+{
+	struct stat st;
+	const char *why;
+
+	if (t->makes_workdir)
+		return 0;
+	if (stat(dir, &st) < 0)
+		why = strerror(errno);
+	else if (!S_ISDIR(st.st_mode))
+		why = "not a directory";
+	else
+		return 0;
+	return sk_err_set(err, SK_E_USAGE,
+			  "%s '%s': %s: give an existing directory (the extracts create it)",
+			  sk_opt_given_as("--workdir"), dir, why);
+}
+
+/* --out and --event-file name something an output may be (fsutil.h). */
+static int check_outputs(struct sk_err *err)
+{
+	for (size_t i = 0; i < ngiven; i++) {
+		const struct sk_opt *o = given[i].opt;
+
+		if ((strcmp(o->name, "out") && strcmp(o->name, "event-file")) || !*o->value ||
+		    !**o->value)
+			continue;
+		if (sk_output_check(*o->value, err) < 0)
+			return sk_err_prefix(err, "%s", sk_opt_given_as(given[i].flag));
+	}
+	return 0;
+}
+
+/* Bytes as people read them: "812.0 MiB". */
+static void human(char out[32], unsigned long long n)
+{
+	static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+	double v = (double)n;
+	size_t u = 0;
+
+	while (v >= 1024 && u + 1 < SK_ARRAY_SIZE(unit)) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(out, 32, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
+}
+
+static void report_stale(void *ctx, const char *path, unsigned long long bytes)
+{
+	char size[32];
+
+	(void)ctx;
+	human(size, bytes);
+	sk_warnf("stale temporary file '%s' (%s), left by a killed run: the next run removes it",
+		 path, size);
+}
+
+/* --check: what killed runs left in the work directory, and the room left. */
+static void check_space(const char *workdir)
+{
+	unsigned long long avail, total;
+	char events[PATH_MAX], a[32], t[32];
+
+	sk_stale_temps(workdir, NULL, 0, report_stale, NULL, NULL);
+	if (sk_path_join(events, workdir, "events", NULL) == 0)
+		sk_stale_temps(events, NULL, 0, report_stale, NULL, NULL);
+	if (sk_fs_space(workdir, &avail, &total, NULL) == 0) {
+		human(a, avail);
+		human(t, total);
+		sk_infof("work directory '%s': %s free of %s", workdir, a, t);
+	}
+}
+
+/* A run starts by removing what killed runs left (their writers are dead:
+ * a live writer's temporary file is never touched). */
+static void remove_stale(const char *workdir)
+{
+	char events[PATH_MAX];
+
+	sk_stale_temps(workdir, NULL, 1, NULL, NULL, NULL);
+	if (sk_path_join(events, workdir, "events", NULL) == 0)
+		sk_stale_temps(events, NULL, 1, NULL, NULL, NULL);
+}
+
+/*
+ * The exit status for `err`, `*sig` the signal seen. A signal decides the
+ * outcome, whatever the run made of it (an EINTR, a temporary file the
+ * handler removed): the step dies by the signal (128+n) and its event says
+ * "interrupted"; an error the run reported as it came is logged first.
+ */
+static int outcome(struct sk_err *err, int *sig)
+{
+	*sig = sk_interrupt_signal();
+	if (*sig && err->code != SK_E_INTERRUPTED) {
+		if (err->code != SK_E_NONE)
+			sk_errorf("%s", err->msg);
+		sk_err_set(err, SK_E_INTERRUPTED, "interrupted by signal %d", *sig);
+	}
+	return *sig ? 128 + *sig : sk_ecode_exit(err->code);
+}
+
+static int step_main(const struct sk_tool *tool, int argc, char **argv)
 {
 	struct sk_err err = SK_ERR_INIT, eerr = SK_ERR_INIT;
 	struct sk_step s = {0};
-	int first_arg = 1, nargs, code, rc;
+	int first_arg = 1, nargs, code, rc, sig;
 
 	sk_setprogname(tool->name);
 	/* a usage error is reported before the options are applied: in the
@@ -252,6 +396,22 @@ int sk_step_main(const struct sk_tool *tool, int argc, char **argv)
 	s.event_file = opt_event_file;
 	s.run_id = opt_run_id ? opt_run_id : "local";
 	sk_log_set_run(s.run_id);
+	/* nothing is created, not even the event, in a work directory that
+	 * is not there; an output option naming a directory, socket or block
+	 * device is refused before any work */
+	if (check_workdir(tool, s.workdir, &err) < 0) {
+		/* a preflight may come before the run that makes it: say so */
+		if (!opt_check) {
+			sk_errorf("%s", err.msg);
+			return SK_EXIT_USAGE;
+		}
+		sk_warnf("%s", err.msg);
+		sk_err_clear(&err);
+	}
+	if (check_outputs(&err) < 0) {
+		sk_errorf("%s", err.msg);
+		return SK_EXIT_USAGE;
+	}
 	gettimeofday(&s.start, NULL);
 	s.last_progress = now_seconds();
 	s.inputs = json_array();
@@ -264,23 +424,30 @@ int sk_step_main(const struct sk_tool *tool, int argc, char **argv)
 			rc = sk_err_set(&err, SK_E_USAGE, "--check is not supported by %s", tool->name);
 		else
 			rc = tool->check(&s, nargs, argv + first_arg, &err);
+		check_space(s.workdir);
 		if (rc == 0)
 			sk_infof("check passed");
 	} else {
+		remove_stale(s.workdir);
 		rc = tool->run(&s, nargs, argv + first_arg, &err);
 	}
 	if (rc < 0 && err.code == SK_E_NONE)
 		err.code = SK_E_PERMANENT; /* a tool forgot to classify: never exit 0 */
-	if (sk_interrupted() && err.code == SK_E_NONE)
-		sk_err_set(&err, SK_E_INTERRUPTED, "interrupted by signal %d", sk_interrupt_signal());
-	code = sk_ecode_exit(err.code);
-	/* an interrupted step dies by its signal: say so in the event (128+n) */
-	if (!opt_check &&
-	    write_event(&s, err.code == SK_E_INTERRUPTED && sk_interrupted() ? 128 + sk_interrupt_signal() : code, &err,
-			&eerr) < 0) {
-		sk_errorf("%s", eerr.msg);
-		if (code == SK_EXIT_OK)
-			code = sk_ecode_exit(eerr.code);
+	for (;;) {
+		code = outcome(&err, &sig);
+		if (opt_check)
+			break;
+		if (write_event(&s, code, &err, &eerr) < 0) {
+			sk_errorf("%s", eerr.msg);
+			if (code == SK_EXIT_OK)
+				code = sk_ecode_exit(eerr.code);
+			if (sk_interrupt_signal() != sig)
+				code = outcome(&err, &sig); /* the signal came during it */
+			break;
+		}
+		/* a signal while the event was written: write it again, interrupted */
+		if (sk_interrupt_signal() == sig)
+			break;
 	}
 	if (err.code != SK_E_NONE)
 		sk_errorf("%s", err.msg);
@@ -293,14 +460,21 @@ int sk_step_main(const struct sk_tool *tool, int argc, char **argv)
 	json_decref(s.outputs);
 	json_decref(s.counts);
 	json_decref(s.details);
+	return code;
+}
+
+int sk_step_main(const struct sk_tool *tool, int argc, char **argv)
+{
+	int code = step_main(tool, argc, argv);
+
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		if (errno != EPIPE)
 			sk_errorf("writing stdout: %s", strerror(errno));
 		if (code == SK_EXIT_OK)
 			code = SK_EXIT_FAIL;
 	}
-	if (err.code == SK_E_INTERRUPTED)
-		sk_reraise();
+	/* any SIGTERM, however early or late, ends in death by it (143) */
+	sk_reraise();
 	return code;
 }
 

@@ -48,10 +48,23 @@ struct sk_tool {
 	 * SK_TOOL_GATES (3, it has data-quality gates) | SK_TOOL_REMOTE (75, it
 	 * talks to a server). */
 	unsigned exits;
+	/* The first steps of a DAG (the extracts) create the work directory;
+	 * every other step fails (exit 2, nothing created) when it is missing. */
+	int makes_workdir;
 };
 
 #define SK_TOOL_GATES 1u  /* can exit 3 (SK_EXIT_QUALITY) */
 #define SK_TOOL_REMOTE 2u /* can exit 75 (SK_EXIT_TEMPFAIL) */
+
+/*
+ * How the user gave an option of the running tool, for messages: `name` is
+ * its flag ("--max-unmatched") or its environment variable
+ * ("STEPKIT_MAX_UNMATCHED"); returned is the flag when the value came from
+ * the command line (or the option is unset), the variable when it came from
+ * the environment, `name` itself when no option of the tool has that name.
+ * Static storage.
+ */
+const char *sk_opt_given_as(const char *name);
 
 /* Parse options, run or check, write the event, log, return the exit status. */
 int sk_step_main(const struct sk_tool *tool, int argc, char **argv);

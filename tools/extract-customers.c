@@ -46,4 +46,5 @@ const struct sk_tool tool = {
 	.check = sk_extract_tool_check,
 	.ctx = &job,
 	.exits = SK_TOOL_GATES | SK_TOOL_REMOTE,
+	.makes_workdir = 1, /* the first steps: they create the work directory */
 };

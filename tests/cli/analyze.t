@@ -236,7 +236,7 @@ ok $? "failed gate: the event names it, exit code 3"
 STEPKIT_MIN_ROWS=10 expect_exit 0 "analyze-products: 10 rows meet STEPKIT_MIN_ROWS=10" "$BIN/analyze-products" --workdir "$d"
 same_file "$d/product_report.csv" "$FX/product_report.csv" "gate met: the report is written"
 expect_exit 2 "--min-rows x: usage error" "$BIN/analyze-customers" --workdir "$d" --min-rows x
-expect_err "analyze-customers: STEPKIT_MIN_ROWS 'x': expected a whole number of rows (0 or more)" "--min-rows x: says what is expected"
+expect_err "analyze-customers: --min-rows 'x': expected a whole number of rows (0 or more)" "--min-rows x: says what is expected"
 expect_exit 2 "--check validates --min-rows" "$BIN/analyze-customers" --workdir "$d" --min-rows x --check
 expect_exit 2 "--check validates --threads" "$BIN/analyze-customers" --workdir "$d" --threads 0 --check
 

@@ -182,7 +182,7 @@ has "$T/r-empty/events/extract-sales.json" '"gate.min_rows": "failed: 0 rows, at
 STEPKIT_MIN_ROWS=2 ex 0 "STEPKIT_MIN_ROWS=2, two rows: passes" "$BIN/extract-sales" --workdir "$T/r-gate" --from 2010-12-31 --to 2011-01-01
 same_file "$T/r-gate/raw_sales.csv" "$T/want-from-to.csv" "gate met: the output is written"
 ex 2 "--min-rows ten: usage error" "$BIN/extract-customers" --workdir "$T/r-gate" --min-rows ten
-expect_err "extract-customers: STEPKIT_MIN_ROWS 'ten': expected a whole number of rows (0 or more)" "--min-rows ten: says what is expected"
+expect_err "extract-customers: --min-rows 'ten': expected a whole number of rows (0 or more)" "--min-rows ten: says what is expected"
 
 # periods count from today (UTC) without --as-of
 today=$(date -u +%F) yesterday=$(date -u -d yesterday +%F)
@@ -429,7 +429,10 @@ PGAPPNAME=sk-kill-$$ "$BIN/extract-sales" --workdir "$K" --query "$SLOW" >"$T/ou
 pid=$!
 wait_sleep "sk-kill-$$"
 ok $? "the extract is mid-stream"
-[ -n "$(find "$K" -maxdepth 1 -name '.raw_sales.csv.tmp-*' -size +0)" ]
+# the temporary file is named, or (O_TMPFILE) only an open file of the step
+tmp_size() { for f in /proc/$pid/fd/*; do case "$(readlink "$f")" in
+	"$K/#"* | "$K/.raw_sales.csv.tmp-"*) stat -L -c %s "$f" ;; esac; done; }
+[ "$(tmp_size)" -gt 0 ] 2>/dev/null
 ok $? "rows are in the temporary file"
 admin -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'sk-kill-$$'" >/dev/null
 wait "$pid"
