@@ -49,7 +49,7 @@ const struct sk_tool tool = {
 		"from the file named by PGPASSWORD_FILE. See docs/load-postgres.md.\n",
 	.opts = opts,
 	.max_args = -1,
-	.check = check,
+	.run = run,
 	.exits = SK_TOOL_REMOTE,
 	.check = check,
 };
