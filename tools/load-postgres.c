@@ -20,6 +20,7 @@ static const struct sk_opt opts[] = {
 	{"target", "STEPKIT_TARGET", "TARGET", "sales-star: load transformed_data.csv into the star schema", &o.target},
 	{"events", "STEPKIT_EVENTS_DIR", "DIR", "also load the JSON events in DIR into stepkit_events", &o.events},
 	{"db", "STEPKIT_DB", "CONNINFO", "conninfo string or URI (else libpq's PGHOST, PGPORT, PGDATABASE, PGUSER...)", &o.db},
+	{"read-timeout", "STEPKIT_PG_READ_TIMEOUT", "SECONDS", "fail (exit 75) when the server sends nothing for this long (default 3600; 0: never)", &o.read_timeout},
 	{0},
 };
 
