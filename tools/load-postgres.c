@@ -50,6 +50,7 @@ const struct sk_tool tool = {
 		"from the file named by PGPASSWORD_FILE. See docs/load-postgres.md.\n",
 	.opts = opts,
 	.max_args = -1,
+	.exits = SK_TOOL_REMOTE, /* PostgreSQL: a lost connection is 75 */
 	.run = run,
 	.check = check,
 };
