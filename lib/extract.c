@@ -6,6 +6,7 @@
 #include "log.h"
 #include "money.h"
 #include "pg.h"
+#include "pgstep.h"
 #include "sig.h"
 
 #include <libgen.h>
@@ -370,58 +371,19 @@ static void pg_advice(struct sk_pg *db, const struct sk_extract_spec *spec,
 		       sk_pg_user(db));
 }
 
-/* Server notices, through the logger: JSON logs stay JSON. */
-static void on_notice(void *ctx, int warning, const char *msg)
-{
-	(void)ctx;
-	if (warning)
-		sk_warnf("%s", msg);
-	else
-		sk_infof("%s", msg);
-}
-
 static struct sk_pg *pg_connect(struct sk_step *s, const struct sk_extract_opts *o,
 				struct sk_err *err)
 {
-	char appname[64], *pw = NULL, source[300];
-	const char *pwfile = getenv("PGPASSWORD_FILE");
-	const char *db_name = setting(o->db, "STEPKIT_DB", "--db");
-	const char *rt_name = setting(o->read_timeout, "STEPKIT_PG_READ_TIMEOUT", "--read-timeout");
-	struct sk_pg_cfg cfg = {0};
-	struct sk_pg *db = NULL;
+	char source[300];
+	struct sk_pg_step_conf c = {
+		.db = o->db,
+		.db_name = setting(o->db, "STEPKIT_DB", "--db"),
+		.read_timeout = o->read_timeout,
+		.read_timeout_name = setting(o->read_timeout, "STEPKIT_PG_READ_TIMEOUT", "--read-timeout"),
+		.otherwise = "use --source file:DIR",
+	};
+	struct sk_pg *db = sk_pg_step_open(&c, err);
 
-	if (o->read_timeout && *o->read_timeout &&
-	    sk_pg_read_timeout_parse(o->read_timeout, rt_name, &cfg.read_timeout_ms, err) < 0)
-		return NULL;
-	/* argv is world-readable (ps, /proc/PID/cmdline); the environment is not */
-	if (o->db && !strcmp(db_name, "--db") && sk_pg_conninfo_has_password(o->db)) {
-		sk_err_set(err, SK_E_USAGE,
-			   "--db holds a password (not shown): a command line is visible to every "
-			   "user of the machine; put the password in PGPASSWORD, in a file named by "
-			   "PGPASSWORD_FILE, or in PGPASSFILE");
-		return NULL;
-	}
-	if (!sk_pg_configured(o->db)) {
-		sk_err_set(err, SK_E_USAGE,
-			   "no PostgreSQL server configured (neither --db nor PGHOST, PGPORT, "
-			   "PGDATABASE, PGUSER, PGSERVICE is set): set PGHOST (and PGPORT, "
-			   "PGDATABASE, PGUSER, PGPASSWORD) or --db, or use --source file:DIR");
-		return NULL;
-	}
-	/* PGPASSWORD itself is libpq's business; only the file form is ours */
-	if (pwfile && *pwfile && !(pw = sk_env_secret("PGPASSWORD", err)))
-		return NULL;
-	snprintf(appname, sizeof(appname), "stepkit-%s", sk_progname());
-	cfg.conninfo = o->db;
-	cfg.password = pw;
-	cfg.appname = appname;
-	cfg.read_timeout_name = rt_name;
-	cfg.notice = on_notice;
-	db = sk_pg_open(&cfg, err);
-	if (pw) {
-		explicit_bzero(pw, strlen(pw));
-		free(pw);
-	}
 	if (db) {
 		snprintf(source, sizeof(source), "postgres %s", sk_pg_target(db));
 		sk_step_detail(s, "source", source);

@@ -4,6 +4,7 @@
 #include "log.h"
 #include "pg.h"
 #include "pgexec.h"
+#include "pgstep.h"
 #include "runlog.h"
 #include "star.h"
 #include "step.h"
@@ -24,12 +25,33 @@ struct job {
 	const char *target; /* for the run log */
 };
 
+/* Which name the user used for a setting: the variable when it came from there. */
+static const char *setting(const char *v, const char *env, const char *flag)
+{
+	return v && v == getenv(env) ? env : flag;
+}
+
+static void pg_conf(const struct sk_load_opts *o, struct sk_pg_step_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->db = o->db;
+	c->db_name = setting(o->db, "STEPKIT_DB", "--db");
+	c->read_timeout = o->read_timeout;
+	c->read_timeout_name = setting(o->read_timeout, "STEPKIT_PG_READ_TIMEOUT", "--read-timeout");
+	c->read_timeout_default = SK_LOAD_READ_TIMEOUT_DEFAULT;
+}
+
 static int parse(struct sk_step *s, const struct sk_load_opts *o, int argc, char **argv,
 		 struct job *j, struct sk_err *err)
 {
 	char name[PATH_MAX];
+	struct sk_pg_step_conf c;
 
 	memset(j, 0, sizeof(*j));
+	/* the connection settings first: a usage error is not a failed load to log */
+	pg_conf(o, &c);
+	if (sk_pg_step_validate(&c, NULL, err) < 0)
+		return -1;
 	if (o->target && *o->target) {
 		if (strcmp(o->target, "sales-star"))
 			return sk_err_set(err, SK_E_USAGE, "--target: '%s' is not sales-star", o->target);
@@ -79,23 +101,12 @@ static int parse(struct sk_step *s, const struct sk_load_opts *o, int argc, char
 static struct sk_pg *connect_db(struct sk_step *s, const struct sk_load_opts *o, int writable,
 				struct sk_err *err)
 {
-	char appname[64], *pw = NULL, target[300];
-	const char *pwfile = getenv("PGPASSWORD_FILE");
-	struct sk_pg_cfg cfg = {0};
-	struct sk_pg *db = NULL;
+	char target[300];
+	struct sk_pg_step_conf c;
+	struct sk_pg *db;
 
-	/* PGPASSWORD itself is libpq's business; only the file form is ours */
-	if (pwfile && *pwfile && !(pw = sk_env_secret("PGPASSWORD", err)))
-		return NULL;
-	snprintf(appname, sizeof(appname), "stepkit-%s", STEP_NAME);
-	cfg.conninfo = o->db;
-	cfg.password = pw;
-	cfg.appname = appname;
-	db = sk_pg_open(&cfg, err);
-	if (pw) {
-		explicit_bzero(pw, strlen(pw));
-		free(pw);
-	}
+	pg_conf(o, &c);
+	db = sk_pg_step_open(&c, err);
 	/* "relation already exists, skipping" and the like are not for the step's log */
 	if (db && sk_pgx_exec(db, "set client_min_messages", "SET client_min_messages = warning", 0,
 			      NULL, NULL, err) < 0) {

@@ -21,9 +21,16 @@
 
 struct sk_step;
 
+/*
+ * The read timeout's default, seconds: longer than the extracts' 300 s, as
+ * the server sends nothing while one INSERT ... ON CONFLICT works through
+ * millions of rows of an upsert or of the star.
+ */
+#define SK_LOAD_READ_TIMEOUT_DEFAULT 3600
+
 /* Option values (borrowed from argv or environ; NULL when unset). */
 struct sk_load_opts {
-	const char *table, *mode, *key, *where, *dedup, *audit, *target, *events, *db;
+	const char *table, *mode, *key, *where, *dedup, *audit, *target, *events, *db, *read_timeout;
 };
 
 /* Load (argv: the files). 0, or -1 with `err`. */

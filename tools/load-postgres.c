@@ -20,6 +20,7 @@ static const struct sk_opt opts[] = {
 	{"target", "STEPKIT_TARGET", "TARGET", "sales-star: load transformed_data.csv into the star schema", &o.target},
 	{"events", "STEPKIT_EVENTS_DIR", "DIR", "also load the JSON events in DIR into stepkit_events", &o.events},
 	{"db", "STEPKIT_DB", "CONNINFO", "conninfo string or URI (else libpq's PGHOST, PGPORT, PGDATABASE, PGUSER...)", &o.db},
+	{"read-timeout", "STEPKIT_PG_READ_TIMEOUT", "SECONDS", "fail (exit 75) when the server sends nothing for this long (default 3600; 0: never)", &o.read_timeout},
 	{0},
 };
 
@@ -49,6 +50,7 @@ const struct sk_tool tool = {
 		"from the file named by PGPASSWORD_FILE. See docs/load-postgres.md.\n",
 	.opts = opts,
 	.max_args = -1,
+	.exits = SK_TOOL_REMOTE, /* PostgreSQL: a lost connection is 75 */
 	.run = run,
 	.exits = SK_TOOL_REMOTE,
 	.check = check,

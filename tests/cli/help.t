@@ -14,7 +14,7 @@ exits() {
 	case $1 in
 	extract-*) echo "0 1 2 3 75" ;;        # gate --min-rows; PostgreSQL
 	transform | analyze-*) echo "0 1 2 3" ;; # gates; local files only
-	upload-* | notify) echo "0 1 2 75" ;;   # servers; no gate
+	upload-* | notify | load-postgres) echo "0 1 2 75" ;; # servers; no gate
 	*) echo "unknown tool" ;;
 	esac
 }

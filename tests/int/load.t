@@ -360,6 +360,45 @@ sql -c "DROP TRIGGER nap ON big"
 ex 0 "the rerun" "$LP" --workdir "$W" --run-id killed --table big
 is "$(sql -c "SELECT count(*), sum(n) FROM big")" "100000,5000050000" "the rerun loads every row once"
 
+# --- connection settings as the extracts take them (issue 9 items 12, 18, 20, 21) ---
+ex 2 "--read-timeout abc: usage error" "$LP" --workdir "$W" --table items --read-timeout abc
+expect_err "load-postgres: --read-timeout 'abc': expected whole seconds from 1 to 86400, or 0 for none" "--read-timeout abc: message"
+STEPKIT_PG_READ_TIMEOUT=-1 ex 2 "STEPKIT_PG_READ_TIMEOUT=-1: usage error" "$LP" --workdir "$W" --table items
+expect_err "load-postgres: STEPKIT_PG_READ_TIMEOUT '-1': expected whole seconds" "STEPKIT_PG_READ_TIMEOUT: named as the user set it"
+BADPW=not-the-password-$$
+ex 2 "--db with a password: refused" "$LP" --workdir "$W" --table items --db "postgresql://etl:$BADPW@127.0.0.1:$PGPORT/etldb"
+expect_err "load-postgres: --db holds a password (not shown): a command line is visible to every user of the machine; put the password in PGPASSWORD, in a file named by PGPASSWORD_FILE, or in PGPASSFILE" "--db with a password: says where it goes"
+! grep -qF -- "$BADPW" "$T/err" "$W/events/load-postgres.json"
+ok $? "--db with a password: the password is neither in stderr nor in the event"
+NOCFG="env -u PGHOST -u PGHOSTADDR -u PGPORT -u PGDATABASE -u PGUSER -u PGSERVICE -u PGPASSWORD"
+ex 2 "no PG* variable and no --db: exit 2" $NOCFG "$LP" --workdir "$W" --table items
+expect_err "load-postgres: no PostgreSQL server configured (neither --db nor PGHOST, PGPORT, PGDATABASE, PGUSER, PGSERVICE is set): set PGHOST (and PGPORT, PGDATABASE, PGUSER, PGPASSWORD) or --db" \
+	"nothing configured: says what to set"
+! grep -q "stepkit_runs" "$T/err"
+ok $? "nothing configured: no attempt to write the run log"
+ex 2 "--check, nothing configured: exit 2" $NOCFG "$LP" --workdir "$W" --table items --check
+# server notices through the logger
+sql -c "CREATE TABLE noisy (n integer);
+	CREATE FUNCTION sk_noisy() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN RAISE WARNING 'disk almost full'; RETURN NEW; END \$\$;
+	CREATE TRIGGER noisy BEFORE INSERT ON noisy FOR EACH ROW EXECUTE FUNCTION sk_noisy()"
+printf 'n\n1\n' >"$W/noisy.csv"
+STEPKIT_LOG_FORMAT=json ex 0 "a load raising a WARNING" "$LP" --workdir "$W" --table noisy
+/usr/bin/python3 -c 'import json, sys
+for line in open(sys.argv[1], encoding="utf-8"): json.loads(line)' "$T/err"
+ok $? "notices: every stderr line is JSON"
+has "$T/err" "\"level\":\"warn\",\"step\":\"load-postgres\",\"run\":\"local\",\"msg\":\"postgres host=127.0.0.1 port=$PGPORT dbname=etldb user=etl: server WARNING: disk almost full (SQLSTATE 01000)\"" \
+	"notices: the WARNING logged at warn, naming the server"
+# the read timeout: a server busy without a word for longer (a trigger sleeping)
+sql -c "CREATE TABLE sleepy (n integer);
+	CREATE FUNCTION sk_sleepy() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN PERFORM pg_sleep(3); RETURN NEW; END \$\$;
+	CREATE TRIGGER sleepy BEFORE INSERT ON sleepy FOR EACH ROW EXECUTE FUNCTION sk_sleepy()"
+printf 'n\n1\n' >"$W/sleepy.csv"
+ex 75 "read timeout: exit 75" "$LP" --workdir "$W" --table sleepy --read-timeout 1
+expect_err "load-postgres: postgres host=127.0.0.1 port=$PGPORT dbname=etldb user=etl: no data from the server for 1 s (--read-timeout)" \
+	"read timeout: the message names the setting"
+is "$(sql -c "SELECT count(*) FROM sleepy")" 0 "read timeout: nothing committed"
+has "$W/events/load-postgres.json" '"kind": "transient"' "read timeout: event transient"
+
 # --- the server down ---
 "$TOP/tests/servers/pg-down.sh" "$T/pg"
 ok $? "server stopped"
