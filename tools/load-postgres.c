@@ -52,6 +52,5 @@ const struct sk_tool tool = {
 	.max_args = -1,
 	.exits = SK_TOOL_REMOTE, /* PostgreSQL: a lost connection is 75 */
 	.run = run,
-	.exits = SK_TOOL_REMOTE,
 	.check = check,
 };

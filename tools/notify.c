@@ -55,4 +55,5 @@ const struct sk_tool tool = {
 	.run = run,
 	.check = check,
 	.exits = SK_TOOL_REMOTE,
+	.makes_workdir = 1, /* the failure notice runs where the volume may be missing */
 };
