@@ -106,11 +106,29 @@ echo "$OUT_HDR" >"$T/want-header"
 expect_exit 0 "header-only inputs" "$BIN/transform" --workdir "$d"
 same_file "$d/transformed_data.csv" "$T/want-header" "header-only inputs: header-only output"
 event_is "$d" "e['rows_in'] == 0 and e['rows_out'] == 0" "header-only: 0 rows in and out"
-# a last line without its line feed is still a line
-printf '%s\n%s' "$SALES_HDR" "$SALE" >"$d/raw_sales.csv"
-expect_exit 0 "last line without LF" "$BIN/transform" --workdir "$d"
-printf '%s\n%s\n' "$OUT_HDR" "536365,85123A,6,2010-12-01T08:26:00,2.55,17850,15.30,,,,,Unknown,," >"$T/want-nolf"
-same_file "$d/transformed_data.csv" "$T/want-nolf" "last line without LF: transformed"
+# a last line without its line feed is an error: the file may be truncated
+# (its value would be used cut: 17850 read as 1785)
+printf '%s\n%s' "$SALES_HDR" "${SALE%0}" >"$d/raw_sales.csv"
+expect_exit 1 "last line without LF" "$BIN/transform" --workdir "$d"
+expect_err "transform: '$d/raw_sales.csv': line 2: the last line does not end with a line feed (the file may be truncated)" \
+	"last line without LF: names the file and line"
+[ ! -e "$d/transformed_data.csv" ] || cmp -s "$d/transformed_data.csv" "$T/want-header"
+ok $? "last line without LF: no new output"
+# CRLF line ends (Windows exports) read as LF
+printf '%s\r\n%s\r\n' "$SALES_HDR" "$SALE" >"$d/raw_sales.csv"
+expect_exit 0 "CRLF line ends" "$BIN/transform" --workdir "$d"
+printf '%s\n%s\n' "$OUT_HDR" "536365,85123A,6,2010-12-01T08:26:00,2.55,17850,15.30,,,,,Unknown,," >"$T/want-crlf"
+same_file "$d/transformed_data.csv" "$T/want-crlf" "CRLF line ends: read as LF"
+# regression: a bare CR inside a line is an error naming that line (it made two rows of it)
+inputs "$T/bare-cr" ../regressions/bare-cr
+expect_exit 1 "bare CR" "$BIN/transform" --workdir "$T/bare-cr"
+expect_err "transform: '$T/bare-cr/raw_sales.csv': line 2: a CR (\\r) that does not end the line: lines end with LF or CRLF, a CR may only be inside quotes" \
+	"bare CR: names the file and line 2"
+# invalid UTF-8 names the line and the column
+printf '%s\n%s\n' "$SALES_HDR" "536365,85123A,6,2010-12-01T08:26:00,2.55,Caf$(printf '\351')" >"$d/raw_sales.csv"
+expect_exit 1 "Latin-1 byte" "$BIN/transform" --workdir "$d"
+expect_err "transform: '$d/raw_sales.csv': line 2: customer_id is not UTF-8: byte 0xE9 in 'Caf\\xE9' (save the file as UTF-8)" \
+	"Latin-1 byte: names the line and the column"
 
 # --- errors: exit status, exact message, older output untouched, no temporary file ---
 # bad FILE LINE...: a fresh $d from the golden set, with FILE replaced by the lines
