@@ -462,9 +462,12 @@ static int close_invoice(struct tx *t, struct sk_err *err)
 /* Read `inv` now: its earlier ids (an invoice seen again later) come back. */
 static int open_invoice(struct tx *t, struct invoice *inv, struct sk_err *err)
 {
-	const uint32_t *ids = (const uint32_t *)(const void *)t->closed.data + inv->first;
+	const uint32_t *ids;
 
 	t->open.inv = inv;
+	if (inv->n == 0)
+		return 0; /* a new invoice: `closed` may still be empty (NULL) */
+	ids = (const uint32_t *)(const void *)t->closed.data + inv->first;
 	for (uint32_t i = 0; i < inv->n; i++)
 		if (first_sight(&t->open, ids[i], err) < 0)
 			return -1;

@@ -124,6 +124,11 @@ inputs "$T/bare-cr" ../regressions/bare-cr
 expect_exit 1 "bare CR" "$BIN/transform" --workdir "$T/bare-cr"
 expect_err "transform: '$T/bare-cr/raw_sales.csv': line 2: a CR (\\r) that does not end the line: lines end with LF or CRLF, a CR may only be inside quotes" \
 	"bare CR: names the file and line 2"
+# regression: the one-row run that stopped on NULL + 0 in open_invoice under
+# -fsanitize=undefined (this build is not sanitized; a UBSan build of this
+# test fails without the fix)
+inputs "$T/null-offset" ../regressions/transform-null-offset
+expect_exit 0 "transform-null-offset" "$BIN/transform" --workdir "$T/null-offset"
 # invalid UTF-8 names the line and the column
 printf '%s\n%s\n' "$SALES_HDR" "536365,85123A,6,2010-12-01T08:26:00,2.55,Caf$(printf '\351')" >"$d/raw_sales.csv"
 expect_exit 1 "Latin-1 byte" "$BIN/transform" --workdir "$d"
