@@ -1,7 +1,6 @@
 #include "base.h"
 #include "money.h"
 
-#define CENTS_LIMIT (1LL << 62)
 
 int sk_money_parse(const char *s, size_t len, long long *cents)
 {
@@ -13,7 +12,7 @@ int sk_money_parse(const char *s, size_t len, long long *cents)
 		neg = s[i++] == '-';
 	for (; i < len && s[i] >= '0' && s[i] <= '9'; i++, digits++) {
 		v = v * 10 + (s[i] - '0');
-		if (v >= CENTS_LIMIT / 100)
+		if (v > SK_MONEY_MAX_CENTS / 100)
 			return -1;
 	}
 	v *= 100;

@@ -191,7 +191,7 @@ static int get_money(const struct sk_csv_reader *r, const struct sk_csv_row *row
 		if (flen > 2 && is_digits(dot + 1, flen))
 			why = "has more than two decimals";
 		else if ((flen == 0 || is_digits(dot + 1, flen)) && ilen + flen > 0)
-			why = "is out of range";
+			why = "is out of range (money has at most 16 integer digits)";
 	}
 	return sk_err_set(err, SK_E_DATA, "'%s': line %lu: %s '%.*s' %s", sk_csv_path(r),
 			  row->line, name, show_len(len), s, why);
@@ -233,10 +233,10 @@ static int check_sale(struct tx *t, const struct sk_csv_reader *r,
 	/* both are far from LLONG_MIN: 18 digits, 2^62 cents */
 	*qty = *qty < 0 ? -*qty : *qty;
 	*price = *price < 0 ? -*price : *price;
-	if (SK_UNLIKELY(__builtin_mul_overflow(*qty, *price, total)))
+	if (SK_UNLIKELY(__builtin_mul_overflow(*qty, *price, total) || *total > SK_MONEY_MAX_CENTS))
 		return sk_err_set(err, SK_E_DATA,
 				  "'%s': line %lu: line total of quantity '%.*s' x unit_price "
-				  "'%.*s' does not fit in 64 bits",
+				  "'%.*s' is out of range (money has at most 16 integer digits)",
 				  sk_csv_path(r), row->line, show_len(row->len[S_QTY]),
 				  row->f[S_QTY], show_len(row->len[S_PRICE]), row->f[S_PRICE]);
 	return 0;

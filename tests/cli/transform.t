@@ -212,10 +212,24 @@ bad raw_sales.csv "$SALES_HDR" "${SALE/,2.55,/,NaN,}"
 fail "price NaN" 1 "'$S': line 2: unit_price 'NaN' is not a decimal number"
 
 bad raw_sales.csv "$SALES_HDR" "${SALE/,2.55,/,99999999999999999999,}"
-fail "price out of range" 1 "'$S': line 2: unit_price '99999999999999999999' is out of range"
+fail "price out of range" 1 "'$S': line 2: unit_price '99999999999999999999' is out of range (money has at most 16 integer digits)"
 
 bad raw_sales.csv "$SALES_HDR" "${SALE/,6,2010-12-01T08:26:00,2.55,/,999999999999999999,2010-12-01T08:26:00,99999.99,}"
-fail "line total beyond 64 bits" 1 "'$S': line 2: line total of quantity '999999999999999999' x unit_price '99999.99' does not fit in 64 bits"
+fail "line total beyond 64 bits" 1 "'$S': line 2: line total of quantity '999999999999999999' x unit_price '99999.99' is out of range (money has at most 16 integer digits)"
+
+# one money range: 16 integer digits at most, checked where the value is first read
+bad raw_sales.csv "$SALES_HDR" "${SALE/,6,2010-12-01T08:26:00,2.55,/,1,2010-12-01T08:26:00,9999999999999999.99,}"
+run "$BIN/transform" --workdir "$d"
+ok $((rc != 0)) "the largest money (16 integer digits) is accepted: exit $rc"
+run "$BIN/analyze-sales" --workdir "$d"
+ok $((rc != 0)) "... and the analyses read what transform wrote: exit $rc"
+bad raw_sales.csv "$SALES_HDR" "${SALE/,6,2010-12-01T08:26:00,2.55,/,2,2010-12-01T08:26:00,5000000000000000.00,}"
+fail "line total of 17 integer digits" 1 "'$S': line 2: line total of quantity '2' x unit_price '5000000000000000.00' is out of range (money has at most 16 integer digits)"
+# regression: 17 integer digits were written by transform and refused by the analyses
+inputs "$T/money" ../regressions/money-range
+expect_exit 1 "money-range" "$BIN/transform" --workdir "$T/money"
+expect_err "transform: '$T/money/raw_sales.csv': line 2: unit_price '12345678901234567.89' is out of range (money has at most 16 integer digits)" \
+	"money-range: a 17-digit price is refused with an overflow message"
 
 bad raw_sales.csv "$SALES_HDR" "$SALE" "${SALE/2010-12-01T08:26:00/2011-13-01T10:00:00}"
 fail "month 13" 1 "'$S': line 3: invoice_date '2011-13-01T10:00:00' is not YYYY-MM-DDTHH:MM:SS"

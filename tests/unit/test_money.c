@@ -55,6 +55,10 @@ int main(void)
 	parse_bad("1 ");
 	parse_bad("NA");
 	parse_bad("99999999999999999999");
+	parse_ok("9999999999999999.99", 999999999999999999LL); /* the money range's edge */
+	parse_ok("-9999999999999999.99", -999999999999999999LL);
+	parse_bad("10000000000000000"); /* 17 integer digits (regression money-range) */
+	parse_bad("12345678901234567.89");
 
 	fmt_is(0, "0.00");
 	fmt_is(210, "2.10");
