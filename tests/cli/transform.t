@@ -129,6 +129,15 @@ expect_err "transform: '$T/bare-cr/raw_sales.csv': line 2: a CR (\\r) that does 
 # test fails without the fix)
 inputs "$T/null-offset" ../regressions/transform-null-offset
 expect_exit 0 "transform-null-offset" "$BIN/transform" --workdir "$T/null-offset"
+# a message holding a byte that is not UTF-8 (here a Latin-1 directory name)
+# keeps everything, the byte escaped as \xE9, in JSON and text logs
+lat="$T/caf$(printf '\351')"
+mkdir -p "$lat"
+expect_exit 1 "Latin-1 path, JSON log" "$BIN/transform" --workdir "$lat" --log-format json
+python3 -c "import json,sys; m=json.loads(open(sys.argv[1]).readline())['msg']; sys.exit(0 if m.startswith(\"'\" + sys.argv[2] + '/caf\\\\xE9/') else 1)" "$T/err" "$T"
+ok $? "Latin-1 path, JSON log: the message is kept, the byte escaped"
+expect_exit 1 "Latin-1 path, text log" "$BIN/transform" --workdir "$lat" --log-format text
+expect_err "transform: '$T/caf\\xE9/" "Latin-1 path, text log: the byte escaped"
 # invalid UTF-8 names the line and the column
 printf '%s\n%s\n' "$SALES_HDR" "536365,85123A,6,2010-12-01T08:26:00,2.55,Caf$(printf '\351')" >"$d/raw_sales.csv"
 expect_exit 1 "Latin-1 byte" "$BIN/transform" --workdir "$d"
