@@ -34,6 +34,13 @@ size_t sk_money_format(long long cents, char buf[SK_MONEY_BUFSIZE]);
 /* Parse a base-10 integer (optional sign, digits only). 0, or -1. */
 int sk_parse_int(const char *s, size_t len, long long *v);
 
+/*
+ * Why `s` is not a real calendar date "YYYY-MM-DD": NULL when it is one,
+ * else a reason written into `buf` ("is not YYYY-MM-DD", "has month 13",
+ * "has day 30, but February 2011 has 28 days").
+ */
+const char *sk_date_problem(const char *s, size_t len, char buf[64]);
+
 /* 1 if `s` is a real calendar date "YYYY-MM-DD", else 0. */
 int sk_is_date(const char *s, size_t len);
 

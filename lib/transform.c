@@ -219,12 +219,17 @@ static int check_sale(struct tx *t, const struct sk_csv_reader *r,
 		return -1;
 	/* the lines of an invoice share its timestamp: check each new one once */
 	if (!(t->have_date && row->len[S_DATE] == TS_LEN && !memcmp(date, t->last_date, TS_LEN))) {
-		if (!sk_is_timestamp(date, row->len[S_DATE]))
+		if (!sk_is_timestamp(date, row->len[S_DATE])) {
+			char buf[64];
+			const char *why = row->len[S_DATE] == TS_LEN
+						  ? sk_date_problem(date, 10, buf) : NULL;
 			return sk_err_set(err, SK_E_DATA,
 					  "'%s': line %lu: invoice_date '%.*s' is not "
-					  "YYYY-MM-DDTHH:MM:SS",
+					  "YYYY-MM-DDTHH:MM:SS%s%s",
 					  sk_csv_path(r), row->line,
-					  show_len(row->len[S_DATE]), date);
+					  show_len(row->len[S_DATE]), date, why ? ": its date " : "",
+					  why ? why : "");
+		}
 		memcpy(t->last_date, date, TS_LEN);
 		t->have_date = 1;
 	}

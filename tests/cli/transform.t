@@ -241,10 +241,10 @@ expect_err "transform: '$T/money/raw_sales.csv': line 2: unit_price '12345678901
 	"money-range: a 17-digit price is refused with an overflow message"
 
 bad raw_sales.csv "$SALES_HDR" "$SALE" "${SALE/2010-12-01T08:26:00/2011-13-01T10:00:00}"
-fail "month 13" 1 "'$S': line 3: invoice_date '2011-13-01T10:00:00' is not YYYY-MM-DDTHH:MM:SS"
+fail "month 13" 1 "'$S': line 3: invoice_date '2011-13-01T10:00:00' is not YYYY-MM-DDTHH:MM:SS: its date has month 13"
 
 bad raw_sales.csv "$SALES_HDR" "$SALE" "${SALE/2010-12-01T08:26:00/2011-02-29T10:00:00}"
-fail "no such day" 1 "'$S': line 3: invoice_date '2011-02-29T10:00:00' is not YYYY-MM-DDTHH:MM:SS"
+fail "no such day" 1 "'$S': line 3: invoice_date '2011-02-29T10:00:00' is not YYYY-MM-DDTHH:MM:SS: its date has day 29, but February 2011 has 28 days"
 
 bad raw_sales.csv "$SALES_HDR" "${SALE/2010-12-01T08:26:00/2010-12-01 08:26:00}"
 fail "date with a space" 1 "'$S': line 2: invoice_date '2010-12-01 08:26:00' is not YYYY-MM-DDTHH:MM:SS"
