@@ -3,6 +3,7 @@
 #include "buf.h"
 #include "money.h"
 #include "sig.h"
+#include "utf8.h"
 
 #include <csv.h>
 #include <fcntl.h>
@@ -29,10 +30,23 @@
  * line while a quoted field is open go to libcsv, which decides what is
  * right and words the errors. tests/unit/test_csvread.c checks both paths against libcsv
  * alone on random, partly broken inputs.
+ *
+ * What libcsv alone would accept and SPEC.md does not, the reader refuses
+ * on both paths: a CR outside quotes that is not the CR of a CRLF line end
+ * (libcsv ends a record there), a last line without its LF (libcsv ends the
+ * record at the end of the file: a truncated file would pass), a field over
+ * SK_CSV_FIELD_MAX, bytes that are not UTF-8.
+ *
+ * UTF-8 is checked on the whole read buffer right after each read (an ASCII
+ * block check, in cache, a small fraction of the parse), not per field. Only
+ * when that finds a bad byte are the records from there on checked field by
+ * field, so the error can name the line and the field.
  */
 
 #define BUF_SIZE (512 * 1024) /* read buffer; lines longer than half go to libcsv */
-#define FIELD_MAX (16u << 20)
+#define FIELD_MAX ((size_t)SK_CSV_FIELD_MAX)
+/* libcsv's first field buffer; it then doubles (csv_set_blk_size grows it by a fixed step) */
+#define PARSER_BLK_MIN (64 * 1024)
 
 struct field {
 	size_t off, len;
@@ -54,6 +68,7 @@ struct block {
 
 struct sk_csv_reader {
 	char *path;
+	const char *const *names; /* the header's column names (borrowed), or NULL */
 	int fd;
 	int eof;       /* read() said end of file */
 	int done;      /* and libcsv was finished */
@@ -67,6 +82,10 @@ struct sk_csv_reader {
 	unsigned long long base;  /* file offset of the first byte read */
 	unsigned long long limit; /* file offset not to read past (0: none) */
 	unsigned long line; /* physical line of the next plain line */
+	unsigned long phys; /* physical line of buf[pos] */
+	int fed_partial;    /* libcsv's last bytes did not end with a LF */
+	size_t checked;     /* buf[pos..checked) is valid UTF-8 (unless utf8_bad) */
+	int utf8_bad;       /* a bad byte is buffered: check records field by field */
 	struct block blk;   /* the block masks split_block left ... */
 	const char *blk_next; /* ... for the line starting here, or NULL */
 
@@ -80,7 +99,9 @@ struct sk_csv_reader {
 	/* state of the record libcsv is parsing */
 	size_t cur_first, cur_n;
 	unsigned long cur_nl; /* line feeds inside its quoted fields */
-	int last_term;        /* terminator of the previous record end */
+	int cr_pending;       /* libcsv ended something at a CR: a LF must follow */
+	int cr_empty;         /* ... and that was no record (nothing was queued) */
+	unsigned long cr_line;
 	size_t ncols;
 
 	struct sk_err cb_err;  /* an error raised inside a libcsv callback */
@@ -93,6 +114,48 @@ static int no_space(unsigned char c)
 	return 0; /* SPEC: nothing is trimmed */
 }
 
+/* The name of column `i` for messages: the header's, or "field N". */
+static const char *col_name(const struct sk_csv_reader *r, size_t i, char buf[32])
+{
+	if (r->names && i < r->ncols)
+		return r->names[i];
+	snprintf(buf, 32, "field %zu", i + 1);
+	return buf;
+}
+
+/* The field libcsv is reading (or has just read) is over the limit. */
+static int too_long(struct sk_csv_reader *r, struct sk_err *err)
+{
+	char buf[32];
+
+	return sk_err_set(err, SK_E_DATA,
+			  "'%s': line %lu: %s is longer than %zu MiB, the limit for one field "
+			  "(an unterminated quote?)",
+			  r->path, r->line + r->cur_nl, col_name(r, r->cur_n, buf), FIELD_MAX >> 20);
+}
+
+/*
+ * libcsv ended a record (or an empty line) at a CR and the next thing it
+ * saw was not the LF of a CRLF: a bare CR. The record it ended is no record
+ * (the line goes on after the CR): take it back out of the queue, where it
+ * waits unhanded while cr_pending is set.
+ */
+static void bare_cr(struct sk_csv_reader *r)
+{
+	if (!r->cr_empty) {
+		struct record *rec = &r->recs[--r->nrecs];
+		r->line = rec->line;
+		r->nfields = rec->first;
+		r->data.len = r->fields[rec->first].off;
+		r->cur_first = rec->first;
+	}
+	r->cr_pending = 0;
+	sk_err_set(&r->cb_err, SK_E_DATA,
+		   "'%s': line %lu: a CR (\\r) that does not end the line: lines end with LF "
+		   "or CRLF, a CR may only be inside quotes",
+		   r->path, r->cr_line);
+}
+
 static void on_field(void *s, size_t len, void *ctx)
 {
 	struct sk_csv_reader *r = ctx;
@@ -102,6 +165,20 @@ static void on_field(void *s, size_t len, void *ctx)
 	r->row_ended = 0;
 	if (r->cb_err.code)
 		return;
+	if (SK_UNLIKELY(r->cr_pending)) {
+		bare_cr(r);
+		return;
+	}
+	if (SK_UNLIKELY(len > FIELD_MAX)) {
+		too_long(r, &r->cb_err);
+		return;
+	}
+	if (SK_UNLIKELY(r->cur_n >= r->ncols)) {
+		/* stop here: a record that never ends must not fill the memory */
+		sk_err_set(&r->cb_err, SK_E_DATA, "'%s': line %lu: more than %zu fields, expected %zu",
+			   r->path, r->line, r->ncols, r->ncols);
+		return;
+	}
 	if (r->nfields == r->capfields) {
 		size_t cap = r->capfields ? r->capfields * 2 : 256;
 		struct field *p = realloc(r->fields, cap * sizeof(*p));
@@ -132,17 +209,29 @@ static void on_record(int c, void *ctx)
 {
 	struct sk_csv_reader *r = ctx;
 	struct record *rec;
-	int prev = r->last_term;
 
 	r->row_ended = 1;
-	r->last_term = c;
 	if (r->cb_err.code)
 		return;
-	if (r->cur_n == 0) {
-		/* CSV_REPALL_NL reports every terminator: the LF of a CRLF pair
-		 * ends nothing; any other empty record is an empty line */
-		if (c == '\n' && prev == '\r')
+	/* CSV_REPALL_NL reports every terminator: the LF of a CRLF pair ends
+	 * nothing (the CR ended the record); anything else after a CR makes it
+	 * a bare CR */
+	if (SK_UNLIKELY(r->cr_pending)) {
+		if (c != '\n' || r->cur_n != 0) {
+			bare_cr(r);
 			return;
+		}
+		r->cr_pending = 0;
+		if (!r->cr_empty)
+			return;
+	} else if (SK_UNLIKELY(c == '\r')) {
+		r->cr_pending = 1;
+		r->cr_empty = r->cur_n == 0;
+		r->cr_line = r->line + r->cur_nl;
+		if (r->cr_empty)
+			return; /* "\r\n" is an empty line, "\r" then more a bare CR */
+	}
+	if (r->cur_n == 0) {
 		sk_err_set(&r->cb_err, SK_E_DATA,
 			   "'%s': line %lu: empty line (expected %zu fields)", r->path, r->line,
 			   r->ncols);
@@ -207,7 +296,12 @@ static int parse_error(struct sk_csv_reader *r, struct sk_err *err)
  */
 static int parse(struct sk_csv_reader *r, const char *p, size_t n)
 {
-	size_t used = csv_parse(&r->parser, p, n, on_field, on_record, r);
+	size_t size = csv_get_buffer_size(&r->parser), used;
+
+	/* libcsv grows its field buffer by the block size each time (128 bytes
+	 * unless told): a step as large as the buffer makes the growth doubling */
+	csv_set_blk_size(&r->parser, size > PARSER_BLK_MIN ? size : PARSER_BLK_MIN);
+	used = csv_parse(&r->parser, p, n, on_field, on_record, r);
 
 	/* a callback's error happened before whatever stopped libcsv */
 	if (r->cb_err.code)
@@ -215,9 +309,7 @@ static int parse(struct sk_csv_reader *r, const char *p, size_t n)
 	else if (used != n)
 		parse_error(r, &r->pending);
 	else if (r->parser.entry_pos > FIELD_MAX)
-		sk_err_set(&r->pending, SK_E_DATA,
-			   "'%s': line %lu: field longer than %u MiB (an unterminated quote?)",
-			   r->path, r->line, FIELD_MAX >> 20);
+		too_long(r, &r->pending); /* a field that has not ended yet */
 	return r->pending.code ? -1 : 0;
 }
 
@@ -231,6 +323,7 @@ static int feed(struct sk_csv_reader *r, const char *p, size_t n)
 	int whole = n > 0 && p[n - 1] == '\n';
 
 	r->in_parser = 1;
+	r->fed_partial = !whole;
 	if (parse(r, p, n - (size_t)whole) < 0)
 		return -1;
 	if (!whole)
@@ -238,7 +331,8 @@ static int feed(struct sk_csv_reader *r, const char *p, size_t n)
 	r->row_ended = 0;
 	if (parse(r, p + n - 1, 1) < 0)
 		return -1;
-	r->in_parser = !r->row_ended;
+	r->phys++; /* p always ends at the first LF from p */
+	r->in_parser = !r->row_ended || r->cr_pending;
 	return 0;
 }
 
@@ -369,7 +463,7 @@ static inline void finish_row(struct sk_csv_reader *r, struct sk_csv_row *row, s
 		((char *)row->f[i])[row->len[i]] = '\0';
 	row->n = n;
 	row->line = r->line++;
-	r->last_term = '\n';
+	r->phys++;
 }
 
 /*
@@ -496,6 +590,55 @@ slow:
 	return NULL;
 }
 
+/*
+ * Check the buffered bytes not yet checked. A character cut by the end of
+ * the buffer waits for the next read; after the first bad byte nothing more
+ * is checked here (records are, field by field: check_row_utf8).
+ */
+static void check_utf8(struct sk_csv_reader *r)
+{
+	if (r->utf8_bad)
+		return;
+	r->checked += sk_utf8_valid_prefix(r->buf + r->checked, r->end - r->checked);
+	if (r->checked < r->end &&
+	    (r->eof || !sk_utf8_incomplete((const unsigned char *)r->buf + r->checked,
+					   r->end - r->checked)))
+		r->utf8_bad = 1;
+}
+
+/*
+ * A record handed out after a bad byte was seen: the first of its fields
+ * that is not UTF-8 is the error, with its physical line. 0 or -1.
+ */
+static int check_row_utf8(struct sk_csv_reader *r, const struct sk_csv_row *row,
+			  struct sk_err *err)
+{
+	unsigned long line = row->line;
+
+	for (size_t i = 0; i < row->n && i < SK_CSV_MAX_COLS; i++) {
+		const char *f = row->f[i];
+		size_t good = sk_utf8_valid_prefix(f, row->len[i]), from, to;
+		char show[128], name[32];
+
+		for (const char *q = f; (q = memchr(q, '\n', (size_t)(f + good - q))); q++)
+			line++;
+		if (good == row->len[i])
+			continue;
+		/* a little of the value around the bad byte, escaped */
+		from = good > 16 ? good - 16 : 0;
+		to = row->len[i] - good > 8 ? good + 8 : row->len[i];
+		sk_utf8_escape(show, sizeof(show), f + from, to - from, 1);
+		sk_err_set(&r->pending, SK_E_DATA,
+			   "'%s': line %lu: %s is not UTF-8: byte 0x%02X in '%s%s%s' (save the "
+			   "file as UTF-8)",
+			   r->path, line, col_name(r, i, name), (unsigned char)f[good],
+			   from ? "..." : "", show, to < row->len[i] ? "..." : "");
+		*err = r->pending;
+		return -1;
+	}
+	return 0;
+}
+
 /* Keep the unread bytes, read more after them. */
 static int refill(struct sk_csv_reader *r, struct sk_err *err)
 {
@@ -505,6 +648,8 @@ static int refill(struct sk_csv_reader *r, struct sk_err *err)
 	if (r->pos) {
 		memmove(r->buf, r->buf + r->pos, r->end - r->pos);
 		r->end -= r->pos;
+		/* nothing unchecked is ever consumed (see next_raw) */
+		r->checked = r->utf8_bad ? 0 : r->checked - r->pos;
 		r->pos = 0;
 	}
 	for (;;) {
@@ -522,13 +667,18 @@ static int refill(struct sk_csv_reader *r, struct sk_err *err)
 	}
 	if (n == 0) {
 		r->eof = 1;
-		/* a last line without LF reads as if it had one (what csv_fini does) */
-		if (r->end > 0 && r->buf[r->end - 1] != '\n')
-			r->buf[r->end++] = '\n';
+		/* no LF is buffered (else no refill): unread bytes are a last line
+		 * without one; libcsv may hold the start of it too */
+		if (r->end > 0 || r->fed_partial)
+			sk_err_set(&r->pending, SK_E_DATA,
+				   "'%s': line %lu: the last line does not end with a line feed "
+				   "(the file may be truncated)",
+				   r->path, r->in_parser ? r->phys : r->line);
 	} else {
 		r->end += (size_t)n;
 		r->bytes += (unsigned long long)n;
 	}
+	check_utf8(r);
 	return 0;
 }
 
@@ -538,7 +688,8 @@ static int next_raw(struct sk_csv_reader *r, struct sk_csv_row *row, struct sk_e
 	for (;;) {
 		char *p = r->buf + r->pos, *end = r->buf + r->end, *lf = NULL;
 
-		if (r->next < r->nrecs) {
+		/* a record ended by a CR waits for the byte after it */
+		if (r->next + (r->cr_pending && !r->cr_empty) < r->nrecs) {
 			struct record *rec = &r->recs[r->next++];
 			row->line = rec->line;
 			row->n = rec->n;
@@ -547,13 +698,15 @@ static int next_raw(struct sk_csv_reader *r, struct sk_csv_row *row, struct sk_e
 				row->f[i] = r->data.data + f->off;
 				row->len[i] = f->len;
 			}
+			if (SK_UNLIKELY(r->utf8_bad) && check_row_utf8(r, row, err) < 0)
+				return -1;
 			return 1;
 		}
 		if (r->pending.code) {
 			*err = r->pending;
 			return -1;
 		}
-		if (r->nrecs)
+		if (r->nrecs && r->next == r->nrecs)
 			compact(r);
 		if (p == end) {
 			if (!r->eof) {
@@ -579,6 +732,8 @@ static int next_raw(struct sk_csv_reader *r, struct sk_csv_row *row, struct sk_e
 				q = split_line(r, p, end, row, &lf);
 			if (q) {
 				r->pos = (size_t)(q + 1 - r->buf);
+				if (SK_UNLIKELY(r->utf8_bad) && check_row_utf8(r, row, err) < 0)
+					return -1;
 				return 1;
 			}
 		} else {
@@ -592,9 +747,11 @@ static int next_raw(struct sk_csv_reader *r, struct sk_csv_row *row, struct sk_e
 			if (refill(r, err) < 0) /* never at eof: then a LF is buffered */
 				return -1;
 		} else {
-			/* a very long line: libcsv takes it piece by piece */
-			r->pos = r->end;
-			if (feed(r, p, (size_t)(end - p)) < 0)
+			/* a very long line: libcsv takes it piece by piece, up to
+			 * the bytes checked (a cut character stays for the next read) */
+			size_t upto = r->utf8_bad ? r->end : r->checked;
+			r->pos = upto;
+			if (feed(r, p, upto - (size_t)(p - r->buf)) < 0)
 				continue;
 		}
 	}
@@ -664,8 +821,10 @@ static struct sk_csv_reader *reader_new(const char *path, size_t ncols, struct s
 	r->fd = -1;
 	r->ncols = ncols;
 	r->line = 1;
-	r->last_term = '\n';
-	r->data.max = FIELD_MAX * 4 + BUF_SIZE * 4;
+	r->phys = 1;
+	/* whole records of one read, and one record of fields each at most
+	 * FIELD_MAX: the cap is never what stops a record */
+	r->data.max = (FIELD_MAX + 1) * SK_CSV_MAX_COLS + BUF_SIZE * 8;
 	if (ncols == 0 || ncols > SK_CSV_MAX_COLS) {
 		sk_err_set(err, SK_E_USAGE, "'%s': %zu columns not supported", path, ncols);
 		goto fail;
@@ -676,6 +835,7 @@ static struct sk_csv_reader *reader_new(const char *path, size_t ncols, struct s
 	}
 	r->parser_ready = 1;
 	csv_set_space_func(&r->parser, no_space);
+	csv_set_blk_size(&r->parser, PARSER_BLK_MIN);
 	r->fd = sk_open_input(path, err); /* a FIFO's wait ends on SIGTERM */
 	if (r->fd < 0)
 		goto fail;
@@ -691,6 +851,8 @@ struct sk_csv_reader *sk_csv_open(const char *path, const char *const *header,
 {
 	struct sk_csv_reader *r = reader_new(path, ncols, err);
 
+	if (r)
+		r->names = header;
 	if (r && check_header(r, header, err) < 0) {
 		sk_csv_close(r);
 		return NULL;
@@ -731,6 +893,10 @@ int sk_csv_stop_at(struct sk_csv_reader *r, unsigned long long stop)
 	if (stop < read_to) {
 		r->end -= (size_t)(read_to - stop);
 		r->bytes -= read_to - stop;
+		/* what was worked out about the bytes given back goes with them */
+		r->blk_next = NULL;
+		if (r->checked > r->end)
+			r->checked = r->end;
 	}
 	r->limit = stop;
 	return 0;

@@ -10,9 +10,13 @@
  * callbacks. It is strict:
  * the header must be exactly the expected column names, every record must
  * have exactly as many fields, quotes must be well formed (libcsv strict
- * mode), an empty line is an error, a field is capped at 16 MiB (an
- * unterminated quote cannot swallow the rest of a large file into memory).
- * Nothing is trimmed or normalised. Errors name the file and the line.
+ * mode), an empty line is an error, every line ends with LF or CRLF (a CRLF
+ * reads as LF; a CR anywhere else outside quotes is an error; a last line
+ * without its LF is an error: the file may be truncated), every byte is
+ * UTF-8 (utf8.h), a field is capped at SK_CSV_FIELD_MAX on every path (an
+ * unterminated quote or a record that never ends cannot swallow the rest of
+ * a large file into memory). Nothing is trimmed or normalised. Errors name
+ * the file and the physical line, and the column where there is one.
  *
  * The writer quotes minimally (a field is quoted iff it holds `,` `"` CR or
  * LF; quotes doubled; an empty value is written as nothing), ends lines with
@@ -31,6 +35,9 @@
 /* Upper bound on columns in any file stepkit reads. */
 #define SK_CSV_MAX_COLS 32
 
+/* The longest field any step reads or writes: 16 MiB (SPEC.md section 1). */
+#define SK_CSV_FIELD_MAX (16u << 20)
+
 /* One record. Pointers are borrowed: valid until the next sk_csv_next(). */
 struct sk_csv_row {
 	size_t n;                       /* number of fields (== the header's) */
@@ -43,6 +50,8 @@ struct sk_csv_reader;
 
 /*
  * Open `path` and check that its header is exactly `header[0..ncols-1]`.
+ * `header` is borrowed (messages name its columns): it must outlive the
+ * reader, as the tools' static tables do.
  * Returns a handle (caller closes), or NULL with `err`: SK_E_IO for a missing
  * or unreadable file, SK_E_DATA for an empty file or a wrong header.
  */
@@ -54,7 +63,11 @@ struct sk_csv_reader *sk_csv_open(const char *path, const char *const *header,
  * thread). sk_csv_open_range() reads only the bytes [start, stop) of `path`,
  * with no header check; `start` must be where a record begins and line
  * numbers count from 1 at `start`. sk_csv_stop_at() makes a reader end at
- * file offset `stop` (0, or -1 when it has already parsed past it).
+ * file offset `stop` (0, or -1 when it has already parsed past it, or holds
+ * records or a record in progress not yet handed out). `stop` should be a
+ * line start (just after a LF): it may be anywhere at or after
+ * sk_csv_offset(), but a stop inside a line cuts it, and the cut line then
+ * reads as a last line without its LF, an error.
  * sk_csv_offset() is the file offset of the first byte not yet parsed.
  *
  * Where a record begins cannot be known without parsing everything before

@@ -90,8 +90,11 @@ static const char *setting(const char *v, const char *env, const char *flag)
 
 static int check_date(const char *opt, const char *v, char out[11], struct sk_err *err)
 {
-	if (!sk_is_date(v, strlen(v)))
-		return sk_err_set(err, SK_E_USAGE, "%s '%s' is not a date (YYYY-MM-DD)", opt, v);
+	char buf[64];
+	const char *why = sk_date_problem(v, strlen(v), buf);
+
+	if (why)
+		return sk_err_set(err, SK_E_USAGE, "%s '%s' %s: not a date", opt, v, why);
 	snprintf(out, 11, "%s", v);
 	return 0;
 }

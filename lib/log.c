@@ -1,5 +1,6 @@
 #include "base.h"
 #include "log.h"
+#include "utf8.h"
 
 #include <jansson.h>
 #include <sys/time.h>
@@ -60,13 +61,6 @@ int sk_log_set_level(const char *name, struct sk_err *err)
 			  "log level '%s': use debug, info, warn or error", name);
 }
 
-/* Replace control characters so a message is always exactly one line. */
-static void sanitize(char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = '?';
-}
 
 /* write(2) until done: stderr may be a pipe that takes short writes. */
 static void write_all(const char *p, size_t len)
@@ -111,9 +105,8 @@ static void emit_json(enum sk_log_level level, const struct sk_log_field *fields
 	json_object_set_new(o, "step", json_string(progname));
 	if (run_id)
 		json_object_set_new(o, "run", json_string(run_id));
-	/* jansson rejects invalid UTF-8; fall back to a lossless-enough copy */
-	if (json_object_set_new(o, "msg", json_string(msg)) < 0)
-		json_object_set_new(o, "msg", json_string("(message is not valid utf-8)"));
+	/* msg is valid UTF-8: vlog escaped every other byte */
+	json_object_set_new(o, "msg", json_string(msg));
 	for (size_t i = 0; i < nfields; i++) {
 		json_t *v = fields[i].str ? json_string(fields[i].str)
 					  : json_integer(fields[i].num);
@@ -149,14 +142,16 @@ static void emit_text(enum sk_log_level level, const char *msg)
 static void vlog(enum sk_log_level level, const struct sk_log_field *fields,
 		 size_t nfields, const char *fmt, va_list ap)
 {
-	char msg[1536];
+	char raw[1536], msg[4 * sizeof(raw)];
 	int saved = errno;
 	int json;
 
 	if (level < min_level)
 		return;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	sanitize(msg);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	/* one line, valid UTF-8: a control character becomes '?', a byte that
+	 * is not UTF-8 '\xE9', so a bad value in a message loses nothing else */
+	sk_utf8_escape(msg, sizeof(msg), raw, strlen(raw), 1);
 	json = format == FMT_JSON ||
 	       (format == FMT_AUTO && !isatty(STDERR_FILENO));
 	if (json)

@@ -1,7 +1,6 @@
 #include "base.h"
 #include "money.h"
 
-#define CENTS_LIMIT (1LL << 62)
 
 int sk_money_parse(const char *s, size_t len, long long *cents)
 {
@@ -13,7 +12,7 @@ int sk_money_parse(const char *s, size_t len, long long *cents)
 		neg = s[i++] == '-';
 	for (; i < len && s[i] >= '0' && s[i] <= '9'; i++, digits++) {
 		v = v * 10 + (s[i] - '0');
-		if (v >= CENTS_LIMIT / 100)
+		if (v > SK_MONEY_MAX_CENTS / 100)
 			return -1;
 	}
 	v *= 100;
@@ -85,6 +84,29 @@ static int digits(const char *s, size_t n, int *out)
 	}
 	*out = v;
 	return 1;
+}
+
+const char *sk_date_problem(const char *s, size_t len, char buf[64])
+{
+	static const char *const months[] = {"January", "February", "March", "April",
+					     "May", "June", "July", "August", "September",
+					     "October", "November", "December"};
+	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int y, m, d, n;
+
+	if (len != 10 || s[4] != '-' || s[7] != '-' || !digits(s, 4, &y) ||
+	    !digits(s + 5, 2, &m) || !digits(s + 8, 2, &d))
+		return "is not YYYY-MM-DD";
+	if (m < 1 || m > 12) {
+		snprintf(buf, 64, "has month %d", m);
+		return buf;
+	}
+	n = mdays[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+	if (d < 1 || d > n) {
+		snprintf(buf, 64, "has day %d, but %s %04d has %d days", d, months[m - 1], y, n);
+		return buf;
+	}
+	return NULL;
 }
 
 int sk_is_date(const char *s, size_t len)

@@ -191,7 +191,7 @@ static int get_money(const struct sk_csv_reader *r, const struct sk_csv_row *row
 		if (flen > 2 && is_digits(dot + 1, flen))
 			why = "has more than two decimals";
 		else if ((flen == 0 || is_digits(dot + 1, flen)) && ilen + flen > 0)
-			why = "is out of range";
+			why = "is out of range (money has at most 16 integer digits)";
 	}
 	return sk_err_set(err, SK_E_DATA, "'%s': line %lu: %s '%.*s' %s", sk_csv_path(r),
 			  row->line, name, show_len(len), s, why);
@@ -219,12 +219,17 @@ static int check_sale(struct tx *t, const struct sk_csv_reader *r,
 		return -1;
 	/* the lines of an invoice share its timestamp: check each new one once */
 	if (!(t->have_date && row->len[S_DATE] == TS_LEN && !memcmp(date, t->last_date, TS_LEN))) {
-		if (!sk_is_timestamp(date, row->len[S_DATE]))
+		if (!sk_is_timestamp(date, row->len[S_DATE])) {
+			char buf[64];
+			const char *why = row->len[S_DATE] == TS_LEN
+						  ? sk_date_problem(date, 10, buf) : NULL;
 			return sk_err_set(err, SK_E_DATA,
 					  "'%s': line %lu: invoice_date '%.*s' is not "
-					  "YYYY-MM-DDTHH:MM:SS",
+					  "YYYY-MM-DDTHH:MM:SS%s%s",
 					  sk_csv_path(r), row->line,
-					  show_len(row->len[S_DATE]), date);
+					  show_len(row->len[S_DATE]), date, why ? ": its date " : "",
+					  why ? why : "");
+		}
 		memcpy(t->last_date, date, TS_LEN);
 		t->have_date = 1;
 	}
@@ -233,10 +238,10 @@ static int check_sale(struct tx *t, const struct sk_csv_reader *r,
 	/* both are far from LLONG_MIN: 18 digits, 2^62 cents */
 	*qty = *qty < 0 ? -*qty : *qty;
 	*price = *price < 0 ? -*price : *price;
-	if (SK_UNLIKELY(__builtin_mul_overflow(*qty, *price, total)))
+	if (SK_UNLIKELY(__builtin_mul_overflow(*qty, *price, total) || *total > SK_MONEY_MAX_CENTS))
 		return sk_err_set(err, SK_E_DATA,
 				  "'%s': line %lu: line total of quantity '%.*s' x unit_price "
-				  "'%.*s' does not fit in 64 bits",
+				  "'%.*s' is out of range (money has at most 16 integer digits)",
 				  sk_csv_path(r), row->line, show_len(row->len[S_QTY]),
 				  row->f[S_QTY], show_len(row->len[S_PRICE]), row->f[S_PRICE]);
 	return 0;
@@ -462,9 +467,12 @@ static int close_invoice(struct tx *t, struct sk_err *err)
 /* Read `inv` now: its earlier ids (an invoice seen again later) come back. */
 static int open_invoice(struct tx *t, struct invoice *inv, struct sk_err *err)
 {
-	const uint32_t *ids = (const uint32_t *)(const void *)t->closed.data + inv->first;
+	const uint32_t *ids;
 
 	t->open.inv = inv;
+	if (inv->n == 0)
+		return 0; /* a new invoice: `closed` may still be empty (NULL) */
+	ids = (const uint32_t *)(const void *)t->closed.data + inv->first;
 	for (uint32_t i = 0; i < inv->n; i++)
 		if (first_sight(&t->open, ids[i], err) < 0)
 			return -1;

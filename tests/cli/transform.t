@@ -106,11 +106,43 @@ echo "$OUT_HDR" >"$T/want-header"
 expect_exit 0 "header-only inputs" "$BIN/transform" --workdir "$d"
 same_file "$d/transformed_data.csv" "$T/want-header" "header-only inputs: header-only output"
 event_is "$d" "e['rows_in'] == 0 and e['rows_out'] == 0" "header-only: 0 rows in and out"
-# a last line without its line feed is still a line
-printf '%s\n%s' "$SALES_HDR" "$SALE" >"$d/raw_sales.csv"
-expect_exit 0 "last line without LF" "$BIN/transform" --workdir "$d"
-printf '%s\n%s\n' "$OUT_HDR" "536365,85123A,6,2010-12-01T08:26:00,2.55,17850,15.30,,,,,Unknown,," >"$T/want-nolf"
-same_file "$d/transformed_data.csv" "$T/want-nolf" "last line without LF: transformed"
+# a last line without its line feed is an error: the file may be truncated
+# (its value would be used cut: 17850 read as 1785)
+printf '%s\n%s' "$SALES_HDR" "${SALE%0}" >"$d/raw_sales.csv"
+expect_exit 1 "last line without LF" "$BIN/transform" --workdir "$d"
+expect_err "transform: '$d/raw_sales.csv': line 2: the last line does not end with a line feed (the file may be truncated)" \
+	"last line without LF: names the file and line"
+[ ! -e "$d/transformed_data.csv" ] || cmp -s "$d/transformed_data.csv" "$T/want-header"
+ok $? "last line without LF: no new output"
+# CRLF line ends (Windows exports) read as LF
+printf '%s\r\n%s\r\n' "$SALES_HDR" "$SALE" >"$d/raw_sales.csv"
+expect_exit 0 "CRLF line ends" "$BIN/transform" --workdir "$d"
+printf '%s\n%s\n' "$OUT_HDR" "536365,85123A,6,2010-12-01T08:26:00,2.55,17850,15.30,,,,,Unknown,," >"$T/want-crlf"
+same_file "$d/transformed_data.csv" "$T/want-crlf" "CRLF line ends: read as LF"
+# regression: a bare CR inside a line is an error naming that line (it made two rows of it)
+inputs "$T/bare-cr" ../regressions/bare-cr
+expect_exit 1 "bare CR" "$BIN/transform" --workdir "$T/bare-cr"
+expect_err "transform: '$T/bare-cr/raw_sales.csv': line 2: a CR (\\r) that does not end the line: lines end with LF or CRLF, a CR may only be inside quotes" \
+	"bare CR: names the file and line 2"
+# regression: the one-row run that stopped on NULL + 0 in open_invoice under
+# -fsanitize=undefined (this build is not sanitized; a UBSan build of this
+# test fails without the fix)
+inputs "$T/null-offset" ../regressions/transform-null-offset
+expect_exit 0 "transform-null-offset" "$BIN/transform" --workdir "$T/null-offset"
+# a message holding a byte that is not UTF-8 (here a Latin-1 directory name)
+# keeps everything, the byte escaped as \xE9, in JSON and text logs
+lat="$T/caf$(printf '\351')"
+mkdir -p "$lat"
+expect_exit 1 "Latin-1 path, JSON log" "$BIN/transform" --workdir "$lat" --log-format json
+python3 -c "import json,sys; m=json.loads(open(sys.argv[1]).readline())['msg']; sys.exit(0 if m.startswith(\"'\" + sys.argv[2] + '/caf\\\\xE9/') else 1)" "$T/err" "$T"
+ok $? "Latin-1 path, JSON log: the message is kept, the byte escaped"
+expect_exit 1 "Latin-1 path, text log" "$BIN/transform" --workdir "$lat" --log-format text
+expect_err "transform: '$T/caf\\xE9/" "Latin-1 path, text log: the byte escaped"
+# invalid UTF-8 names the line and the column
+printf '%s\n%s\n' "$SALES_HDR" "536365,85123A,6,2010-12-01T08:26:00,2.55,Caf$(printf '\351')" >"$d/raw_sales.csv"
+expect_exit 1 "Latin-1 byte" "$BIN/transform" --workdir "$d"
+expect_err "transform: '$d/raw_sales.csv': line 2: customer_id is not UTF-8: byte 0xE9 in 'Caf\\xE9' (save the file as UTF-8)" \
+	"Latin-1 byte: names the line and the column"
 
 # --- errors: exit status, exact message, older output untouched, no temporary file ---
 # bad FILE LINE...: a fresh $d from the golden set, with FILE replaced by the lines
@@ -189,16 +221,30 @@ bad raw_sales.csv "$SALES_HDR" "${SALE/,2.55,/,NaN,}"
 fail "price NaN" 1 "'$S': line 2: unit_price 'NaN' is not a decimal number"
 
 bad raw_sales.csv "$SALES_HDR" "${SALE/,2.55,/,99999999999999999999,}"
-fail "price out of range" 1 "'$S': line 2: unit_price '99999999999999999999' is out of range"
+fail "price out of range" 1 "'$S': line 2: unit_price '99999999999999999999' is out of range (money has at most 16 integer digits)"
 
 bad raw_sales.csv "$SALES_HDR" "${SALE/,6,2010-12-01T08:26:00,2.55,/,999999999999999999,2010-12-01T08:26:00,99999.99,}"
-fail "line total beyond 64 bits" 1 "'$S': line 2: line total of quantity '999999999999999999' x unit_price '99999.99' does not fit in 64 bits"
+fail "line total beyond 64 bits" 1 "'$S': line 2: line total of quantity '999999999999999999' x unit_price '99999.99' is out of range (money has at most 16 integer digits)"
+
+# one money range: 16 integer digits at most, checked where the value is first read
+bad raw_sales.csv "$SALES_HDR" "${SALE/,6,2010-12-01T08:26:00,2.55,/,1,2010-12-01T08:26:00,9999999999999999.99,}"
+run "$BIN/transform" --workdir "$d"
+ok $((rc != 0)) "the largest money (16 integer digits) is accepted: exit $rc"
+run "$BIN/analyze-sales" --workdir "$d"
+ok $((rc != 0)) "... and the analyses read what transform wrote: exit $rc"
+bad raw_sales.csv "$SALES_HDR" "${SALE/,6,2010-12-01T08:26:00,2.55,/,2,2010-12-01T08:26:00,5000000000000000.00,}"
+fail "line total of 17 integer digits" 1 "'$S': line 2: line total of quantity '2' x unit_price '5000000000000000.00' is out of range (money has at most 16 integer digits)"
+# regression: 17 integer digits were written by transform and refused by the analyses
+inputs "$T/money" ../regressions/money-range
+expect_exit 1 "money-range" "$BIN/transform" --workdir "$T/money"
+expect_err "transform: '$T/money/raw_sales.csv': line 2: unit_price '12345678901234567.89' is out of range (money has at most 16 integer digits)" \
+	"money-range: a 17-digit price is refused with an overflow message"
 
 bad raw_sales.csv "$SALES_HDR" "$SALE" "${SALE/2010-12-01T08:26:00/2011-13-01T10:00:00}"
-fail "month 13" 1 "'$S': line 3: invoice_date '2011-13-01T10:00:00' is not YYYY-MM-DDTHH:MM:SS"
+fail "month 13" 1 "'$S': line 3: invoice_date '2011-13-01T10:00:00' is not YYYY-MM-DDTHH:MM:SS: its date has month 13"
 
 bad raw_sales.csv "$SALES_HDR" "$SALE" "${SALE/2010-12-01T08:26:00/2011-02-29T10:00:00}"
-fail "no such day" 1 "'$S': line 3: invoice_date '2011-02-29T10:00:00' is not YYYY-MM-DDTHH:MM:SS"
+fail "no such day" 1 "'$S': line 3: invoice_date '2011-02-29T10:00:00' is not YYYY-MM-DDTHH:MM:SS: its date has day 29, but February 2011 has 28 days"
 
 bad raw_sales.csv "$SALES_HDR" "${SALE/2010-12-01T08:26:00/2010-12-01 08:26:00}"
 fail "date with a space" 1 "'$S': line 2: invoice_date '2010-12-01 08:26:00' is not YYYY-MM-DDTHH:MM:SS"

@@ -76,7 +76,10 @@ check "the base layer is under 100 MiB" test "$max_base" -gt 0 -a "$max_base" -l
 
 # What is inside: the runtime only.
 cid=$(podman "${G[@]}" create "$(img upload-sftp)")
-podman "${G[@]}" export "$cid" | tar --numeric-owner -tvf - > "$T/files"
+# -o, not stdout: podman 4.3 writes nothing to a pipe or a redirected stdout
+podman "${G[@]}" export -o "$T/export.tar" "$cid"
+tar --numeric-owner -tvf "$T/export.tar" > "$T/files"
+rm -f "$T/export.tar"
 podman "${G[@]}" rm "$cid" >/dev/null
 is_str "$(awk '$1 !~ /^d/ {print $6}' "$T/files" |
 	grep -E '(^|/)(sh|bash|dash|busybox|apt|apt-get|dpkg|rpm|yum|microdnf|apk|cc|gcc|ld|make|perl|python3?)$')" \

@@ -254,7 +254,7 @@ clean "$T/bad" "failed queries"
 
 # --- options ---
 ex 2 "bad --from" "$BIN/extract-sales" --workdir "$T/bad" --from 2011-02-30 --to 2011-03-01
-expect_err "extract-sales: --from '2011-02-30' is not a date (YYYY-MM-DD)" "message: bad --from"
+expect_err "extract-sales: --from '2011-02-30' has day 30, but February 2011 has 28 days: not a date" "message: bad --from"
 ex 2 "--from after --to" "$BIN/extract-sales" --workdir "$T/bad" --from 2011-03-02 --to 2011-03-01
 expect_err "extract-sales: --from 2011-03-02 is after --to 2011-03-01" "message: --from after --to"
 ex 2 "--from without --to" "$BIN/extract-sales" --workdir "$T/bad" --from 2011-03-02

@@ -92,7 +92,14 @@ int main(void)
 
 	reads("a,b,c\n1,2,3\n", "1|2|3@2;", "plain");
 	reads("a,b,c\n", "", "header only");
-	reads("a,b,c\n1,2,3", "1|2|3@2;", "no final newline");
+	fails("a,b,c\n1,2,3", "line 2: the last line does not end with a line feed (the file may be truncated)",
+	      "no final newline: the file may be truncated");
+	fails("a,b,c", "line 1: the last line does not end with a line feed (the file may be truncated)",
+	      "a header without its newline");
+	fails("a,b,c\n1,2,3\r", "line 2: the last line does not end with a line feed (the file may be truncated)",
+	      "a last CR without its LF");
+	fails("a,b,c\n1,2\r3,4\n", "line 2: a CR (\\r) that does not end the line: lines end with LF or CRLF, "
+				     "a CR may only be inside quotes", "a bare CR");
 	reads("a,b,c\r\n1,2,3\r\n4,5,6\r\n", "1|2|3@2;4|5|6@3;", "CRLF");
 	reads("a,b,c\n\"x,y\",\"say \"\"hi\"\"\",\n", "x,y|say \"hi\"|@2;", "quotes, commas, empty");
 	reads("a,b,c\n\"85123A\", lead ,tail \n", "85123A| lead |tail @2;", "needless quotes, spaces kept");

@@ -10,6 +10,7 @@
 #include "csvio.h"
 #include "sha256.h"
 #include "tap.h"
+#include "utf8.h"
 
 #include <csv.h>
 #include <unistd.h>
@@ -48,16 +49,22 @@ static const char *put_file(const char *name, const char *content, size_t len)
 /* A random value: mostly plain, sometimes with the bytes that need quotes. */
 static size_t random_value(char *v, size_t cap)
 {
-	static const char plain[] = "0123456789ABCxyz -.:/\xc3\xa9";
+	static const char plain[] = "0123456789ABCxyz -.:/";
 	static const char odd[] = ",\"\r\n\0";
-	size_t len = rnd(20) ? rnd(24) : rnd(300);
+	size_t len = rnd(20) ? rnd(24) : rnd(300), i = 0;
 
 	if (rnd(5000) == 0)
 		len = 300000 + rnd(100000); /* longer than half the read buffer */
 	if (len > cap)
 		len = cap;
-	for (size_t i = 0; i < len; i++)
-		v[i] = rnd(30) ? plain[rnd(sizeof(plain) - 1)] : odd[rnd(sizeof(odd) - 1)];
+	while (i < len) {
+		if (rnd(40) == 0 && i + 2 <= len) {
+			memcpy(v + i, "\xc3\xa9", 2); /* UTF-8 is whole characters */
+			i += 2;
+		} else {
+			v[i++] = rnd(30) ? plain[rnd(sizeof(plain) - 1)] : odd[rnd(sizeof(odd) - 1)];
+		}
+	}
 	return len;
 }
 
@@ -156,19 +163,26 @@ static void reads(const char *content, size_t len, const char *want, const char 
 
 #define READS(s, want, name) reads(s, sizeof(s) - 1, want, name)
 
+#define BARE_CR "a CR (\\r) that does not end the line: lines end with LF or CRLF, a CR may only be inside quotes"
+#define NO_LF "the last line does not end with a line feed (the file may be truncated)"
+
 static const char quoting[] = "malformed quoting (a quote inside an unquoted field, text "
 			      "after a closing quote, or an unterminated quoted field)";
 
 /*
  * The oracle: libcsv alone, in the reader's mode, over the whole input, with
  * the reader's rules for records (an empty line is an error, the LF of a CRLF
- * ends nothing, three fields). Renders "v|v|v;" per record, then "EOF" or
- * "ERR", into `out` (values may hold NUL, so the length is returned).
+ * ends nothing, any other CR outside quotes is an error, three fields, every
+ * value UTF-8, the input ends with LF). Renders "v|v|v;" per record, then
+ * "EOF" or "ERR", into `out` (values may hold NUL, so the length is
+ * returned).
  */
 struct oracle {
 	char *out;
 	size_t len, cap, nf;
 	int prev, err;
+	size_t before_cr; /* out's length before a record that ended at a CR */
+	int utf8_bad;
 };
 
 static void oracle_put(struct oracle *o, const void *s, size_t len)
@@ -184,6 +198,13 @@ static void oracle_field(void *s, size_t len, void *ctx)
 
 	if (o->err)
 		return;
+	if (o->prev == '\r') {
+		o->err = 1; /* a CR, then not its LF: that was no record */
+		o->len = o->before_cr;
+		return;
+	}
+	if (!sk_utf8_valid(s, len))
+		o->err = 1;
 	if (o->nf++)
 		oracle_put(o, "|", 1);
 	oracle_put(o, s, len);
@@ -194,17 +215,24 @@ static void oracle_record(int c, void *ctx)
 	struct oracle *o = ctx;
 	int prev = o->prev;
 
-	o->prev = c;
 	if (o->err)
+		return; /* prev stays: the end tells a CR record from an earlier error */
+	o->prev = c;
+	if (prev == '\r') {
+		if (o->nf == 0 && c == '\n')
+			return;
+		o->err = 1;
+		o->len = o->before_cr; /* that was no record */
 		return;
-	if (o->nf == 0 && c == '\n' && prev == '\r')
-		return;
+	}
+	o->before_cr = o->len;
 	if (o->nf != 3)
 		o->err = 1;
 	else
 		oracle_put(o, ";", 1);
 	o->nf = 0;
 }
+
 
 static int no_space(unsigned char c)
 {
@@ -214,15 +242,24 @@ static int no_space(unsigned char c)
 
 static size_t oracle(const char *in, size_t len, char *out, size_t cap)
 {
-	struct oracle o = {out, 0, cap, 0, '\n', 0};
+	struct oracle o = {out, 0, cap, 0, '\n', 0, 0, 0};
 	struct csv_parser p;
 	size_t keep;
 
 	csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL);
 	csv_set_space_func(&p, no_space);
-	if (csv_parse(&p, in, len, oracle_field, oracle_record, &o) != len ||
-	    (!o.err && csv_fini(&p, oracle_field, oracle_record, &o) != 0))
+	if (csv_parse(&p, in, len, oracle_field, oracle_record, &o) != len)
 		o.err = 1;
+	if (!o.err && len > 0 && in[len - 1] != '\n') {
+		/* a last line without LF: no record of it, even one ended by a CR */
+		if (o.prev == '\r')
+			o.len = o.before_cr;
+		o.err = 1;
+	}
+	if (!o.err && csv_fini(&p, oracle_field, oracle_record, &o) != 0)
+		o.err = 1;
+	if (o.err && o.prev == '\r')
+		o.len = o.before_cr; /* a record is one only if the LF of its CRLF follows */
 	csv_free(&p);
 	if (o.err) {
 		/* drop the fields of the record the error cut short */
@@ -238,7 +275,7 @@ static size_t oracle(const char *in, size_t len, char *out, size_t cap)
 /* The reader over the same input, rendered the oracle's way. */
 static size_t reader(const char *path, char *out, size_t cap)
 {
-	struct oracle o = {out, 0, cap, 0, '\n', 0};
+	struct oracle o = {out, 0, cap, 0, '\n', 0, 0, 0};
 	struct sk_err err = SK_ERR_INIT;
 	struct sk_csv_reader *r = sk_csv_open(path, hdr3, 3, &err);
 	struct sk_csv_row row;
@@ -267,6 +304,7 @@ static void differential(unsigned cases)
 	static const char *const tokens[] = {
 		"a", "bc", "12.50", " ", ",", ",", ",", "\"", "\"\"", "\n", "\r", "\r\n",
 		"\"x,y\"", "\"q\"\"q\"", "\"\"", "\"l\nf\"", "\xc3\xa9", "\"", "\n\n",
+		"\xe9", "\"\r\"", "\xed\xa0\x80",
 	};
 	static char in[4096], got[1 << 14], want[1 << 14];
 	unsigned bad = 0, first_bad = 0;
@@ -294,8 +332,13 @@ static void differential(unsigned cases)
 		ng = reader(put_file("diff.csv", in, len), got, sizeof(got));
 		nw = oracle(in + 6, len - 6, want, sizeof(want));
 		if (ng != nw || memcmp(got, want, ng)) {
-			if (!bad++)
+			if (!bad++) {
 				first_bad = c;
+				if (getenv("SK_DEBUG_DIFF")) {
+					fwrite(in, 1, len, stderr);
+					fprintf(stderr, "\n---got\n%.*s\n---want\n%.*s\n", (int)ng, got, (int)nw, want);
+				}
+			}
 		}
 	}
 	is_int(bad, 0, "%u random inputs: the reader agrees with libcsv (first differing case %u)",
@@ -312,8 +355,10 @@ int main(void)
 		return 0;
 	}
 
-	READS("a,b,c\n1,2,3\n\"x,y\",\"q\"\"\",\n4,5,6", "1|2|3@2;x,y|q\"|@3;4|5|6@4;EOF",
-	      "plain and quoted lines, last line without LF");
+	READS("a,b,c\n1,2,3\n\"x,y\",\"q\"\"\",\n4,5,6",
+	      "1|2|3@2;x,y|q\"|@3;ERR line 4: the last line does not end with a line feed (the "
+	      "file may be truncated)",
+	      "plain and quoted lines, last line without LF: an error");
 	READS("a,b,c\r\n1,2,3\r\n\"4\",5,6\r\n", "1|2|3@2;4|5|6@3;EOF", "CRLF lines");
 	READS("a,b,c\n1,\"two\nlines\",3\n4,5,6\n", "1|two\nlines|3@2;4|5|6@4;EOF",
 	      "a quoted LF: the next record starts two lines later");
@@ -329,8 +374,14 @@ int main(void)
 	READS("a,b,c\n1,2,3\n4,\"5,6\n7,8,9\n", want, "an unterminated quote at the end");
 	READS("a,b,c\n1,2,3,4\n5,\"6\n", "ERR line 2: 4 fields, expected 3",
 	      "errors come in file order");
-	READS("a,b,c\n1,2,\"3\"\r4,5\n", "1|2|3@2;ERR line 3: 2 fields, expected 3",
-	      "a CR ends a record, as libcsv says");
+	READS("a,b,c\n1,2,\"3\"\r4,5\n", "ERR line 2: " BARE_CR, "a bare CR after a quote");
+	READS("a,b,c\n1,2,3\n4,5\r,6\n", "1|2|3@2;ERR line 3: " BARE_CR, "a bare CR in a plain line");
+	READS("a,b,c\n1,\"x\ny\",3\r\r\n", "ERR line 3: " BARE_CR, "a CR before a CRLF, after a quoted LF");
+	READS("a,b,c\n\r4,5,6\n", "ERR line 2: " BARE_CR, "a bare CR at a line start");
+	READS("a,b,c\n\r\n", "ERR line 2: empty line (expected 3 fields)", "an empty CRLF line");
+	READS("a,b,c\n1,\"a\rb\",3\r\n4,5,6\n", "1|a\rb|3@2;4|5|6@3;EOF", "a CR inside quotes is data");
+	READS("a,b,c\n1,\"x\ny\",3\n4,\"5", "1|x\ny|3@2;ERR line 4: " NO_LF,
+	      "a cut quoted field: the line is the last physical one");
 	READS("a,b,c\n\"\",,\n", "||@2;EOF", "empty values, quoted or not");
 
 	/* a plain line longer than half the read buffer goes through libcsv */
@@ -343,15 +394,78 @@ int main(void)
 	/* and an unterminated quote over a long stretch is still an error */
 	memcpy(big, "a,b,c\n1,\"", 9);
 	memset(big + 9, 'L', n);
+	reads(big, 9 + n, "ERR line 2: " NO_LF, "a 700 kB unterminated quote at the end of the file");
+	big[9 + n] = '\n';
 	snprintf(want, sizeof(want), "ERR line 2: %s", quoting);
-	reads(big, 9 + n, want, "a 700 kB unterminated quote");
+	reads(big, 9 + n + 1, want, "a 700 kB unterminated quote, then a LF");
 	free(big);
+
+	/* UTF-8 on both paths, named by line and column */
+	READS("a,b,c\n1,2,3\n4,Caf\xe9 noir,6\n", "1|2|3@2;ERR line 3: b is not UTF-8: byte 0xE9 in "
+	      "'Caf\\xE9 noir' (save the file as UTF-8)", "Latin-1 in a plain line");
+	READS("a,b,c\n1,\"x\ny\",3\n4,5,\"a\nb\xed\xa0\x80\"\n",
+	      "1|x\ny|3@2;ERR line 5: c is not UTF-8: byte 0xED in 'a?b\\xED\\xA0\\x80' (save the file as UTF-8)",
+	      "a surrogate after a quoted LF: the physical line");
+	READS("a,b,c\n1,2,3\n\xc3\xa9,\xf0\x9f\x98\x80,\xf4\x8f\xbf\xbf\n",
+	      "1|2|3@2;\xc3\xa9|\xf0\x9f\x98\x80|\xf4\x8f\xbf\xbf@3;EOF", "valid UTF-8 of 2, 3 and 4 bytes");
+
+	/* one field limit on every path */
+	n = (16u << 20) + 10;
+	big = malloc(n + 64);
+	memcpy(big, "a,b,c\n1,", 8);
+	memset(big + 8, 'L', n);
+	memcpy(big + 8 + n, ",3\n", 3);
+	reads(big, 8 + n + 3, "ERR line 2: b is longer than 16 MiB, the limit for one field (an "
+	      "unterminated quote?)", "a plain field over 16 MiB");
+	free(big);
+	{
+		/* a record that never ends: an open quote, then 20 MB of NUL bytes */
+		const char *path = put_file("open.csv", "a,b,c\n1,\"", 9);
+		struct sk_err err = SK_ERR_INIT;
+		struct sk_csv_reader *r;
+		struct sk_csv_row row;
+
+		ok(truncate(path, 20 << 20) == 0, "a 20 MB file with an open quote");
+		r = sk_csv_open(path, hdr3, 3, &err);
+		ok(r && sk_csv_next(r, &row, &err) < 0, "a record that never ends is an error");
+		is_str(strstr(err.msg, "': ") ? strstr(err.msg, "': ") + 3 : err.msg,
+		       "line 2: b is longer than 16 MiB, the limit for one field (an unterminated "
+		       "quote?)", "... naming the line and the field");
+		sk_csv_close(r);
+		unlink(path);
+	}
+	/* and a record of ever more fields stops at the first one too many */
+	n = 1 << 20;
+	big = malloc(n + 64);
+	memcpy(big, "a,b,c\n", 6);
+	for (size_t i = 6; i < n; i += 2)
+		memcpy(big + i, "x,", 2);
+	reads(big, n, "ERR line 2: more than 3 fields, expected 3", "a 1 MB line of fields");
+	free(big);
+
+	/* regression: sk_csv_stop_at inside the block the masks were cached for */
+	{
+		struct sk_err err = SK_ERR_INIT;
+		static const char *const hdr4[] = {"a", "b", "c", "d"};
+		struct sk_csv_reader *r =
+			sk_csv_open("tests/fixtures/regressions/csv-stopat-in.csv", hdr4, 4, &err);
+		struct sk_csv_row row;
+
+		ok(r != NULL, "csv-stopat-in.csv: open (%s)", err.msg);
+		ok(r && sk_csv_stop_at(r, 16) == 0, "stop at offset 16, inside line 2");
+		ok(r && sk_csv_next(r, &row, &err) < 0 && sk_csv_offset(r) <= 16,
+		   "the cut line is not read whole, and the reader stays before the stop");
+		is_str(strstr(err.msg, "': ") ? strstr(err.msg, "': ") + 3 : err.msg,
+		       "line 2: " NO_LF, "the cut line reads as a last line without LF");
+		sk_csv_close(r);
+	}
 
 	differential(20000);
 	round_trip(2000, "small file (no writer thread)");
 	round_trip(200000, "large file (writer thread, many read buffers)");
 
 	unlink(path_of("diff.csv"));
+	unlink(path_of("open.csv"));
 	unlink(path_of("in.csv"));
 	unlink(path_of("rt.csv"));
 	rmdir(dir);

@@ -55,6 +55,10 @@ int main(void)
 	parse_bad("1 ");
 	parse_bad("NA");
 	parse_bad("99999999999999999999");
+	parse_ok("9999999999999999.99", 999999999999999999LL); /* the money range's edge */
+	parse_ok("-9999999999999999.99", -999999999999999999LL);
+	parse_bad("10000000000000000"); /* 17 integer digits (regression money-range) */
+	parse_bad("12345678901234567.89");
 
 	fmt_is(0, "0.00");
 	fmt_is(210, "2.10");
@@ -77,6 +81,16 @@ int main(void)
 	ok(sk_is_date("2000-02-29", 10), "leap day 2000");
 	ok(!sk_is_date("2011-13-01", 10), "month 13 rejected");
 	ok(!sk_is_date("2011-1-01x", 10), "bad shape rejected");
+	{
+		char buf[64];
+		ok(sk_date_problem("2011-12-09", 10, buf) == NULL, "2011-12-09: no problem");
+		is_str(sk_date_problem("2011-02-30", 10, buf), "has day 30, but February 2011 has 28 days",
+		       "2011-02-30 says why");
+		is_str(sk_date_problem("2012-04-31", 10, buf), "has day 31, but April 2012 has 30 days",
+		       "2012-04-31 says why");
+		is_str(sk_date_problem("2011-13-01", 10, buf), "has month 13", "month 13 says why");
+		is_str(sk_date_problem("2011-1-01x", 10, buf), "is not YYYY-MM-DD", "bad shape says why");
+	}
 	ok(sk_is_timestamp("2010-12-01T08:26:00", 19), "timestamp ok");
 	ok(!sk_is_timestamp("2010-12-01 08:26:00", 19), "space instead of T rejected");
 	ok(!sk_is_timestamp("2010-12-01T24:00:00", 19), "hour 24 rejected");
