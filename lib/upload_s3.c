@@ -1,5 +1,6 @@
 #include "base.h"
 #include "upload_s3.h"
+#include "aws_webid.h"
 #include "fsutil.h"
 #include "log.h"
 #include "s3.h"
@@ -54,6 +55,27 @@ static void on_progress(void *ctx, const char *key, unsigned long long done, uns
 	sk_upload_progress(ctx, key, done, total);
 }
 
+/* Credentials from AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE (STS), when set. */
+static int webid_load(struct cfg *c, struct sk_err *err)
+{
+	struct sk_aws_webid_cfg w = {0};
+	struct sk_aws_creds cr;
+
+	if (!sk_aws_webid_env(&w))
+		return 0;
+	w.connect_timeout = c->s3.connect_timeout;
+	w.stall_timeout = c->s3.stall_timeout;
+	w.retry = &c->retry;
+	if (sk_aws_webid_assume(&w, &cr, err) < 0)
+		return -1;
+	c->access = cr.access_key;
+	c->secret = cr.secret_key;
+	c->token = cr.session_token;
+	sk_infof("credentials: role '%s' by web identity (STS)%s%s", w.role_arn,
+		 *cr.expiration ? ", until " : "", cr.expiration);
+	return 0;
+}
+
 static int cfg_load(struct sk_step *s, const struct sk_upload_s3_opts *o, struct cfg *c,
 		    struct sk_upload_progress *pr, struct sk_err *err)
 {
@@ -89,15 +111,20 @@ static int cfg_load(struct sk_step *s, const struct sk_upload_s3_opts *o, struct
 			      err) < 0 ||
 	    sk_upload_seconds(o->timeout, "S3_TIMEOUT", 0, &c->s3.stall_timeout, err) < 0)
 		return -1;
-	if (sk_upload_secret("AWS_ACCESS_KEY_ID", 1, &c->access, err) < 0 ||
-	    sk_upload_secret("AWS_SECRET_ACCESS_KEY", 1, &c->secret, err) < 0 ||
-	    sk_upload_secret("AWS_SESSION_TOKEN", 0, &c->token, err) < 0)
+	if (sk_step_retry_policy(&c->retry, err) < 0 ||
+	    sk_upload_secret("AWS_ACCESS_KEY_ID", 0, &c->access, err) < 0)
+		return -1;
+	if (!c->access && webid_load(c, err) < 0) /* no static keys: the pod's identity */
+		return -1;
+	if (!c->secret &&
+	    ((!c->access && sk_upload_secret("AWS_ACCESS_KEY_ID", 1, &c->access, err) < 0) ||
+	     sk_upload_secret("AWS_SECRET_ACCESS_KEY", 1, &c->secret, err) < 0 ||
+	     sk_upload_secret("AWS_SESSION_TOKEN", 0, &c->token, err) < 0))
 		return -1;
 	c->s3.access_key = c->access;
 	c->s3.secret_key = c->secret;
 	c->s3.session_token = c->token;
-	if (sk_step_retry_policy(&c->retry, err) < 0 ||
-	    sk_upload_bool(o->follow_symlinks, "STEPKIT_FOLLOW_SYMLINKS", &c->follow, err) < 0)
+	if (sk_upload_bool(o->follow_symlinks, "STEPKIT_FOLLOW_SYMLINKS", &c->follow, err) < 0)
 		return -1;
 	c->s3.retry = &c->retry;
 	/* unfinished multipart uploads are remembered next to the data, so

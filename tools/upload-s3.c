@@ -60,7 +60,9 @@ const struct sk_tool tool = {
 	.details = "FILEs default to sales_report.csv, customer_report.csv and product_report.csv\n"
 		   "in the work directory. Credentials come only from the environment or files:\n"
 		   "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN (each also as\n"
-		   "NAME_FILE). Temporary failures (connection, timeout, 5xx, SlowDown) are\n"
+		   "NAME_FILE). Without a key pair, the pod's web identity: AWS_ROLE_ARN and\n"
+		   "AWS_WEB_IDENTITY_TOKEN_FILE (EKS IRSA, OpenShift on AWS), exchanged with STS\n"
+		   "(AWS_ENDPOINT_URL_STS, AWS_ROLE_SESSION_NAME). Temporary failures (connection, timeout, 5xx, SlowDown) are\n"
 		   "retried (STEPKIT_RETRIES, STEPKIT_RETRY_DELAY). --check: HEAD the bucket, then\n"
 		   "PUT and DELETE a tiny probe object under the prefix.\n",
 	.opts = opts,

@@ -106,6 +106,33 @@ rwo: same objects: True
   WorkflowTemplate/sales-analysis: parallelism=1
 EOF
 	same_file "$T/got" "$T/want" "overlays: rwx sets an RWX storage class; rwo asks for RWO and runs one pod at a time"
+	# no-api-token: no token in the steps, the executor's own ServiceAccount bound instead
+	expect_exit 0 "kubectl kustomize argo/overlays/no-api-token renders" kubectl kustomize "$A/overlays/no-api-token"
+	cp "$T/out" "$T/no-api-token.yaml"
+	if [ -x "$VALIDATE" ]; then
+		expect_exit 0 "validate-argo: the no-api-token overlay's output" "$VALIDATE" "$T/no-api-token.yaml"
+	fi
+	$PY - "$T/rendered.yaml" "$T/no-api-token.yaml" >"$T/got" <<'EOF'
+import sys, yaml
+def docs(p):
+    return {(d["kind"], d["metadata"]["name"]): d for d in yaml.safe_load_all(open(p)) if d}
+base, o = docs(sys.argv[1]), docs(sys.argv[2])
+wt = o[("WorkflowTemplate", "sales-analysis")]["spec"]
+sec = o[("Secret", "stepkit-executor.service-account-token")]
+print("new:", sorted(set(o) - set(base)))
+print("automount:", wt["automountServiceAccountToken"], "executor:", wt["executor"], "pods:", wt["serviceAccountName"])
+print("bound:", o[("RoleBinding", "stepkit-executor")]["subjects"])
+print("secret:", sec["type"], sec["metadata"]["annotations"]["kubernetes.io/service-account.name"])
+print("other changes:", [k for k in base if k not in (("WorkflowTemplate", "sales-analysis"), ("RoleBinding", "stepkit-executor")) and o[k] != base[k]])
+EOF
+	cat >"$T/want" <<'EOF'
+new: [('Secret', 'stepkit-executor.service-account-token'), ('ServiceAccount', 'stepkit-executor')]
+automount: False executor: {'serviceAccountName': 'stepkit-executor'} pods: workflow
+bound: [{'kind': 'ServiceAccount', 'name': 'stepkit-executor'}]
+secret: kubernetes.io/service-account-token stepkit-executor
+other changes: []
+EOF
+	same_file "$T/got" "$T/want" "no-api-token: no token automounted, the executor's own ServiceAccount and token Secret, the Role bound to it, nothing else changed"
 	expect_exit 0 "run-local --dry-run on the rendered rwo overlay" "$RL" "$T/rwo.yaml" --dry-run --name wf1
 	expect_exit 2 "run-local refuses an overlay's patches" "$RL" "$A/overlays/rwo" --dry-run
 	expect_err "render it first (kubectl kustomize DIR > FILE) and run FILE" "and says how to run it"

@@ -7,7 +7,7 @@
  *   node s3_server.js --dir DIR [--port PORT] [--port-file FILE]
  *       [--bucket NAME]... [--access KEY_ID --secret SECRET]
  *       [--service-endpoint HOST] [--fail-first N] [--fail-status 503]
- *       [--fail-code SlowDown] [--tls-cert CERT --tls-key KEY]
+ *       [--fail-code SlowDown] [--tls-cert CERT --tls-key KEY] [--token TOKEN]
  *
  * Objects land in DIR/data/<bucket>/<key>._S3rver_object (byte-identical),
  * one JSON line per request in DIR/requests.jsonl ({"method", "url",
@@ -24,6 +24,9 @@
  * --fail-first N answers the first N requests other than GET/HEAD with
  * --fail-status (503) and an S3 error document of code --fail-code
  * (SlowDown for 503, InternalError otherwise), as S3 does under load.
+ * --token TOKEN (temporary credentials) makes every request without that
+ * x-amz-security-token, or without it among the signed headers, get 403
+ * InvalidToken (s3rver itself ignores the header).
  *
  * Two things are fixed in the fork when it is loaded (see patchModule):
  * SigV4 of virtual-hosted requests, and AbortMultipartUpload (DELETE
@@ -100,6 +103,7 @@ function parseArgs(argv) {
     failCode: null,
     tlsCert: null,
     tlsKey: null,
+    token: null,
   };
   const need = (i) => {
     if (i + 1 >= argv.length) throw new Error(`${argv[i]} needs a value`);
@@ -121,6 +125,7 @@ function parseArgs(argv) {
       case '--fail-code': o.failCode = v; break;
       case '--tls-cert': o.tlsCert = v; break;
       case '--tls-key': o.tlsKey = v; break;
+      case '--token': o.token = v; break;
       default: throw new Error(`unknown option ${a}`);
     }
   }
@@ -164,6 +169,18 @@ async function main() {
       rec.status = res.statusCode;
       fs.appendFileSync(logPath, JSON.stringify(rec) + '\n');
     });
+    const signed = /SignedHeaders=[^,]*\bx-amz-security-token\b/.test(req.headers.authorization || '');
+    if (o.token && (req.headers['x-amz-security-token'] !== o.token || !signed)) {
+      rec.bad_token = true;
+      req.resume();
+      req.on('end', () => {
+        const body = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>InvalidToken</Code>' +
+          '<Message>The provided token is malformed or otherwise invalid.</Message></Error>';
+        res.writeHead(403, { 'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(body) });
+        res.end(body);
+      });
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       writes += 1;
       if (writes <= o.failFirst) {
