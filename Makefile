@@ -61,6 +61,7 @@ LIBS_upload-s3         := -lcurl
 LIBS_upload-http       := -lcurl
 LIBS_notify            := -lcurl
 LIBS_load-postgres     := -lpq -lcsv
+LIBS_report-xlsx       := -lxlsxwriter -lcsv
 UNIT_LIBS := -lpq -lcsv -lcurl -lssh2 $(BASE_LIBS)
 
 .PHONY: all test test-unit test-cli test-int test-images demo bench deps check-headers style clean images FORCE

@@ -15,6 +15,7 @@ exits() {
 	extract-*) echo "0 1 2 3 75" ;;        # gate --min-rows; PostgreSQL
 	transform | analyze-*) echo "0 1 2 3" ;; # gates; local files only
 	upload-* | notify | load-postgres) echo "0 1 2 75" ;; # servers; no gate
+	report-xlsx) echo "0 1 2" ;;             # local files only; no gate
 	*) echo "unknown tool" ;;
 	esac
 }
