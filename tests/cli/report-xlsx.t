@@ -259,7 +259,7 @@ bad fields product_report.csv '3s/$/,x/' ": line 3: 7 fields, expected 6"
 bad header customer_report.csv '1s/orders/order_count/' \
 	": the header matches none of the schemas of SPEC.md (sales_report, customer_report, product_report, transformed_data, raw_sales, customer_data, product_data); give --text to write every column as text"
 bad utf8 product_report.csv "2s/HEART/HE$(printf '\377')RT/" \
-	" line 2, column 'description': 'WHITE HANGING HE"
+	": line 2: description is not UTF-8: byte 0xFF in 'WHITE HANGING HE\\xFFRT T-LI...' (save the file as UTF-8)"
 
 m=$T/missing
 mkdir -p "$m" && cp "$FX/sales_report.csv" "$FX/product_report.csv" "$m/"
