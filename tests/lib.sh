@@ -64,6 +64,21 @@ no_temp() {
 	if [ -z "$left" ]; then ok 0 "$2"; else ok 1 "$2: left $left"; fi
 }
 
+# no_secret_in FILE... -- SECRET...: one check per secret (its first three
+# characters in the name) that it appears in none of the files
+no_secret_in() {
+	local secret files=()
+	while [ "$1" != -- ]; do files+=("$1"); shift; done
+	shift
+	for secret in "$@"; do
+		if grep -qF -- "$secret" "${files[@]}"; then
+			ok 1 "secret '${secret:0:3}...' appears in a log line or an event"
+			grep -nF -- "$secret" "${files[@]}" | head -3 | sed 's/^/#   /'
+		else
+			ok 0 "secret '${secret:0:3}...' appears in no log line and no event"
+		fi
+	done
+}
 skip_all() { echo "1..0 # SKIP $*"; trap - EXIT; rm -rf "$T"; exit 0; }
 
 done_testing() { echo "1..$_n"; [ "$_failed" -eq 0 ]; }

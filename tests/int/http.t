@@ -336,13 +336,6 @@ else
 fi
 
 # --- no secret anywhere -------------------------------------------------------
-for secret in "$PW" "$TOKEN"; do
-	if grep -qF -- "$secret" "$T/all.err" "$T/all.events"; then
-		ok 1 "secret '${secret:0:3}...' appears in a log line or an event"
-		grep -nF -- "$secret" "$T/all.err" "$T/all.events" | head -3 | sed 's/^/#   /'
-	else
-		ok 0 "secret '${secret:0:3}...' appears in no log line and no event"
-	fi
-done
+no_secret_in "$T/all.err" "$T/all.events" -- "$PW" "$TOKEN"
 
 done_testing

@@ -294,13 +294,6 @@ is "$(ls "$W/.stepkit/upload-s3" | wc -l | tr -d ' ')" 0 "rerun: the record is g
 stop $pid
 
 # --- no secret anywhere -------------------------------------------------------
-for secret in "$SECRET" "$TOKEN"; do
-	if grep -qF -- "$secret" "$T/all.err" "$T/all.events"; then
-		ok 1 "secret '${secret:0:3}...' appears in a log line or an event"
-		grep -nF -- "$secret" "$T/all.err" "$T/all.events" | head -3 | sed 's/^/#   /'
-	else
-		ok 0 "secret '${secret:0:3}...' appears in no log line and no event"
-	fi
-done
+no_secret_in "$T/all.err" "$T/all.events" -- "$SECRET" "$TOKEN"
 
 done_testing

@@ -146,13 +146,6 @@ grep -q "upload-s3: POST 'http://127.0.0.1:$sport/ (STS)': .*" "$T/err"
 ok $? "STS down: the message names the STS endpoint"
 
 # --- no secret anywhere ---------------------------------------------------------------
-for secret in "$IDTOKEN" "$SECRET" "$STOKEN"; do
-	if grep -qF -- "$secret" "$T/all.err" "$T/all.events"; then
-		ok 1 "secret '${secret:0:3}...' appears in a log line or an event"
-		grep -nF -- "$secret" "$T/all.err" "$T/all.events" | head -3 | sed 's/^/#   /'
-	else
-		ok 0 "secret '${secret:0:3}...' appears in no log line and no event"
-	fi
-done
+no_secret_in "$T/all.err" "$T/all.events" -- "$IDTOKEN" "$SECRET" "$STOKEN"
 
 done_testing
