@@ -41,6 +41,18 @@ static int tap_n, tap_failed;
 			printf("#   got:  %lld\n#   want: %lld\n", g_, w_); \
 	} while (0)
 
+/* A fixed-seed xorshift64 for randomised tests: the same cases every run, so
+ * a failure reproduces. tap_seed(S) sets the seed; tap_rnd(n) is 0..n-1. */
+static unsigned long long tap_seed_ = 0x9E3779B97F4A7C15ULL;
+static inline void tap_seed(unsigned long long s) { tap_seed_ = s; }
+static inline unsigned tap_rnd(unsigned n)
+{
+	tap_seed_ ^= tap_seed_ << 13;
+	tap_seed_ ^= tap_seed_ >> 7;
+	tap_seed_ ^= tap_seed_ << 17;
+	return (unsigned)(tap_seed_ % n);
+}
+
 static inline int done_testing(void)
 {
 	printf("1..%d\n", tap_n);

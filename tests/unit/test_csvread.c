@@ -18,15 +18,6 @@
 static char dir[] = "/tmp/sk-csvread-XXXXXX";
 static const char *const hdr3[] = {"a", "b", "c"};
 
-static unsigned long long seed = 0x9E3779B97F4A7C15ULL;
-
-static unsigned rnd(unsigned n)
-{
-	seed ^= seed << 13;
-	seed ^= seed >> 7;
-	seed ^= seed << 17;
-	return (unsigned)(seed % n);
-}
 
 static const char *path_of(const char *name)
 {
@@ -51,18 +42,18 @@ static size_t random_value(char *v, size_t cap)
 {
 	static const char plain[] = "0123456789ABCxyz -.:/";
 	static const char odd[] = ",\"\r\n\0";
-	size_t len = rnd(20) ? rnd(24) : rnd(300), i = 0;
+	size_t len = tap_rnd(20) ? tap_rnd(24) : tap_rnd(300), i = 0;
 
-	if (rnd(5000) == 0)
-		len = 300000 + rnd(100000); /* longer than half the read buffer */
+	if (tap_rnd(5000) == 0)
+		len = 300000 + tap_rnd(100000); /* longer than half the read buffer */
 	if (len > cap)
 		len = cap;
 	while (i < len) {
-		if (rnd(40) == 0 && i + 2 <= len) {
+		if (tap_rnd(40) == 0 && i + 2 <= len) {
 			memcpy(v + i, "\xc3\xa9", 2); /* UTF-8 is whole characters */
 			i += 2;
 		} else {
-			v[i++] = rnd(30) ? plain[rnd(sizeof(plain) - 1)] : odd[rnd(sizeof(odd) - 1)];
+			v[i++] = tap_rnd(30) ? plain[tap_rnd(sizeof(plain) - 1)] : odd[tap_rnd(sizeof(odd) - 1)];
 		}
 	}
 	return len;
@@ -311,23 +302,23 @@ static void differential(unsigned cases)
 
 	for (unsigned c = 0; c < cases; c++) {
 		size_t len = 6, ng, nw;
-		unsigned recs = 1 + rnd(40);
+		unsigned recs = 1 + tap_rnd(40);
 
 		memcpy(in, "a,b,c\n", 6);
 		for (unsigned i = 0; i < recs && len < sizeof(in) - 200; i++) {
 			for (int j = 0; j < 3; j++) {
-				unsigned parts = rnd(3);
+				unsigned parts = tap_rnd(3);
 				if (j)
 					in[len++] = ',';
 				for (unsigned k = 0; k < parts; k++) {
-					const char *t = tokens[rnd(4) ? rnd(4) : rnd(sizeof(tokens) / sizeof(*tokens))];
+					const char *t = tokens[tap_rnd(4) ? tap_rnd(4) : tap_rnd(sizeof(tokens) / sizeof(*tokens))];
 					memcpy(in + len, t, strlen(t));
 					len += strlen(t);
 				}
 			}
 			in[len++] = '\n';
 		}
-		if (rnd(3) == 0) /* a last line without its LF */
+		if (tap_rnd(3) == 0) /* a last line without its LF */
 			len--;
 		ng = reader(put_file("diff.csv", in, len), got, sizeof(got));
 		nw = oracle(in + 6, len - 6, want, sizeof(want));

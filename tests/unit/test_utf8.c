@@ -39,15 +39,6 @@ static size_t ref_len(const unsigned char *s, size_t left)
 	return n;
 }
 
-static unsigned long long seed = 0x243F6A8885A308D3ULL;
-
-static unsigned rnd(unsigned n)
-{
-	seed ^= seed << 13;
-	seed ^= seed >> 7;
-	seed ^= seed << 17;
-	return (unsigned)(seed % n);
-}
 
 /* The reference over a whole string: the valid prefix. */
 static size_t ref_prefix(const unsigned char *s, size_t len)
@@ -76,6 +67,8 @@ int main(int argc, char **argv)
 {
 	unsigned char s[4];
 	unsigned long bad = 0, first = 0;
+
+	tap_seed(0x243F6A8885A308D3ULL);
 	char text[4096], out[64];
 
 	/* all strings of one to three bytes */
@@ -116,13 +109,13 @@ int main(int argc, char **argv)
 		static const char *const pieces[] = {"a", "plain ascii text ", "\xC3\xA9", "\xE6\x9D\xB1",
 						     "\xF0\x9F\x98\x80", "\xED\xA0\x80", "\xC3", "\x80",
 						     "\xF4\x90\x80\x80", ",", "\n"};
-		size_t len = 0, n = 1 + rnd(60);
+		size_t len = 0, n = 1 + tap_rnd(60);
 		for (size_t i = 0; i < n && len < sizeof(text) - 32; i++) {
-			const char *p = pieces[rnd(8) ? rnd(5) : rnd(11)];
+			const char *p = pieces[tap_rnd(8) ? tap_rnd(5) : tap_rnd(11)];
 			memcpy(text + len, p, strlen(p));
 			len += strlen(p);
 		}
-		size_t off = rnd(8);
+		size_t off = tap_rnd(8);
 		if (sk_utf8_valid_prefix(text + off, len - off) !=
 			    ref_prefix((const unsigned char *)text + off, len - off) && !bad++)
 			first = c;
