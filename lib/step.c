@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #define MAX_OPTS 64
 #define PROGRESS_EVERY_SEC 5.0
@@ -20,6 +21,8 @@ struct sk_step {
 	double last_progress;
 	long long rows_in, rows_out;
 	json_t *inputs, *outputs, *counts, *details;
+	json_t *quality, *history; /* sk_step_set_quality, NULL: not graded */
+	const char *level;
 };
 
 /* Options every tool has, with their environment variables. */
@@ -203,6 +206,12 @@ static int write_event(struct sk_step *s, int exit_code, const struct sk_err *e,
 	json_object_set(o, "outputs", s->outputs);
 	json_object_set(o, "counts", s->counts);
 	json_object_set(o, "details", s->details);
+	if (getenv("STEPKIT_TEMPLATE") && *getenv("STEPKIT_TEMPLATE"))
+		json_object_set_new(o, "template", jstr(getenv("STEPKIT_TEMPLATE")));
+	if (s->quality) {
+		json_object_set(o, "quality", s->quality);
+		json_object_set(o, "history", s->history ? s->history : json_null());
+	}
 	if (e->code == SK_E_NONE) {
 		json_object_set_new(o, "error", json_null());
 	} else {
@@ -251,6 +260,29 @@ out:
 	free(text);
 	json_decref(o);
 	return ret;
+}
+
+/*
+ * WORKDIR/events/STEP.quality: the level when the checks ran and decided
+ * the exit (0 or 3), else removed (a step that failed otherwise).
+ */
+static int write_quality_status(struct sk_step *s, int code, struct sk_err *err)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+
+	if (sk_path_join(dir, s->workdir, "events", err) < 0)
+		return -1;
+	if (snprintf(path, sizeof(path), "%s/%s.quality", dir, s->tool->name) >= (int)sizeof(path))
+		return sk_err_set(err, SK_E_USAGE, "quality status path too long");
+	if (!s->level || (code != SK_EXIT_OK && code != SK_EXIT_QUALITY)) {
+		if (unlink(path) < 0 && errno != ENOENT && errno != ENOTDIR)
+			return sk_err_set(err, SK_E_IO, "remove '%s': %s", path, strerror(errno));
+		return 0;
+	}
+	if (sk_mkdir_p(dir, err) < 0 ||
+	    sk_write_file_atomic(path, s->level, strlen(s->level), 0, NULL, err) < 0)
+		return sk_err_prefix(err, "quality status");
+	return 0;
 }
 
 static int apply_common(struct sk_err *err)
@@ -449,6 +481,11 @@ static int step_main(const struct sk_tool *tool, int argc, char **argv)
 		if (sk_interrupt_signal() == sig)
 			break;
 	}
+	if (!opt_check && write_quality_status(&s, code, &eerr) < 0) {
+		sk_errorf("%s", eerr.msg);
+		if (code == SK_EXIT_OK)
+			code = sk_ecode_exit(eerr.code);
+	}
 	if (err.code != SK_E_NONE)
 		sk_errorf("%s", err.msg);
 	else if (!opt_check && code == SK_EXIT_OK)
@@ -460,6 +497,8 @@ static int step_main(const struct sk_tool *tool, int argc, char **argv)
 	json_decref(s.outputs);
 	json_decref(s.counts);
 	json_decref(s.details);
+	json_decref(s.quality);
+	json_decref(s.history);
 	return code;
 }
 
@@ -481,6 +520,11 @@ int sk_step_main(const struct sk_tool *tool, int argc, char **argv)
 const char *sk_step_workdir(const struct sk_step *s)
 {
 	return s->workdir;
+}
+
+const char *sk_step_name(const struct sk_step *s)
+{
+	return s->tool->name;
 }
 
 const void *sk_step_ctx(const struct sk_step *s)
@@ -549,6 +593,16 @@ void sk_step_output_copy(struct sk_step *s, const struct sk_file_info *info, con
 	json_object_set_new(o, "seconds", json_real(seconds));
 	if (attempts > 0)
 		json_object_set_new(o, "attempts", json_integer(attempts));
+}
+
+void sk_step_set_quality(struct sk_step *s, const char *level, struct json_t *quality,
+			 struct json_t *history)
+{
+	json_decref(s->quality);
+	json_decref(s->history);
+	s->quality = quality;
+	s->history = history;
+	s->level = level;
 }
 
 void sk_step_detail(struct sk_step *s, const char *key, const char *value)
