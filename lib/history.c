@@ -4,7 +4,6 @@
 
 #include <dirent.h>
 #include <jansson.h>
-#include <libgen.h>
 #include <limits.h>
 
 /* An event is small; a bigger file is not one of ours. */
@@ -78,9 +77,12 @@ int sk_history_find(const char *workdir, const char *step, const char *tmpl, con
 		max = SK_HISTORY_MAX;
 	if (max == 0 || !realpath(workdir, real))
 		return 0;
-	snprintf(parent, sizeof(parent), "%s", real);
-	snprintf(self, sizeof(self), "%s", basename(real));
-	snprintf(parent, sizeof(parent), "%s", dirname(parent));
+	{
+		/* the parent and the name of the work directory itself */
+		char *slash = strrchr(real, '/');
+		snprintf(self, sizeof(self), "%s", slash + 1);
+		snprintf(parent, sizeof(parent), "%.*s", slash == real ? 1 : (int)(slash - real), real);
+	}
 	if (!(d = opendir(parent)))
 		return 0;
 	while ((de = readdir(d)) && h->seen < SIBLINGS_MAX) {

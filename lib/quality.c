@@ -240,8 +240,8 @@ static int parse_check(struct sk_quality *q, const struct stepdef *st, const cha
 	if (!isnan(c->warn) && !isnan(c->fail) &&
 	    (c->k->below ? c->warn < c->fail : c->warn > c->fail))
 		return sk_err_set(err, SK_E_USAGE,
-				  "%s: %s.warn: %g is %s fail %g: %s is bad %s its thresholds, so warn "
-				  "comes first: make warn %s fail",
+				  "%s: %s.warn: %g is %s fail %g: %s is bad %s its thresholds, so "
+				  "warn must be %s fail",
 				  name, at, c->warn, c->k->below ? "below" : "above", c->fail, cname,
 				  c->k->below ? "below" : "above",
 				  c->k->below ? "at or above" : "at or below");
