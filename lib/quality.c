@@ -608,7 +608,8 @@ static void grade(const struct check *c, struct graded *g)
 		snprintf(g->msg + n, sizeof(g->msg) - n, ", a %s of more than the %s level %g%%",
 			 c->dir == D_DROP ? "drop" : c->dir == D_JUMP ? "jump" : "change", which, t);
 	else
-		snprintf(g->msg + n, sizeof(g->msg) - n, ", %s the %s level %g%s", side, which, t, pct);
+		snprintf(g->msg + n, sizeof(g->msg) - n, ", %s the %s level %g%s", side, which, t,
+			 c->k->unit == U_DAYS ? (t == 1 ? " day" : " days") : pct);
 }
 
 static json_t *check_json(const struct check *c, const struct graded *g, const char *setting)
@@ -644,7 +645,8 @@ static void check_label(char *out, size_t n, const struct check *c)
 /*
  * Grade the configured checks into `checks` (a JSON array); the first RED
  * one's label and message into `red` (empty when none), their number into
- * `*nred`. Logs a warning per YELLOW and RED check when `log`.
+ * `*nred`. Logs a warning per YELLOW check when `log`, and per RED check
+ * but the first (the step's error) or, when `log` > 1, every RED one.
  */
 static enum sk_quality_level grade_all(struct sk_quality *q, const struct sk_quality_facts *f,
 				       const long long *prev, size_t runs, json_t *checks,
@@ -667,7 +669,9 @@ static enum sk_quality_level grade_all(struct sk_quality *q, const struct sk_qua
 			worst = g.level;
 		if (g.level == SK_QUALITY_RED && (*nred)++ == 0)
 			snprintf(red, redn, "data-quality check %s RED: %s", label, g.msg);
-		if (log && g.level != SK_QUALITY_GREEN)
+		/* the first RED one is the step's error, unless a gate's is */
+		if (log && g.level != SK_QUALITY_GREEN &&
+		    (g.level == SK_QUALITY_YELLOW || *nred > 1 || log > 1))
 			sk_warnf("data-quality check %s %s: %s", label, sk_quality_level_name(g.level),
 				 g.msg);
 	}
@@ -774,13 +778,13 @@ int sk_quality_finish(struct sk_step *s, struct sk_quality *q, const struct sk_q
 {
 	struct sk_history *h = calloc(1, sizeof(*h));
 	long long prev[SK_HISTORY_MAX];
-	json_t *quality = json_object(), *checks = json_array();
+	json_t *quality = json_object(), *checks = json_array(), *gates = json_array();
 	enum sk_quality_level worst;
 	char red[512];
 	double mean = 0;
 	int nred, gate_failed, ret = -1;
 
-	if (!h || !quality || !checks) {
+	if (!h || !quality || !checks || !gates) {
 		sk_err_set(err, SK_E_NOMEM, "out of memory");
 		goto out;
 	}
@@ -799,8 +803,9 @@ int sk_quality_finish(struct sk_step *s, struct sk_quality *q, const struct sk_q
 			sk_infof("history: %zu earlier runs of %s, the newest '%s' with %lld rows",
 				 h->n, q->step->name, h->runs[0].run, h->runs[0].rows_out);
 	}
-	worst = grade_all(q, f, prev, h->n, checks, red, sizeof(red), &nred, 1);
-	gate_failed = shorthand_gates(s, f, checks, err);
+	gate_failed = shorthand_gates(s, f, gates, err);
+	worst = grade_all(q, f, prev, h->n, checks, red, sizeof(red), &nred, gate_failed ? 2 : 1);
+	json_array_extend(checks, gates);
 	if (gate_failed)
 		worst = SK_QUALITY_RED;
 	json_object_set_new(quality, "status", json_string(sk_quality_level_name(worst)));
@@ -818,6 +823,7 @@ int sk_quality_finish(struct sk_step *s, struct sk_quality *q, const struct sk_q
 		goto out;
 	ret = 0;
 out:
+	json_decref(gates);
 	json_decref(checks);
 	json_decref(quality);
 	free(h);

@@ -269,7 +269,7 @@ static void test_freshness(void)
 	grade("extract-sales", cfg, &f, 0, 0, NULL, 0, &g);
 	is_str(g.status, "RED", "freshness 6 days across a year: RED");
 	is_str(g.msg, "newest invoice_date 2023-12-31, 6 days before 2024-01-06 (the end of the "
-		      "range), above the failure level 5", "freshness RED: the message");
+		      "range), above the failure level 5 days", "freshness RED: the message");
 	f.ref_date[0] = '\0';
 	f.ref_what = "no period";
 	grade("extract-sales", cfg, &f, 0, 0, NULL, 0, &g);
