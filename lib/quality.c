@@ -800,8 +800,9 @@ int sk_quality_finish(struct sk_step *s, struct sk_quality *q, const struct sk_q
 				 "(%zu looked at): row_change is GREEN",
 				 q->step->name, h->seen);
 		else
-			sk_infof("history: %zu earlier runs of %s, the newest '%s' with %lld rows",
-				 h->n, q->step->name, h->runs[0].run, h->runs[0].rows_out);
+			sk_infof("history: %zu earlier run%s of %s, the newest '%s' with %lld rows",
+				 h->n, h->n == 1 ? "" : "s", q->step->name, h->runs[0].run,
+				 h->runs[0].rows_out);
 	}
 	gate_failed = shorthand_gates(s, f, gates, err);
 	worst = grade_all(q, f, prev, h->n, checks, red, sizeof(red), &nred, gate_failed ? 2 : 1);
