@@ -25,7 +25,7 @@ struct plan {
 	char in[PATH_MAX];
 	long long min_rows;   /* gate, -1: none */
 	struct sk_quality *quality; /* the step's checks (owned) */
-	char as_of[11];       /* --as-of's date, "" when not given */
+	char as_of[11];             /* --as-of's date, "" when not given */
 };
 
 /* ---- options ---- */
@@ -272,7 +272,7 @@ struct sink {
 	const struct plan *plan;
 	struct sk_csv_writer *w;
 	long long in, out, skipped;
-	char newest[11]; /* the newest date of the range column written */
+	char newest[11];            /* the newest date of the range column written */
 	char where[PATH_MAX + 300]; /* "'file'" or "postgres host=..." */
 };
 

@@ -41,7 +41,8 @@ static int matches(json_t *o, const char *tmpl, const char *before)
 	const char *status = str_of(o, "status"), *t = str_of(o, "template");
 	const char *finished = str_of(o, "finished");
 
-	if (!status || strcmp(status, "succeeded") || !json_is_integer(json_object_get(o, "rows_out")))
+	if (!status || strcmp(status, "succeeded") ||
+	    !json_is_integer(json_object_get(o, "rows_out")))
 		return 0;
 	if (strcmp(t ? t : "", tmpl ? tmpl : ""))
 		return 0;
@@ -81,7 +82,8 @@ int sk_history_find(const char *workdir, const char *step, const char *tmpl, con
 		/* the parent and the name of the work directory itself */
 		char *slash = strrchr(real, '/');
 		snprintf(self, sizeof(self), "%s", slash + 1);
-		snprintf(parent, sizeof(parent), "%.*s", slash == real ? 1 : (int)(slash - real), real);
+		snprintf(parent, sizeof(parent), "%.*s", slash == real ? 1 : (int)(slash - real),
+			 real);
 	}
 	if (!(d = opendir(parent)))
 		return 0;
@@ -92,8 +94,9 @@ int sk_history_find(const char *workdir, const char *step, const char *tmpl, con
 
 		if (de->d_name[0] == '.' || !strcmp(de->d_name, self))
 			continue;
-		if (snprintf(path, sizeof(path), "%s/%s/events/%s.json", strcmp(parent, "/") ? parent : "",
-			     de->d_name, step) >= (int)sizeof(path))
+		if (snprintf(path, sizeof(path), "%s/%s/events/%s.json",
+			     strcmp(parent, "/") ? parent : "", de->d_name,
+			     step) >= (int)sizeof(path))
 			continue;
 		h->seen++;
 		if (!(o = load_event(path)))
@@ -119,7 +122,8 @@ int sk_history_period_end(const char *workdir, char end[11], char why[160])
 	int ret = 0;
 
 	end[0] = '\0';
-	if (snprintf(path, sizeof(path), "%s/events/extract-sales.json", workdir) >= (int)sizeof(path) ||
+	if (snprintf(path, sizeof(path), "%s/events/extract-sales.json", workdir) >=
+		    (int)sizeof(path) ||
 	    !(o = load_event(path))) {
 		snprintf(why, 160, "no readable events/extract-sales.json in the work directory");
 		goto out;
@@ -128,7 +132,8 @@ int sk_history_period_end(const char *workdir, char end[11], char why[160])
 	if (!range) {
 		snprintf(why, 160, "events/extract-sales.json records no date range");
 	} else if (strlen(range) != 22 || strncmp(range + 10, "..", 2)) {
-		snprintf(why, 160, "extract-sales read %s dates, not a period", !strcmp(range, "all") ? "all" : "unknown");
+		snprintf(why, 160, "extract-sales read %s dates, not a period",
+			 !strcmp(range, "all") ? "all" : "unknown");
 	} else {
 		memcpy(end, range + 12, 10);
 		end[10] = '\0';

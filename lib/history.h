@@ -23,14 +23,14 @@
 #define SK_HISTORY_MAX 100
 
 struct sk_history_run {
-	char run[128];      /* its "run" id, or the directory name when it has none */
-	char finished[40];  /* its "finished" time, as written */
+	char run[128];     /* its "run" id, or the directory name when it has none */
+	char finished[40]; /* its "finished" time, as written */
 	long long rows_out;
 };
 
 struct sk_history {
-	size_t n;                     /* runs found, newest first */
-	size_t seen;                  /* directories looked at */
+	size_t n;    /* runs found, newest first */
+	size_t seen; /* directories looked at */
 	struct sk_history_run runs[SK_HISTORY_MAX];
 };
 

@@ -14,11 +14,24 @@
 #define HISTORY_DEFAULT 5
 
 /* What a check measures, and on which side of its thresholds it is bad. */
-enum unit { U_ROWS, U_PERCENT, U_CHANGE, U_DAYS };
+enum unit {
+	U_ROWS,
+	U_PERCENT,
+	U_CHANGE,
+	U_DAYS
+};
 
 enum kind_id {
-	K_ROWS, K_ROW_CHANGE, K_COMPLETENESS, K_VALIDITY, K_UNMATCHED_CUSTOMERS,
-	K_UNMATCHED_PRODUCTS, K_QTY_POSITIVE, K_DESC_UNKNOWN, K_FRESHNESS, K_NKINDS
+	K_ROWS,
+	K_ROW_CHANGE,
+	K_COMPLETENESS,
+	K_VALIDITY,
+	K_UNMATCHED_CUSTOMERS,
+	K_UNMATCHED_PRODUCTS,
+	K_QTY_POSITIVE,
+	K_DESC_UNKNOWN,
+	K_FRESHNESS,
+	K_NKINDS
 };
 
 static const struct kind {
@@ -40,10 +53,10 @@ static const struct kind {
 #define B(k) (1u << (k))
 #define ALL_STEPS_HAVE (B(K_ROWS) | B(K_ROW_CHANGE))
 
-static const char *const sales_cols[] = {"invoice_no", "stock_code", "quantity",
-					 "invoice_date", "unit_price", "customer_id", NULL};
-static const char *const customer_cols[] = {"customer_id", "name", "country", "segment",
-					    "signup_date", NULL};
+static const char *const sales_cols[] = {"invoice_no", "stock_code",  "quantity", "invoice_date",
+					 "unit_price", "customer_id", NULL};
+static const char *const customer_cols[] = {"customer_id", "name",        "country",
+					    "segment",     "signup_date", NULL};
 static const char *const product_cols[] = {"stock_code", "description", "category", "unit_cost",
 					   NULL};
 
@@ -62,15 +75,19 @@ static const struct stepdef {
 	{"analyze-products", ALL_STEPS_HAVE, NULL},
 };
 
-enum direction { D_BOTH, D_DROP, D_JUMP };
+enum direction {
+	D_BOTH,
+	D_DROP,
+	D_JUMP
+};
 
 struct check {
 	const struct kind *k;
 	int col;             /* completeness: the column's index, else -1 */
 	const char *colname; /* static storage */
 	enum direction dir;
-	double warn, fail;   /* NAN: not set */
-	long long empty;     /* completeness: empty values counted */
+	double warn, fail; /* NAN: not set */
+	long long empty;   /* completeness: empty values counted */
 };
 
 struct sk_quality {
@@ -79,7 +96,7 @@ struct sk_quality {
 	size_t n;
 	long long counted; /* rows seen by sk_quality_row */
 	int history_runs;
-	char started[32];  /* when the step opened it: history is older */
+	char started[32]; /* when the step opened it: history is older */
 };
 
 const char *sk_quality_level_name(enum sk_quality_level l)
@@ -127,8 +144,9 @@ static const char *bad_threshold(enum unit u, double v)
 {
 	switch (u) {
 	case U_ROWS:
-		return v >= 0 && v == floor(v) && v < 9e15 ? NULL
-							   : "is not a whole number of rows (0 or more)";
+		return v >= 0 && v == floor(v) && v < 9e15
+			       ? NULL
+			       : "is not a whole number of rows (0 or more)";
 	case U_PERCENT:
 		return v >= 0 && v <= 100 ? NULL : "is not a percentage from 0 to 100";
 	case U_CHANGE:
@@ -148,8 +166,8 @@ static int parse_threshold(const char *name, const char *at, json_t *v, const st
 	if (!v || json_is_null(v))
 		return 0;
 	if (!json_is_number(v))
-		return sk_err_set(err, SK_E_USAGE, "%s: %s.%s: expected a number (or null: none)", name,
-				  at, key);
+		return sk_err_set(err, SK_E_USAGE, "%s: %s.%s: expected a number (or null: none)",
+				  name, at, key);
 	*out = json_number_value(v);
 	if ((why = bad_threshold(k->unit, *out)))
 		return sk_err_set(err, SK_E_USAGE, "%s: %s.%s: %g %s", name, at, key, *out, why);
@@ -159,8 +177,8 @@ static int parse_threshold(const char *name, const char *at, json_t *v, const st
 static int parse_check(struct sk_quality *q, const struct stepdef *st, const char *name,
 		       const char *at, json_t *o, struct check *c, struct sk_err *err)
 {
-	static const char *const keys[] = {"check", "column", "warn", "fail", "direction", "comment",
-					   NULL};
+	static const char *const keys[] = {"check",     "column",  "warn", "fail",
+					   "direction", "comment", NULL};
 	char list[512];
 	const char *key, *cname;
 	json_t *v;
@@ -169,58 +187,64 @@ static int parse_check(struct sk_quality *q, const struct stepdef *st, const cha
 	memset(c, 0, sizeof(*c));
 	c->col = -1;
 	if (!json_is_object(o))
-		return sk_err_set(err, SK_E_USAGE,
-				  "%s: %s: expected an object such as {\"check\": \"rows\", \"fail\": 1000}",
-				  name, at);
-	json_object_foreach(o, key, v) {
+		return sk_err_set(
+			err, SK_E_USAGE,
+			"%s: %s: expected an object such as {\"check\": \"rows\", \"fail\": 1000}",
+			name, at);
+	json_object_foreach(o, key, v)
+	{
 		size_t i = 0;
 		while (keys[i] && strcmp(keys[i], key))
 			i++;
 		if (!keys[i])
 			return sk_err_set(err, SK_E_USAGE,
-					  "%s: %s.%s: unknown key (use check, column, warn, fail, direction, comment)",
+					  "%s: %s.%s: unknown key (use check, column, warn, fail, "
+					  "direction, comment)",
 					  name, at, key);
 	}
 	v = json_object_get(o, "check");
 	list_names(list, sizeof(list), NULL, (1u << K_NKINDS) - 1);
 	if (!json_is_string(v))
-		return sk_err_set(err, SK_E_USAGE, "%s: %s.check: missing: name a check (%s)", name, at,
-				  list);
+		return sk_err_set(err, SK_E_USAGE, "%s: %s.check: missing: name a check (%s)", name,
+				  at, list);
 	cname = json_string_value(v);
 	for (size_t i = 0; i < K_NKINDS; i++)
 		if (!strcmp(kinds[i].name, cname))
 			c->k = &kinds[i];
 	if (!c->k)
-		return sk_err_set(err, SK_E_USAGE, "%s: %s.check: unknown check '%s' (use %s)", name, at,
-				  cname, list);
+		return sk_err_set(err, SK_E_USAGE, "%s: %s.check: unknown check '%s' (use %s)",
+				  name, at, cname, list);
 	if (!(st->kinds & B(c->k - kinds))) {
 		list_names(list, sizeof(list), NULL, st->kinds);
-		return sk_err_set(err, SK_E_USAGE, "%s: %s.check: %s does not count %s (it has: %s)",
-				  name, at, st->name, cname, list);
+		return sk_err_set(err, SK_E_USAGE,
+				  "%s: %s.check: %s does not count %s (it has: %s)", name, at,
+				  st->name, cname, list);
 	}
 	v = json_object_get(o, "column");
 	if (c->k == &kinds[K_COMPLETENESS]) {
 		list_names(list, sizeof(list), st->cols, 0);
 		if (!json_is_string(v))
-			return sk_err_set(err, SK_E_USAGE,
-					  "%s: %s.column: missing: completeness counts one column (%s)",
-					  name, at, list);
+			return sk_err_set(
+				err, SK_E_USAGE,
+				"%s: %s.column: missing: completeness counts one column (%s)", name,
+				at, list);
 		for (int i = 0; st->cols[i]; i++)
 			if (!strcmp(st->cols[i], json_string_value(v))) {
 				c->col = i;
 				c->colname = st->cols[i];
 			}
 		if (c->col < 0)
-			return sk_err_set(err, SK_E_USAGE, "%s: %s.column: '%s' is not a column of %s (%s)",
-					  name, at, json_string_value(v), st->name, list);
+			return sk_err_set(err, SK_E_USAGE,
+					  "%s: %s.column: '%s' is not a column of %s (%s)", name,
+					  at, json_string_value(v), st->name, list);
 	} else if (v) {
-		return sk_err_set(err, SK_E_USAGE, "%s: %s.column: only completeness takes a column",
-				  name, at);
+		return sk_err_set(err, SK_E_USAGE,
+				  "%s: %s.column: only completeness takes a column", name, at);
 	}
 	v = json_object_get(o, "direction");
 	if (v && c->k != &kinds[K_ROW_CHANGE])
-		return sk_err_set(err, SK_E_USAGE, "%s: %s.direction: only row_change takes a direction",
-				  name, at);
+		return sk_err_set(err, SK_E_USAGE,
+				  "%s: %s.direction: only row_change takes a direction", name, at);
 	if (v) {
 		const char *d = json_is_string(v) ? json_string_value(v) : "";
 		if (!strcmp(d, "drop"))
@@ -228,13 +252,14 @@ static int parse_check(struct sk_quality *q, const struct stepdef *st, const cha
 		else if (!strcmp(d, "jump"))
 			c->dir = D_JUMP;
 		else if (strcmp(d, "both"))
-			return sk_err_set(err, SK_E_USAGE, "%s: %s.direction: use drop, jump or both",
-					  name, at);
+			return sk_err_set(err, SK_E_USAGE,
+					  "%s: %s.direction: use drop, jump or both", name, at);
 	}
 	v = json_object_get(o, "comment");
 	if (v && !json_is_string(v))
 		return sk_err_set(err, SK_E_USAGE, "%s: %s.comment: expected a string", name, at);
-	if (parse_threshold(name, at, json_object_get(o, "warn"), c->k, "warn", &c->warn, err) < 0 ||
+	if (parse_threshold(name, at, json_object_get(o, "warn"), c->k, "warn", &c->warn, err) <
+		    0 ||
 	    parse_threshold(name, at, json_object_get(o, "fail"), c->k, "fail", &c->fail, err) < 0)
 		return -1;
 	if (!isnan(c->warn) && !isnan(c->fail) &&
@@ -242,8 +267,8 @@ static int parse_check(struct sk_quality *q, const struct stepdef *st, const cha
 		return sk_err_set(err, SK_E_USAGE,
 				  "%s: %s.warn: %g is %s fail %g: %s is bad %s its thresholds, so "
 				  "warn must be %s fail",
-				  name, at, c->warn, c->k->below ? "below" : "above", c->fail, cname,
-				  c->k->below ? "below" : "above",
+				  name, at, c->warn, c->k->below ? "below" : "above", c->fail,
+				  cname, c->k->below ? "below" : "above",
 				  c->k->below ? "at or above" : "at or below");
 	return 0;
 }
@@ -255,12 +280,14 @@ static int parse_root(struct sk_quality *q, json_t *root, const char *name, stru
 	json_t *v, *stepsv;
 
 	if (!json_is_object(root))
-		return sk_err_set(err, SK_E_USAGE, "%s: expected an object {\"steps\": {...}}", name);
-	json_object_foreach(root, key, v) {
+		return sk_err_set(err, SK_E_USAGE, "%s: expected an object {\"steps\": {...}}",
+				  name);
+	json_object_foreach(root, key, v)
+	{
 		if (strcmp(key, "steps") && strcmp(key, "history_runs") && strcmp(key, "comment"))
 			return sk_err_set(err, SK_E_USAGE,
-					  "%s: %s: unknown key (use steps, history_runs, comment)", name,
-					  key);
+					  "%s: %s: unknown key (use steps, history_runs, comment)",
+					  name, key);
 	}
 	v = json_object_get(root, "history_runs");
 	if (v && (!json_is_integer(v) || json_integer_value(v) < 1 ||
@@ -272,10 +299,12 @@ static int parse_root(struct sk_quality *q, json_t *root, const char *name, stru
 		q->history_runs = (int)json_integer_value(v);
 	stepsv = json_object_get(root, "steps");
 	if (!json_is_object(stepsv))
-		return sk_err_set(err, SK_E_USAGE,
-				  "%s: steps: %s: expected an object of step names and their checks", name,
-				  stepsv ? "not an object" : "missing");
-	json_object_foreach(stepsv, key, v) {
+		return sk_err_set(
+			err, SK_E_USAGE,
+			"%s: steps: %s: expected an object of step names and their checks", name,
+			stepsv ? "not an object" : "missing");
+	json_object_foreach(stepsv, key, v)
+	{
 		const struct stepdef *st = find_step(key);
 		char at[128];
 		size_t i;
@@ -283,20 +312,23 @@ static int parse_root(struct sk_quality *q, json_t *root, const char *name, stru
 
 		if (!st) {
 			list_steps(list, sizeof(list));
-			return sk_err_set(err, SK_E_USAGE, "%s: steps.%s: unknown step (the data steps: %s)",
-					  name, key, list);
+			return sk_err_set(err, SK_E_USAGE,
+					  "%s: steps.%s: unknown step (the data steps: %s)", name,
+					  key, list);
 		}
 		if (!json_is_array(v))
-			return sk_err_set(err, SK_E_USAGE, "%s: steps.%s: expected a list of checks", name,
-					  key);
-		json_array_foreach(v, i, c) {
+			return sk_err_set(err, SK_E_USAGE,
+					  "%s: steps.%s: expected a list of checks", name, key);
+		json_array_foreach(v, i, c)
+		{
 			struct check tmp, *dst = &tmp;
 
 			snprintf(at, sizeof(at), "steps.%s[%zu]", key, i);
 			if (st == q->step) {
 				if (q->n == CHECKS_MAX)
-					return sk_err_set(err, SK_E_USAGE, "%s: %s: more than %d checks", name,
-							  at, CHECKS_MAX);
+					return sk_err_set(err, SK_E_USAGE,
+							  "%s: %s: more than %d checks", name, at,
+							  CHECKS_MAX);
 				dst = &q->checks[q->n];
 			}
 			if (parse_check(q, st, name, at, c, dst, err) < 0)
@@ -456,8 +488,8 @@ static double share(long long n, long long of)
 }
 
 struct graded {
-	double value;     /* NAN: null */
-	double measured;  /* what the thresholds apply to (row_change: its size that way) */
+	double value;    /* NAN: null */
+	double measured; /* what the thresholds apply to (row_change: its size that way) */
 	char msg[400];
 	enum sk_quality_level level;
 };
@@ -485,7 +517,8 @@ static void measure(const struct sk_quality *q, const struct check *c,
 			mean += (double)prev[i];
 		if (runs == 0) {
 			snprintf(g->msg, sizeof(g->msg),
-				 "no earlier successful run of this step and template next to the work "
+				 "no earlier successful run of this step and template next to the "
+				 "work "
 				 "directory: nothing to compare");
 			break;
 		}
@@ -498,12 +531,14 @@ static void measure(const struct sk_quality *q, const struct check *c,
 		g->value = 100.0 * ((double)f->rows - mean) / mean;
 		snprintf(p, sizeof(p), "%+.2f", g->value);
 		if (runs == 1)
-			snprintf(g->msg, sizeof(g->msg), "%lld rows against %lld in the previous run: %s%%",
-				 f->rows, prev[0], p);
-		else
 			snprintf(g->msg, sizeof(g->msg),
-				 "%lld rows against a mean of %.2f over the %zu previous runs: %s%%", f->rows,
-				 mean, runs, p);
+				 "%lld rows against %lld in the previous run: %s%%", f->rows,
+				 prev[0], p);
+		else
+			snprintf(
+				g->msg, sizeof(g->msg),
+				"%lld rows against a mean of %.2f over the %zu previous runs: %s%%",
+				f->rows, mean, runs, p);
 		break;
 	}
 	case K_COMPLETENESS:
@@ -523,12 +558,13 @@ static void measure(const struct sk_quality *q, const struct check *c,
 			break;
 		}
 		show_pct(p, sizeof(p), g->value, lim);
-		snprintf(g->msg, sizeof(g->msg), "%s%% of %lld rows kept (%lld dropped)", p, f->rows_in,
-			 f->rows_in - f->rows);
+		snprintf(g->msg, sizeof(g->msg), "%s%% of %lld rows kept (%lld dropped)", p,
+			 f->rows_in, f->rows_in - f->rows);
 		break;
 	case K_UNMATCHED_CUSTOMERS:
 		n = f->cust_unmatched, of = f->cust_of;
-		fmt = "%s%% of the %lld rows with a customer_id other than GUEST have no customer row";
+		fmt = "%s%% of the %lld rows with a customer_id other than GUEST have no customer "
+		      "row";
 		break;
 	case K_UNMATCHED_PRODUCTS:
 		n = f->prod_unmatched, of = f->prod_of;
@@ -551,8 +587,9 @@ static void measure(const struct sk_quality *q, const struct check *c,
 		} else {
 			long long days = day_number(f->ref_date) - day_number(f->newest);
 			g->value = (double)days;
-			snprintf(g->msg, sizeof(g->msg), "newest invoice_date %s, %lld day%s before %s (%s)",
-				 f->newest, days, days == 1 || days == -1 ? "" : "s", f->ref_date,
+			snprintf(g->msg, sizeof(g->msg),
+				 "newest invoice_date %s, %lld day%s before %s (%s)", f->newest,
+				 days, days == 1 || days == -1 ? "" : "s", f->ref_date,
 				 f->ref_what ? f->ref_what : "");
 		}
 		break;
@@ -606,7 +643,10 @@ static void grade(const struct check *c, struct graded *g)
 		return;
 	if (c->k == &kinds[K_ROW_CHANGE])
 		snprintf(g->msg + n, sizeof(g->msg) - n, ", a %s of more than the %s level %g%%",
-			 c->dir == D_DROP ? "drop" : c->dir == D_JUMP ? "jump" : "change", which, t);
+			 c->dir == D_DROP   ? "drop"
+			 : c->dir == D_JUMP ? "jump"
+					    : "change",
+			 which, t);
 	else
 		snprintf(g->msg + n, sizeof(g->msg) - n, ", %s the %s level %g%s", side, which, t,
 			 c->k->unit == U_DAYS ? (t == 1 ? " day" : " days") : pct);
@@ -620,9 +660,10 @@ static json_t *check_json(const struct check *c, const struct graded *g, const c
 	if (c->colname)
 		json_object_set_new(o, "column", json_string(c->colname));
 	if (c->k == &kinds[K_ROW_CHANGE])
-		json_object_set_new(o, "direction", json_string(c->dir == D_DROP ? "drop"
-								: c->dir == D_JUMP ? "jump"
-										   : "both"));
+		json_object_set_new(o, "direction",
+				    json_string(c->dir == D_DROP   ? "drop"
+						: c->dir == D_JUMP ? "jump"
+								   : "both"));
 	if (setting)
 		json_object_set_new(o, "setting", json_string(setting));
 	json_object_set_new(o, "value", jnum(g->value));
@@ -672,8 +713,8 @@ static enum sk_quality_level grade_all(struct sk_quality *q, const struct sk_qua
 		/* the first RED one is the step's error, unless a gate's is */
 		if (log && g.level != SK_QUALITY_GREEN &&
 		    (g.level == SK_QUALITY_YELLOW || *nred > 1 || log > 1))
-			sk_warnf("data-quality check %s %s: %s", label, sk_quality_level_name(g.level),
-				 g.msg);
+			sk_warnf("data-quality check %s %s: %s", label,
+				 sk_quality_level_name(g.level), g.msg);
 	}
 	return worst;
 }
@@ -723,8 +764,9 @@ static int shorthand_gates(struct sk_step *s, const struct sk_quality_facts *f, 
 		bad = sk_gate_min_rows(s, f->rows, f->min_rows, f->out, err) < 0;
 		snprintf(msg, sizeof(msg), "%lld rows%s%lld", f->rows,
 			 bad ? ", below the failure level " : ", at least ", f->min_rows);
-		json_array_append_new(checks, gate_json("rows", sk_opt_given_as("--min-rows"),
-							(double)f->rows, (double)f->min_rows, bad, msg));
+		json_array_append_new(checks,
+				      gate_json("rows", sk_opt_given_as("--min-rows"),
+						(double)f->rows, (double)f->min_rows, bad, msg));
 		failed |= bad;
 	}
 	for (int i = 0; i < 2 && f->max_unmatched >= 0; i++) {
@@ -738,12 +780,13 @@ static int shorthand_gates(struct sk_step *s, const struct sk_quality_facts *f, 
 					"--max-unmatched", g, f->max_unmatched, f->out, e) < 0;
 		pct = g->of > 0 ? 100.0 * (double)g->n / (double)g->of : 0;
 		show_pct(p, sizeof(p), pct, f->max_unmatched);
-		snprintf(msg, sizeof(msg), "%s%% (%lld of %lld %s)%s%g%%", p, g->n, g->of, g->of_what,
-			 bad ? ", above the failure level " : ", at most ", f->max_unmatched);
+		snprintf(msg, sizeof(msg), "%s%% (%lld of %lld %s)%s%g%%", p, g->n, g->of,
+			 g->of_what, bad ? ", above the failure level " : ", at most ",
+			 f->max_unmatched);
 		json_array_append_new(checks,
 				      gate_json(i ? "unmatched_products" : "unmatched_customers",
-						sk_opt_given_as("--max-unmatched"), pct, f->max_unmatched,
-						bad, msg));
+						sk_opt_given_as("--max-unmatched"), pct,
+						f->max_unmatched, bad, msg));
 		failed |= bad;
 	}
 	return failed;
@@ -788,15 +831,16 @@ int sk_quality_finish(struct sk_step *s, struct sk_quality *q, const struct sk_q
 		sk_err_set(err, SK_E_NOMEM, "out of memory");
 		goto out;
 	}
-	sk_history_find(sk_step_workdir(s), q->step ? q->step->name : "", getenv("STEPKIT_TEMPLATE"),
-			q->started, (size_t)q->history_runs, h, err);
+	sk_history_find(sk_step_workdir(s), q->step ? q->step->name : "",
+			getenv("STEPKIT_TEMPLATE"), q->started, (size_t)q->history_runs, h, err);
 	for (size_t i = 0; i < h->n; i++) {
 		prev[i] = h->runs[i].rows_out;
 		mean += (double)prev[i] / (double)h->n;
 	}
 	if (sk_quality_has(q, "row_change")) {
 		if (h->n == 0)
-			sk_infof("history: no earlier successful run of %s next to the work directory "
+			sk_infof("history: no earlier successful run of %s next to the work "
+				 "directory "
 				 "(%zu looked at): row_change is GREEN",
 				 q->step->name, h->seen);
 		else

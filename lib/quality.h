@@ -39,7 +39,11 @@ struct sk_quality;
 	{"quality", "STEPKIT_QUALITY", "FILE", "data-quality checks and their warn/fail levels, from the JSON FILE (docs/quality.md); a RED check fails the step (exit 3)", &(var)}
 
 /* The levels, worst last. */
-enum sk_quality_level { SK_QUALITY_GREEN, SK_QUALITY_YELLOW, SK_QUALITY_RED };
+enum sk_quality_level {
+	SK_QUALITY_GREEN,
+	SK_QUALITY_YELLOW,
+	SK_QUALITY_RED
+};
 
 /* "GREEN", "YELLOW" or "RED". */
 const char *sk_quality_level_name(enum sk_quality_level l);
@@ -79,18 +83,18 @@ void sk_quality_row(struct sk_quality *q, const size_t *len);
 
 /* What a step counted, for sk_quality_finish. -1: not counted by this step. */
 struct sk_quality_facts {
-	long long rows;            /* rows written */
-	long long rows_in;         /* validity: rows read (kept = rows) */
-	long long cust_unmatched;  /* unmatched_customers: n of cust_of */
+	long long rows;           /* rows written */
+	long long rows_in;        /* validity: rows read (kept = rows) */
+	long long cust_unmatched; /* unmatched_customers: n of cust_of */
 	long long cust_of;
-	long long prod_unmatched;  /* unmatched_products: n of prod_of */
+	long long prod_unmatched; /* unmatched_products: n of prod_of */
 	long long prod_of;
-	long long qty_positive;    /* quantities_made_positive: n of rows */
-	long long desc_unknown;    /* description_unknown: n of rows */
-	char newest[11];           /* freshness: newest invoice_date written, "" none */
-	char ref_date[11];         /* the day freshness counts to, "" none */
-	const char *ref_what;      /* what ref_date is ("the end of the period"), or why none */
-	const char *out;           /* the output file, for the RED message */
+	long long qty_positive; /* quantities_made_positive: n of rows */
+	long long desc_unknown; /* description_unknown: n of rows */
+	char newest[11];        /* freshness: newest invoice_date written, "" none */
+	char ref_date[11];      /* the day freshness counts to, "" none */
+	const char *ref_what;   /* what ref_date is ("the end of the period"), or why none */
+	const char *out;        /* the output file, for the RED message */
 	/* the shorthand gates (-1: not set) and their figures (gate.h) */
 	long long min_rows;
 	double max_unmatched;

@@ -127,9 +127,9 @@ struct tx {
 						 customer row: not the customers gate's business */
 	long long dropped_duplicate, guest, customer_unmatched, product_unmatched,
 		description_unknown;
-	long long qty_negative;  /* rows written whose quantity was made positive */
-	char newest[11];         /* the newest invoice_date written */
-	struct sk_quality *q;    /* the quality checks (quality.h) */
+	long long qty_negative; /* rows written whose quantity was made positive */
+	char newest[11];        /* the newest invoice_date written */
+	struct sk_quality *q;   /* the quality checks (quality.h) */
 };
 
 struct paths {

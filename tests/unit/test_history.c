@@ -62,12 +62,14 @@ int main(void)
 	plant("g", "transform", event("succeeded", NULL, "2024-05-05T02:00:00.000Z", 60));
 	plant(".h", "transform", event("succeeded", "t1", "2024-05-06T02:00:00.000Z", 70));
 	plant("i", "extract-sales", event("succeeded", "t1", "2024-05-07T02:00:00.000Z", 80));
-	plant("j", "transform", "{\"status\": \"succeeded\", \"template\": \"t1\", "
-				"\"finished\": \"2024-05-08T02:00:00.000Z\", \"rows_out\": \"9\"}");
+	plant("j", "transform",
+	      "{\"status\": \"succeeded\", \"template\": \"t1\", "
+	      "\"finished\": \"2024-05-08T02:00:00.000Z\", \"rows_out\": \"9\"}");
 	snprintf(work, sizeof(work), "%s/cur", dir);
 
 	ok(sk_history_find(work, "transform", "t1", before, 5, &h, &err) == 0, "find: 0");
-	is_int(h.n, 2, "two runs match: succeeded, template t1, finished before, rows_out a number");
+	is_int(h.n, 2,
+	       "two runs match: succeeded, template t1, finished before, rows_out a number");
 	is_str(h.runs[0].run, "run-20", "newest first");
 	is_str(h.runs[0].finished, "2024-05-02T02:00:00.000Z", "its finished time");
 	is_int(h.runs[0].rows_out, 20, "its rows_out");
@@ -111,7 +113,8 @@ int main(void)
 	is_str(why, "events/extract-sales.json records no date range", "no range: says why");
 	snprintf(work, sizeof(work), "%s/p4", dir);
 	sk_history_period_end(work, end, why);
-	is_str(why, "no readable events/extract-sales.json in the work directory", "no event: says why");
+	is_str(why, "no readable events/extract-sales.json in the work directory",
+	       "no event: says why");
 
 	{
 		char cmd[PATH_MAX + 16];
