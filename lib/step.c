@@ -110,7 +110,7 @@ static int usage(const struct sk_tool *t)
 	printf("\nExit status: 0 success, 1 permanent failure, 2 usage or configuration error");
 	sep = ",\n";
 	if (t->exits & SK_TOOL_GATES) {
-		printf("%s3 data-quality gate failed", sep);
+		printf("%s3 data-quality RED (a gate or check failed)", sep);
 		sep = ", ";
 	}
 	if (t->exits & SK_TOOL_REMOTE)
