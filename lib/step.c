@@ -285,6 +285,19 @@ static int write_quality_status(struct sk_step *s, int code, struct sk_err *err)
 	return 0;
 }
 
+/* A usage error before the run: reported, and the step's status file (if
+ * any) removed, as after any failure that is not a quality one. */
+static int usage_failure(const struct sk_tool *t, const char *msg)
+{
+	struct sk_step s = {.tool = t, .workdir = opt_workdir ? opt_workdir : "."};
+	struct sk_err e = SK_ERR_INIT;
+
+	sk_errorf("%s", msg);
+	if (!opt_check && write_quality_status(&s, SK_EXIT_USAGE, &e) < 0)
+		sk_errorf("%s", e.msg);
+	return SK_EXIT_USAGE;
+}
+
 static int apply_common(struct sk_err *err)
 {
 	if (opt_log_format && sk_log_set_format(opt_log_format, err) < 0)
@@ -407,10 +420,8 @@ static int step_main(const struct sk_tool *tool, int argc, char **argv)
 	 * format the environment asks for, when it names a valid one */
 	if (getenv("STEPKIT_LOG_FORMAT"))
 		sk_log_set_format(getenv("STEPKIT_LOG_FORMAT"), NULL);
-	if (parse_opts(tool, argc, argv, &first_arg, &err) < 0 || apply_common(&err) < 0) {
-		sk_errorf("%s", err.msg);
-		return SK_EXIT_USAGE;
-	}
+	if (parse_opts(tool, argc, argv, &first_arg, &err) < 0 || apply_common(&err) < 0)
+		return usage_failure(tool, err.msg);
 	if (opt_help)
 		return usage(tool);
 	if (opt_version) {
@@ -419,9 +430,9 @@ static int step_main(const struct sk_tool *tool, int argc, char **argv)
 	}
 	nargs = argc - first_arg;
 	if (tool->max_args >= 0 && nargs > tool->max_args) {
-		sk_errorf("unexpected argument '%s': try '%s --help'", argv[first_arg + tool->max_args],
-			  tool->name);
-		return SK_EXIT_USAGE;
+		sk_err_set(&err, SK_E_USAGE, "unexpected argument '%s': try '%s --help'",
+			   argv[first_arg + tool->max_args], tool->name);
+		return usage_failure(tool, err.msg);
 	}
 	s.tool = tool;
 	s.workdir = opt_workdir ? opt_workdir : ".";
@@ -433,17 +444,13 @@ static int step_main(const struct sk_tool *tool, int argc, char **argv)
 	 * device is refused before any work */
 	if (check_workdir(tool, s.workdir, &err) < 0) {
 		/* a preflight may come before the run that makes it: say so */
-		if (!opt_check) {
-			sk_errorf("%s", err.msg);
-			return SK_EXIT_USAGE;
-		}
+		if (!opt_check)
+			return usage_failure(tool, err.msg);
 		sk_warnf("%s", err.msg);
 		sk_err_clear(&err);
 	}
-	if (check_outputs(&err) < 0) {
-		sk_errorf("%s", err.msg);
-		return SK_EXIT_USAGE;
-	}
+	if (check_outputs(&err) < 0)
+		return usage_failure(tool, err.msg);
 	gettimeofday(&s.start, NULL);
 	s.last_progress = now_seconds();
 	s.inputs = json_array();

@@ -146,6 +146,17 @@ err_is "transform: --quality '$T/bad.json': line 1 column 25: ']' expected near 
 expect_exit 2 "a missing file" "$BIN/transform" --workdir "$d" --quality "$T/none.json"
 err_is "transform: --quality: '$T/none.json': No such file or directory" "a missing file: named"
 
+# a usage error found before the run removes it too
+for args in "--bogus" "--out $d" "extra-argument"; do
+	printf YELLOW >"$d/events/transform.quality"
+	# shellcheck disable=SC2086
+	expect_exit 2 "transform $args" "$BIN/transform" --workdir "$d" $args
+	no_file "$d/events/transform.quality" "transform $args: exit 2, the previous status file is removed"
+done
+printf YELLOW >"$d/events/transform.quality"
+expect_exit 2 "--check with a bad option" "$BIN/transform" --workdir "$d" --check --bogus
+level_is "$d/events/transform.quality" YELLOW "--check never touches the status file"
+
 # --- history: earlier successful runs of the same template, next to the work directory ---
 # event RUNDIR STATUS TEMPLATE FINISHED ROWS_OUT: a fabricated event of an earlier run
 event() {
