@@ -34,6 +34,7 @@
 #include "base.h"
 #include "analyze.h"
 #include "gate.h"
+#include "quality.h"
 #include "buf.h"
 #include "cpus.h"
 #include "csvio.h"
@@ -927,15 +928,32 @@ static int resolve(struct sk_step *s, const struct sk_analyze_opts *o, char in[P
 	return 0;
 }
 
-/* The settings a run and --check both validate: files, threads, gate. */
+/* The settings a run and --check both validate: files, threads, gate, and
+ * the quality checks (`*q`, owned by the caller after success). */
 static int settings(struct sk_step *s, const struct sk_analyze_opts *o, char in[PATH_MAX],
-		    char out[PATH_MAX], int *threads, long long *min_rows, struct sk_err *err)
+		    char out[PATH_MAX], int *threads, long long *min_rows, struct sk_quality **q,
+		    struct sk_err *err)
 {
 	if (resolve(s, o, in, out, err) < 0 ||
 	    sk_threads_setting(o->threads, DEFAULT_THREADS, MAX_THREADS, "--threads", threads,
-			       err) < 0)
+			       err) < 0 ||
+	    sk_gate_rows_parse(o->min_rows, "STEPKIT_MIN_ROWS", min_rows, err) < 0)
 		return -1;
-	return sk_gate_rows_parse(o->min_rows, "STEPKIT_MIN_ROWS", min_rows, err);
+	*q = sk_quality_open(sk_step_name(s), o->quality, sk_opt_given_as("--quality"), err);
+	return *q ? 0 : -1;
+}
+
+/* The quality checks on the report (quality.h), --min-rows among them. */
+static int grade(struct sk_step *s, struct sk_quality *q, long long rows, long long min_rows,
+		 const char *out, struct sk_err *err)
+{
+	struct sk_quality_facts f;
+
+	sk_quality_facts_init(&f);
+	f.rows = rows;
+	f.min_rows = min_rows;
+	f.out = out;
+	return sk_quality_finish(s, q, &f, NULL, err);
 }
 
 int sk_analyze_run(struct sk_step *s, const struct sk_analyze_opts *o, struct sk_err *err)
@@ -947,10 +965,11 @@ int sk_analyze_run(struct sk_step *s, const struct sk_analyze_opts *o, struct sk
 	struct out_row *rows = NULL;
 	struct sk_file_info info;
 	long long nin = 0, pairs = 0, min_rows;
+	struct sk_quality *q = NULL;
 	size_t nout = 0;
 	int rc, ret = -1, threads;
 
-	if (settings(s, o, in, out, &threads, &min_rows, err) < 0 ||
+	if (settings(s, o, in, out, &threads, &min_rows, &q, err) < 0 ||
 	    sk_upstream_check(in, "transform", o->ignore_upstream, err) < 0)
 		goto out;
 	if (!o->threads || !*o->threads)
@@ -987,7 +1006,7 @@ int sk_analyze_run(struct sk_step *s, const struct sk_analyze_opts *o, struct sk
 		goto out;
 	if (!(rows = sorted_groups(&a, &nout, err)))
 		goto out;
-	if (sk_gate_min_rows(s, (long long)nout, min_rows, out, err) < 0)
+	if (grade(s, q, (long long)nout, min_rows, out, err) < 0)
 		goto out;
 	if (write_report(&a, out, rows, nout, &info, err) < 0)
 		goto out;
@@ -998,6 +1017,7 @@ int sk_analyze_run(struct sk_step *s, const struct sk_analyze_opts *o, struct sk
 	ret = 0;
 out:
 	sk_step_rows(s, nin, ret == 0 ? (long long)nout : 0);
+	sk_quality_close(q);
 	free(rows);
 	sk_csv_close(r);
 	if (a.groups || a.values)
@@ -1009,16 +1029,20 @@ int sk_analyze_check(struct sk_step *s, const struct sk_analyze_opts *o, struct 
 {
 	char in[PATH_MAX], out[PATH_MAX];
 	struct sk_csv_reader *r;
+	struct sk_quality *q = NULL;
 	long long min_rows;
-	int threads;
+	int threads, ret = -1;
 
-	if (settings(s, o, in, out, &threads, &min_rows, err) < 0)
-		return -1;
+	if (settings(s, o, in, out, &threads, &min_rows, &q, err) < 0)
+		goto out;
 	if (!(r = sk_csv_open(in, in_header, NCOLS, err)))
-		return -1;
+		goto out;
 	sk_csv_close(r);
 	/* create and drop a temporary file where the report would go */
-	return sk_check_writable(out, err);
+	ret = sk_check_writable(out, err);
+out:
+	sk_quality_close(q);
+	return ret;
 }
 
 int sk_analyze_tool_run(struct sk_step *s, int argc, char **argv, struct sk_err *err)

@@ -61,6 +61,7 @@ struct sk_analyze_opts {
 	const char *out; /* output path, or NULL/"" for WORKDIR/<the report's name> */
 	const char *threads; /* "1" to "8", or NULL/"" for the CPUs available, at most 4 */
 	const char *min_rows; /* gate: at least N report rows (gate.h), or NULL/"" */
+	const char *quality;  /* --quality FILE (quality.h), or NULL/"" */
 	const char *ignore_upstream; /* read the input even after transform failed (upstream.h) */
 };
 

@@ -24,6 +24,8 @@ struct plan {
 	char out[PATH_MAX];
 	char in[PATH_MAX];
 	long long min_rows;   /* gate, -1: none */
+	struct sk_quality *quality; /* the step's checks (owned) */
+	char as_of[11];             /* --as-of's date, "" when not given */
 };
 
 /* ---- options ---- */
@@ -124,6 +126,8 @@ static int plan_range(struct plan *p, const struct sk_extract_spec *spec,
 	if (!gmtime_r(&now, &tm))
 		return sk_err_set(err, SK_E_USAGE, "cannot read the clock");
 	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+	if (set(o->as_of))
+		snprintf(p->as_of, sizeof(p->as_of), "%.10s", o->as_of);
 	if (!set(o->period)) {
 		/* still reject a bad --as-of, even when nothing uses it */
 		return set(o->as_of) ? sk_extract_period("all", o->as_of, p->from, p->to, err) : 0;
@@ -138,6 +142,9 @@ static int plan_init(struct plan *p, struct sk_step *s, const struct sk_extract_
 
 	memset(p, 0, sizeof(*p));
 	if (sk_gate_rows_parse(o->min_rows, "STEPKIT_MIN_ROWS", &p->min_rows, err) < 0)
+		return -1;
+	if (!(p->quality = sk_quality_open(sk_step_name(s), o->quality,
+					   sk_opt_given_as("--quality"), err)))
 		return -1;
 	if (set(o->read_timeout) && sk_pg_read_timeout_parse(o->read_timeout,
 		    setting(o->read_timeout, "STEPKIT_PG_READ_TIMEOUT", "--read-timeout"), &rt, err) < 0)
@@ -181,6 +188,8 @@ static void plan_release(struct plan *p)
 {
 	free(p->query);
 	p->query = NULL;
+	sk_quality_close(p->quality);
+	p->quality = NULL;
 }
 
 /* The directory the output goes to: created if missing. */
@@ -263,6 +272,7 @@ struct sink {
 	const struct plan *plan;
 	struct sk_csv_writer *w;
 	long long in, out, skipped;
+	char newest[11];            /* the newest date of the range column written */
 	char where[PATH_MAX + 300]; /* "'file'" or "postgres host=..." */
 };
 
@@ -301,6 +311,9 @@ static int put_row(struct sink *k, const char *const *f, const size_t *len, size
 	if (sk_csv_end_row(k->w, err) < 0)
 		return -1;
 	k->out++;
+	sk_quality_row(k->plan->quality, len);
+	if (spec->range_col >= 0 && memcmp(f[spec->range_col], k->newest, 10) > 0)
+		memcpy(k->newest, f[spec->range_col], 10);
 	sk_step_progress(k->step, (unsigned long long)k->in);
 	return 0;
 }
@@ -522,6 +535,32 @@ static void record_plan(struct sk_step *s, const struct plan *p)
 	sk_step_detail(s, "range", range);
 }
 
+/* The quality checks (quality.h), the shorthand gate --min-rows among them.
+ * Freshness counts to the end of the range, else to --as-of, else today. */
+static int grade(struct sk_step *s, struct plan *p, const struct sink *k, struct sk_err *err)
+{
+	struct sk_quality_facts f;
+	time_t now = time(NULL);
+	struct tm tm;
+
+	sk_quality_facts_init(&f);
+	f.rows = k->out;
+	f.out = p->out;
+	f.min_rows = p->min_rows;
+	snprintf(f.newest, sizeof(f.newest), "%s", k->newest);
+	if (p->to[0]) {
+		snprintf(f.ref_date, sizeof(f.ref_date), "%s", p->to);
+		f.ref_what = "the end of the range";
+	} else if (p->as_of[0]) {
+		snprintf(f.ref_date, sizeof(f.ref_date), "%s", p->as_of);
+		f.ref_what = "--as-of";
+	} else if (gmtime_r(&now, &tm)) {
+		strftime(f.ref_date, sizeof(f.ref_date), "%Y-%m-%d", &tm);
+		f.ref_what = "today, UTC";
+	}
+	return sk_quality_finish(s, p->quality, &f, NULL, err);
+}
+
 int sk_extract_run(struct sk_step *s, const struct sk_extract_spec *spec,
 		   const struct sk_extract_opts *o, struct sk_err *err)
 {
@@ -542,7 +581,7 @@ int sk_extract_run(struct sk_step *s, const struct sk_extract_spec *spec,
 	k.spec = spec;
 	k.plan = &p;
 	if ((p.file ? from_file(&k, err) : from_postgres(&k, o, err)) < 0 ||
-	    sk_gate_min_rows(s, k.out, p.min_rows, p.out, err) < 0)
+	    grade(s, &p, &k, err) < 0)
 		goto out;
 	if (sk_csv_commit(k.w, &info, err) < 0) {
 		k.w = NULL;

@@ -35,6 +35,7 @@
 
 #include "errors.h"
 #include "gate.h"
+#include "quality.h"
 #include "step.h"
 
 #include <stddef.h>
@@ -72,6 +73,7 @@ struct sk_extract_opts {
 	const char *source, *db, *query, *query_file, *out;
 	const char *read_timeout;               /* seconds without data from the server */
 	const char *min_rows;                   /* gate: at least N rows (gate.h) */
+	const char *quality;                    /* --quality FILE (quality.h) */
 	const char *from, *to, *period, *as_of; /* sales only */
 };
 
@@ -87,7 +89,8 @@ struct sk_extract_opts {
 	{"query-file", "STEPKIT_QUERY_FILE", "FILE", "read the query from FILE", &(o).query_file}, \
 	{"out", out_env, "FILE", "write FILE instead of the default name in WORKDIR", &(o).out}, \
 	{"read-timeout", "STEPKIT_PG_READ_TIMEOUT", "SECONDS", "fail (exit 75) when the server sends nothing for this long (default 300; 0: never)", &(o).read_timeout}, \
-	SK_GATE_MIN_ROWS_OPT((o).min_rows)
+	SK_GATE_MIN_ROWS_OPT((o).min_rows), \
+	SK_QUALITY_OPT((o).quality)
 
 /* The date-range options of extract-sales. */
 #define SK_EXTRACT_RANGE_OPTS(o)                                                                   \

@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #define MAX_OPTS 64
 #define PROGRESS_EVERY_SEC 5.0
@@ -20,6 +21,8 @@ struct sk_step {
 	double last_progress;
 	long long rows_in, rows_out;
 	json_t *inputs, *outputs, *counts, *details;
+	json_t *quality, *history; /* sk_step_set_quality, NULL: not graded */
+	const char *level;
 };
 
 /* Options every tool has, with their environment variables. */
@@ -107,7 +110,7 @@ static int usage(const struct sk_tool *t)
 	printf("\nExit status: 0 success, 1 permanent failure, 2 usage or configuration error");
 	sep = ",\n";
 	if (t->exits & SK_TOOL_GATES) {
-		printf("%s3 data-quality gate failed", sep);
+		printf("%s3 data-quality RED (a gate or check failed)", sep);
 		sep = ", ";
 	}
 	if (t->exits & SK_TOOL_REMOTE)
@@ -203,6 +206,12 @@ static int write_event(struct sk_step *s, int exit_code, const struct sk_err *e,
 	json_object_set(o, "outputs", s->outputs);
 	json_object_set(o, "counts", s->counts);
 	json_object_set(o, "details", s->details);
+	if (getenv("STEPKIT_TEMPLATE") && *getenv("STEPKIT_TEMPLATE"))
+		json_object_set_new(o, "template", jstr(getenv("STEPKIT_TEMPLATE")));
+	if (s->quality) {
+		json_object_set(o, "quality", s->quality);
+		json_object_set(o, "history", s->history ? s->history : json_null());
+	}
 	if (e->code == SK_E_NONE) {
 		json_object_set_new(o, "error", json_null());
 	} else {
@@ -251,6 +260,42 @@ out:
 	free(text);
 	json_decref(o);
 	return ret;
+}
+
+/*
+ * WORKDIR/events/STEP.quality: the level when the checks ran and decided
+ * the exit (0 or 3), else removed (a step that failed otherwise).
+ */
+static int write_quality_status(struct sk_step *s, int code, struct sk_err *err)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+
+	if (sk_path_join(dir, s->workdir, "events", err) < 0)
+		return -1;
+	if (snprintf(path, sizeof(path), "%s/%s.quality", dir, s->tool->name) >= (int)sizeof(path))
+		return sk_err_set(err, SK_E_USAGE, "quality status path too long");
+	if (!s->level || (code != SK_EXIT_OK && code != SK_EXIT_QUALITY)) {
+		if (unlink(path) < 0 && errno != ENOENT && errno != ENOTDIR)
+			return sk_err_set(err, SK_E_IO, "remove '%s': %s", path, strerror(errno));
+		return 0;
+	}
+	if (sk_mkdir_p(dir, err) < 0 ||
+	    sk_write_file_atomic(path, s->level, strlen(s->level), 0, NULL, err) < 0)
+		return sk_err_prefix(err, "quality status");
+	return 0;
+}
+
+/* A usage error before the run: reported, and the step's status file (if
+ * any) removed, as after any failure that is not a quality one. */
+static int usage_failure(const struct sk_tool *t, const char *msg)
+{
+	struct sk_step s = {.tool = t, .workdir = opt_workdir ? opt_workdir : "."};
+	struct sk_err e = SK_ERR_INIT;
+
+	sk_errorf("%s", msg);
+	if (!opt_check && write_quality_status(&s, SK_EXIT_USAGE, &e) < 0)
+		sk_errorf("%s", e.msg);
+	return SK_EXIT_USAGE;
 }
 
 static int apply_common(struct sk_err *err)
@@ -375,10 +420,8 @@ static int step_main(const struct sk_tool *tool, int argc, char **argv)
 	 * format the environment asks for, when it names a valid one */
 	if (getenv("STEPKIT_LOG_FORMAT"))
 		sk_log_set_format(getenv("STEPKIT_LOG_FORMAT"), NULL);
-	if (parse_opts(tool, argc, argv, &first_arg, &err) < 0 || apply_common(&err) < 0) {
-		sk_errorf("%s", err.msg);
-		return SK_EXIT_USAGE;
-	}
+	if (parse_opts(tool, argc, argv, &first_arg, &err) < 0 || apply_common(&err) < 0)
+		return usage_failure(tool, err.msg);
 	if (opt_help)
 		return usage(tool);
 	if (opt_version) {
@@ -387,9 +430,9 @@ static int step_main(const struct sk_tool *tool, int argc, char **argv)
 	}
 	nargs = argc - first_arg;
 	if (tool->max_args >= 0 && nargs > tool->max_args) {
-		sk_errorf("unexpected argument '%s': try '%s --help'", argv[first_arg + tool->max_args],
-			  tool->name);
-		return SK_EXIT_USAGE;
+		sk_err_set(&err, SK_E_USAGE, "unexpected argument '%s': try '%s --help'",
+			   argv[first_arg + tool->max_args], tool->name);
+		return usage_failure(tool, err.msg);
 	}
 	s.tool = tool;
 	s.workdir = opt_workdir ? opt_workdir : ".";
@@ -401,17 +444,13 @@ static int step_main(const struct sk_tool *tool, int argc, char **argv)
 	 * device is refused before any work */
 	if (check_workdir(tool, s.workdir, &err) < 0) {
 		/* a preflight may come before the run that makes it: say so */
-		if (!opt_check) {
-			sk_errorf("%s", err.msg);
-			return SK_EXIT_USAGE;
-		}
+		if (!opt_check)
+			return usage_failure(tool, err.msg);
 		sk_warnf("%s", err.msg);
 		sk_err_clear(&err);
 	}
-	if (check_outputs(&err) < 0) {
-		sk_errorf("%s", err.msg);
-		return SK_EXIT_USAGE;
-	}
+	if (check_outputs(&err) < 0)
+		return usage_failure(tool, err.msg);
 	gettimeofday(&s.start, NULL);
 	s.last_progress = now_seconds();
 	s.inputs = json_array();
@@ -449,6 +488,11 @@ static int step_main(const struct sk_tool *tool, int argc, char **argv)
 		if (sk_interrupt_signal() == sig)
 			break;
 	}
+	if (!opt_check && write_quality_status(&s, code, &eerr) < 0) {
+		sk_errorf("%s", eerr.msg);
+		if (code == SK_EXIT_OK)
+			code = sk_ecode_exit(eerr.code);
+	}
 	if (err.code != SK_E_NONE)
 		sk_errorf("%s", err.msg);
 	else if (!opt_check && code == SK_EXIT_OK)
@@ -460,6 +504,8 @@ static int step_main(const struct sk_tool *tool, int argc, char **argv)
 	json_decref(s.outputs);
 	json_decref(s.counts);
 	json_decref(s.details);
+	json_decref(s.quality);
+	json_decref(s.history);
 	return code;
 }
 
@@ -481,6 +527,11 @@ int sk_step_main(const struct sk_tool *tool, int argc, char **argv)
 const char *sk_step_workdir(const struct sk_step *s)
 {
 	return s->workdir;
+}
+
+const char *sk_step_name(const struct sk_step *s)
+{
+	return s->tool->name;
 }
 
 const void *sk_step_ctx(const struct sk_step *s)
@@ -549,6 +600,16 @@ void sk_step_output_copy(struct sk_step *s, const struct sk_file_info *info, con
 	json_object_set_new(o, "seconds", json_real(seconds));
 	if (attempts > 0)
 		json_object_set_new(o, "attempts", json_integer(attempts));
+}
+
+void sk_step_set_quality(struct sk_step *s, const char *level, struct json_t *quality,
+			 struct json_t *history)
+{
+	json_decref(s->quality);
+	json_decref(s->history);
+	s->quality = quality;
+	s->history = history;
+	s->level = level;
 }
 
 void sk_step_detail(struct sk_step *s, const char *key, const char *value)

@@ -72,6 +72,9 @@ int sk_step_main(const struct sk_tool *tool, int argc, char **argv);
 /* The work directory (--workdir / STEPKIT_WORKDIR, default "."). Borrowed. */
 const char *sk_step_workdir(const struct sk_step *s);
 
+/* The step's name, its tool's ("transform"). Static storage. */
+const char *sk_step_name(const struct sk_step *s);
+
 /* The `ctx` of the running tool's struct sk_tool (borrowed; may be NULL). */
 const void *sk_step_ctx(const struct sk_step *s);
 
@@ -107,6 +110,18 @@ void sk_step_output(struct sk_step *s, const struct sk_file_info *info);
  */
 void sk_step_output_copy(struct sk_step *s, const struct sk_file_info *info, const char *source,
 			 const char *url, double seconds, int attempts);
+
+/*
+ * Record the data-quality result of the step (quality.h): `quality` and
+ * `history` become the event's "quality" and "history" (both stolen;
+ * `history` NULL: null), `level` ("GREEN", "YELLOW", "RED") the content of
+ * WORKDIR/events/STEP.quality, written atomically at exit when the step
+ * ends 0 or 3. A step that ends otherwise removes that file, so a stale
+ * level never survives a rerun.
+ */
+struct json_t;
+void sk_step_set_quality(struct sk_step *s, const char *level, struct json_t *quality,
+			 struct json_t *history);
 
 /* Record a string detail in the event under "details" (e.g. the source). */
 void sk_step_detail(struct sk_step *s, const char *key, const char *value);

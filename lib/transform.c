@@ -1,6 +1,8 @@
 #include "base.h"
 #include "transform.h"
 #include "gate.h"
+#include "history.h"
+#include "quality.h"
 #include "buf.h"
 #include "csvio.h"
 #include "map.h"
@@ -125,6 +127,9 @@ struct tx {
 						 customer row: not the customers gate's business */
 	long long dropped_duplicate, guest, customer_unmatched, product_unmatched,
 		description_unknown;
+	long long qty_negative; /* rows written whose quantity was made positive */
+	char newest[11];        /* the newest invoice_date written */
+	struct sk_quality *q;   /* the quality checks (quality.h) */
 };
 
 struct paths {
@@ -571,6 +576,11 @@ static int do_sale(struct tx *t, const struct sk_csv_reader *r, struct sk_csv_wr
 			t->dropped_duplicate++;
 		return rc;
 	}
+	/* what the quality checks count, on the row as read */
+	sk_quality_row(t->q, row->len);
+	t->qty_negative += row->f[S_QTY][0] == '-';
+	if (memcmp(row->f[S_DATE], t->newest, 10) > 0)
+		memcpy(t->newest, row->f[S_DATE], 10);
 	if (cidlen == 0) {
 		cid = "GUEST";
 		cidlen = 5;
@@ -597,14 +607,18 @@ static int do_sale(struct tx *t, const struct sk_csv_reader *r, struct sk_csv_wr
 struct gates {
 	long long min_rows;
 	double max_unmatched;
+	struct sk_quality *q; /* owned: sk_quality_close */
 };
 
 static int gates_parse(const struct sk_transform_opts *o, struct gates *g, struct sk_err *err)
 {
-	if (sk_gate_rows_parse(o->min_rows, "STEPKIT_MIN_ROWS", &g->min_rows, err) < 0)
+	g->q = NULL;
+	if (sk_gate_rows_parse(o->min_rows, "STEPKIT_MIN_ROWS", &g->min_rows, err) < 0 ||
+	    sk_gate_percent_parse(o->max_unmatched, "STEPKIT_MAX_UNMATCHED", &g->max_unmatched,
+				  err) < 0)
 		return -1;
-	return sk_gate_percent_parse(o->max_unmatched, "STEPKIT_MAX_UNMATCHED", &g->max_unmatched,
-				     err);
+	g->q = sk_quality_open("transform", o->quality, sk_opt_given_as("--quality"), err);
+	return g->q ? 0 : -1;
 }
 
 /* Every gate is checked (and recorded in the event); the first failure is
@@ -625,17 +639,34 @@ static int gates_check(struct tx *t, const struct gates *g, const struct paths *
 				     .of_what = "rows",
 				     .what = prod_what,
 				     .advice = "check the products extract, or raise the gate"};
-	struct sk_err later = SK_ERR_INIT;
-	int failed = 0;
+	struct sk_quality_facts f;
+	char why[160];
 
 	snprintf(cust_what, sizeof(cust_what), "are missing from '%s'", p->customers);
 	snprintf(prod_what, sizeof(prod_what), "have a stock_code missing from '%s'", p->products);
-	failed |= sk_gate_min_rows(t->s, t->rows_out, g->min_rows, p->out, err) < 0;
-	failed |= sk_gate_max_share(t->s, "max_unmatched_customers", "--max-unmatched", &cust,
-				    g->max_unmatched, p->out, failed ? &later : err) < 0;
-	failed |= sk_gate_max_share(t->s, "max_unmatched_products", "--max-unmatched", &prod,
-				    g->max_unmatched, p->out, failed ? &later : err) < 0;
-	return failed ? -1 : 0;
+	sk_quality_facts_init(&f);
+	f.rows = t->rows_out;
+	f.rows_in = t->rows_in;
+	f.cust_unmatched = cust.n;
+	f.cust_of = cust.of;
+	f.prod_unmatched = prod.n;
+	f.prod_of = prod.of;
+	f.qty_positive = t->qty_negative;
+	f.desc_unknown = t->description_unknown;
+	snprintf(f.newest, sizeof(f.newest), "%s", t->newest);
+	/* freshness counts to the end of the period extract-sales read */
+	if (sk_quality_has(g->q, "freshness_days")) {
+		if (sk_history_period_end(sk_step_workdir(t->s), f.ref_date, why))
+			f.ref_what = "the end of the period of extract-sales";
+		else
+			f.ref_what = why;
+	}
+	f.out = p->out;
+	f.min_rows = g->min_rows;
+	f.max_unmatched = g->max_unmatched;
+	f.cust_share = &cust;
+	f.prod_share = &prod;
+	return sk_quality_finish(t->s, g->q, &f, NULL, err);
 }
 
 int sk_transform_run(struct sk_step *s, const struct sk_transform_opts *files,
@@ -652,7 +683,7 @@ int sk_transform_run(struct sk_step *s, const struct sk_transform_opts *files,
 	struct sk_csv_writer *w = NULL;
 	struct sk_csv_row row;
 	struct sk_file_info info;
-	struct gates g;
+	struct gates g = {.q = NULL};
 	int ret = -1, rc;
 
 	if (!p) {
@@ -661,6 +692,7 @@ int sk_transform_run(struct sk_step *s, const struct sk_transform_opts *files,
 	}
 	if (resolve(s, files, p, err) < 0 || gates_parse(files, &g, err) < 0)
 		goto out;
+	t.q = g.q;
 	if (!(t.customers = sk_map_open(sizeof(struct customer), err)) ||
 	    !(t.products = sk_map_open(sizeof(struct product), err)) ||
 	    !(t.strangers = sk_map_open(sizeof(uint32_t), err)) ||
@@ -709,6 +741,7 @@ out:
 	sk_buf_release(&t.scratch);
 	sk_buf_release(&t.inv_cache.key);
 	sk_buf_release(&t.cust_cache.key);
+	sk_quality_close(g.q);
 	free(p);
 	return ret;
 }
@@ -718,14 +751,13 @@ int sk_transform_check(struct sk_step *s, const struct sk_transform_opts *files,
 {
 	struct paths *p = malloc(sizeof(*p));
 	struct sk_csv_reader *r;
+	struct gates g = {.q = NULL};
 	int ret = -1;
 
 	if (!p) {
 		sk_err_set(err, SK_E_NOMEM, "out of memory");
 		goto out;
 	}
-	struct gates g;
-
 	if (resolve(s, files, p, err) < 0 || gates_parse(files, &g, err) < 0)
 		goto out;
 	/* opening reads and checks the header, nothing more */
@@ -743,6 +775,7 @@ int sk_transform_check(struct sk_step *s, const struct sk_transform_opts *files,
 		goto out;
 	ret = 0;
 out:
+	sk_quality_close(g.q);
 	free(p);
 	return ret;
 }

@@ -66,6 +66,7 @@ struct sk_transform_opts {
 	const char *max_unmatched; /* gate: at most PERCENT of the rows written with a
 				      customer_id (not GUEST) or a stock_code missing
 				      from its dimension file, each counted alone */
+	const char *quality;       /* --quality FILE (quality.h) */
 };
 
 /*

@@ -6,6 +6,7 @@
 #include "base.h"
 #include "analyze.h"
 #include "gate.h"
+#include "quality.h"
 #include "step.h"
 #include "upstream.h"
 
@@ -19,6 +20,7 @@ static const struct sk_opt opts[] = {
 	{"threads", "STEPKIT_THREADS", "N",
 	 "read the input in N pieces at once, 1 to 8 (default: the CPUs available, at most 4)", &o.threads},
 	SK_GATE_MIN_ROWS_OPT(o.min_rows),
+	SK_QUALITY_OPT(o.quality),
 	SK_UPSTREAM_OPT(o.ignore_upstream),
 	{0},
 };

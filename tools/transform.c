@@ -7,6 +7,7 @@
 #include "step.h"
 #include "transform.h"
 #include "gate.h"
+#include "quality.h"
 
 static struct sk_transform_opts files;
 
@@ -22,6 +23,7 @@ static const struct sk_opt opts[] = {
 	SK_GATE_MIN_ROWS_OPT(files.min_rows),
 	{"max-unmatched", "STEPKIT_MAX_UNMATCHED", "PERCENT",
 	 "data-quality gate: fail (exit 3, output not written) when over PERCENT of the rows have an unknown customer_id or stock_code", &files.max_unmatched},
+	SK_QUALITY_OPT(files.quality),
 	{0},
 };
 

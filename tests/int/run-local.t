@@ -518,8 +518,8 @@ for f in raw_sales.csv customer_data.csv product_data.csv transformed_data.csv \
 	same_file "$OUT/run1/$f" "$H/$f" "$f is the same as by hand"
 done
 is "$(cd "$OUT/run1/events" && ls | tr '\n' ' ')" \
-	"analyze-customers.json analyze-products.json analyze-sales.json extract-customers.json extract-products.json extract-sales.json notify.json transform.json " \
-	"every step wrote its event under /data/{{workflow.name}}/events"
+	"analyze-customers.json analyze-customers.quality analyze-products.json analyze-products.quality analyze-sales.json analyze-sales.quality extract-customers.json extract-customers.quality extract-products.json extract-products.quality extract-sales.json extract-sales.quality notify.json transform.json transform.quality " \
+	"every step wrote its event under /data/{{workflow.name}}/events, each data step its level (docs/quality.md)"
 is "$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["run"])' "$OUT/run1/events/transform.json" 2>&1)" \
 	"run1" "STEPKIT_RUN_ID is the workflow name"
 grep -q '"level":"info","step":"notify","run":"run1"' "$OUT/run1/logs/notify.log"
