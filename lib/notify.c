@@ -714,6 +714,8 @@ static int mail(struct sk_step *s, const struct cfg *c, const struct content *m,
 		{
 			char *nl = strchr(attsec.data + 1, '\n');
 			*nl = '\0';
+			if (nl[-1] == ':')
+				nl[-1] = '\0';
 			if (sk_summary_html_pre(&html, attsec.data + 1, nl + 1, err) < 0)
 				goto out;
 		}

@@ -404,12 +404,19 @@ static json_t *quality_of(json_t *o)
 	return json_is_object(q) ? q : NULL;
 }
 
+/* A "quality" member that is not null: the step grades its output. */
+static int grades(json_t *o)
+{
+	json_t *q = json_object_get(o, "quality");
+
+	return q && !json_is_null(q);
+}
+
 static int bad_quality(json_t *o)
 {
 	json_t *q = quality_of(o);
 
-	return json_object_get(o, "quality") &&
-	       (!q || level_rank(json_string_value(json_object_get(q, "status"))) < 0);
+	return grades(o) && (!q || level_rank(json_string_value(json_object_get(q, "status"))) < 0);
 }
 
 /* An event's level: RED when it failed, its quality status otherwise
@@ -420,7 +427,7 @@ static int event_level(json_t *o)
 
 	if (event_failed(o))
 		return 2;
-	if (!json_object_get(o, "quality"))
+	if (!grades(o))
 		return 0;
 	r = level_rank(json_string_value(json_object_get(quality_of(o), "status")));
 	return r < 0 ? 1 : r;
