@@ -1276,6 +1276,17 @@ static json_t *copy_num(json_t *v)
 	return json_is_number(v) ? json_copy(v) : json_null();
 }
 
+/* A JSON string of `s` cleaned (valid UTF-8 whatever a file name held). */
+static json_t *jclean(const char *s)
+{
+	struct sk_err err = SK_ERR_INIT;
+	char *c = clean_dup(s, VALUE_MAX, &err);
+	json_t *v = c ? json_string(c) : NULL;
+
+	free(c);
+	return v;
+}
+
 int sk_summary_json(const struct sk_summary *sm, json_t *doc, struct sk_err *err)
 {
 	json_t *checks = json_array(), *trend = json_array();
@@ -1287,13 +1298,14 @@ int sk_summary_json(const struct sk_summary *sm, json_t *doc, struct sk_err *err
 		size_t j;
 		json_array_foreach(json_object_get(quality_of(o), "checks"), j, c) {
 			const char *st = str_field(c, "status");
-			json_t *row = json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:s}", "step",
-						sm->ev[i].name, "name", str_field(c, "name"),
+			json_t *row = json_pack("{s:o, s:o, s:o, s:o, s:o, s:s, s:o}", "step",
+						jclean(sm->ev[i].name), "name",
+						jclean(str_field(c, "name")),
 						"value", copy_num(json_object_get(c, "value")),
 						"warn", copy_num(json_object_get(c, "warn")),
 						"fail", copy_num(json_object_get(c, "fail")),
 						"status", level_rank(st) < 0 ? "YELLOW" : st,
-						"message", str_field(c, "message"));
+						"message", jclean(str_field(c, "message")));
 			if (!row || json_array_append_new(checks, row) < 0)
 				goto nomem;
 		}
@@ -1309,10 +1321,10 @@ int sk_summary_json(const struct sk_summary *sm, json_t *doc, struct sk_err *err
 				json_decref(ch);
 				ch = json_real((double)llround(pct * 10) / 10.0);
 			}
-			json_t *row = json_pack("{s:s, s:o, s:o, s:o, s:o}", "step", sm->ev[i].name,
-						"rows_out", copy_num(cur), "previous_rows_out",
-						copy_num(p), "previous_run",
-						*str_field(prev, "run") ? json_string(str_field(prev, "run"))
+			json_t *row = json_pack("{s:o, s:o, s:o, s:o, s:o}", "step",
+						jclean(sm->ev[i].name), "rows_out", copy_num(cur),
+						"previous_rows_out", copy_num(p), "previous_run",
+						*str_field(prev, "run") ? jclean(str_field(prev, "run"))
 									: json_null(),
 						"change_percent", ch);
 			if (!row || json_array_append_new(trend, row) < 0)
