@@ -112,7 +112,7 @@ ev() {
 EOF
 }
 CK_ROWS_Y='{"name": "rows", "value": 25, "warn": 600000, "fail": 1000, "status": "YELLOW", "message": "25 rows, below the warning level 600000"}'
-CK_EVIL='{"name": "<script>alert(1)</script>", "value": 97.5, "warn": 95, "fail": null, "status": "GREEN", "message": "Fish & <b>Chips</b>"}'
+CK_EVIL='{"name": "<script>alert(1)</script> R&D", "value": 97.5, "warn": 95, "fail": null, "status": "GREEN", "message": "Fish & <b>Chips</b>"}'
 CK_CHANGE='{"name": "row_change", "value": null, "warn": 10, "fail": null, "status": "GREEN", "message": "no earlier run: no trend"}'
 HIST='{"runs": 3, "previous": {"run": "run-41", "rows_out": 20, "finished": "2025-06-30T00:00:09Z"}}'
 
@@ -199,7 +199,7 @@ for row in \
 	"Quality|step|check|value|warn|fail|status" \
 	"Quality|extract-sales|row_change|-|10|-|GREEN" \
 	"Quality|transform|rows|25|600000|1000|YELLOW" \
-	"Quality|transform|<script>alert(1)</script>|97.50|95|-|GREEN" \
+	"Quality|transform|<script>alert(1)</script> R&D|97.50|95|-|GREEN" \
 	"Trend|step|rows out|previous|previous run|change" \
 	"Trend|extract-sales|30|-|-|no earlier run" \
 	"Trend|transform|25|20|run-41|+25.0%"; do
@@ -207,16 +207,16 @@ for row in \
 done
 is "$(grep -c . "$T/h/tables.txt")" 10 "html: no other table rows"
 is "$(cat "$T/h/tags.txt")" "body h1 h2 head html meta p pre strong table td th title tr" "html: no <script> element, only the expected tags"
-grep -qF '&lt;script&gt;alert(1)&lt;/script&gt;' "$T/h/html.html"; ok $? "html: the check name escaped in the source"
+grep -qF '<td>&lt;script&gt;alert(1)&lt;/script&gt; R&amp;D</td>' "$T/h/html.html"; ok $? "html: <script> and & escaped in the source"
 grep -qF "Attachments (at most 10485760 bytes in total)|sales_report.csv: attached, $(wc -c <"$Y/sales_report.csv") bytes, sha256 $(sha256sum "$Y/sales_report.csv" | cut -d' ' -f1)" "$T/h/pre.txt"
 ok $? "html: the attachments section in <pre>"
 is "$(cat "$T/h/nattach")" 3 "the three reports attached"
 # the text part says the same
 for line in "Level: YELLOW" "Quality:" \
-	"step           check                      value    warn  fail  status" \
-	"extract-sales  row_change                     -      10     -  GREEN" \
-	"transform      rows                          25  600000  1000  YELLOW" \
-	"transform      <script>alert(1)</script>  97.50      95     -  GREEN" \
+	"step           check                          value    warn  fail  status" \
+	"extract-sales  row_change                         -      10     -  GREEN" \
+	"transform      rows                              25  600000  1000  YELLOW" \
+	"transform      <script>alert(1)</script> R&D  97.50      95     -  GREEN" \
 	"Trend:" \
 	"step           rows out  previous  previous run          change" \
 	"extract-sales        30         -  -             no earlier run" \
@@ -312,13 +312,13 @@ P=$H/files/hooks/summary
 valid "$P" "webhook: the summary payload validates against the documented schema"
 is "$(json "$P" 'd["kind"], d["level"], d["status"], d["run"], d["approval"]')" "('summary', 'YELLOW', 'Succeeded', 'run-42', None)" "webhook: kind, level, status"
 is "$(json "$P" '[(c["step"], c["name"], c["value"], c["warn"], c["fail"], c["status"]) for c in d["checks"]]')" \
-	"[('extract-sales', 'row_change', None, 10, None, 'GREEN'), ('transform', 'rows', 25, 600000, 1000, 'YELLOW'), ('transform', '<script>alert(1)</script>', 97.5, 95, None, 'GREEN')]" \
+	"[('extract-sales', 'row_change', None, 10, None, 'GREEN'), ('transform', 'rows', 25, 600000, 1000, 'YELLOW'), ('transform', '<script>alert(1)</script> R&D', 97.5, 95, None, 'GREEN')]" \
 	"webhook: the checks"
 is "$(json "$P" 'd["trend"]')" \
 	"[{'step': 'extract-sales', 'rows_out': 30, 'previous_rows_out': None, 'previous_run': None, 'change_percent': None}, {'step': 'transform', 'rows_out': 25, 'previous_rows_out': 20, 'previous_run': 'run-41', 'change_percent': 25.0}]" \
 	"webhook: the trend"
 is "$(json "$P" 'd["text"].split(chr(10))[0]')" "[stepkit] YELLOW sales-analysis run-42: Succeeded" "webhook: the text starts with the subject"
-grep -qF '&lt;script&gt;' "$P"; ok $? "webhook: <script> escaped in the text"
+grep -qF '&lt;script&gt;alert(1)&lt;/script&gt; R&amp;D' "$P"; ok $? "webhook: <script> and & escaped in the text"
 
 WEBHOOK_URL=$HOOK/approval nrun 0 "webhook: approval request" "$Y" --approval-request --workflow sales-analysis-x7k2p --namespace stepkit --approval-timeout 86400
 P=$H/files/hooks/approval
