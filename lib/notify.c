@@ -13,6 +13,7 @@
 #include "webhook.h"
 
 #include <fcntl.h>
+#include <jansson.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -23,9 +24,14 @@
 
 struct cfg {
 	struct sk_mail_addr from;
-	struct sk_mail_addrs to, cc;
+	struct sk_mail_addrs to, cc, to_warn, to_crit;
+	struct sk_mail_addrs hdr_to; /* To: MAIL_TO and the level's extra recipients */
 	const char *rcpt[2 * SK_MAIL_MAX_RCPT]; /* envelope: To and Cc, each address once */
 	size_t nrcpt;
+	size_t nlisted; /* addresses in all the lists: 0 means no mail at any level */
+	int alert_on;   /* rank of the lowest level that alerts: 0 GREEN .. 2 RED */
+	int approval;   /* --approval-request */
+	struct sk_approval appr; /* workflow, namespace, node, timeout (now: at run time) */
 	struct sk_smtp_cfg smtp;
 	char *password; /* SMTP_PASSWORD(_FILE), owned */
 	char *webhook;  /* WEBHOOK_URL(_FILE), owned */
@@ -96,6 +102,114 @@ static int secret(const char *name, char **out, struct sk_err *err)
 	return 0;
 }
 
+/* Add the addresses of `l` not yet in `to`. */
+static int merge(struct sk_mail_addrs *to, const struct sk_mail_addrs *l, struct sk_err *err)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		size_t j = 0;
+		while (j < to->n && strcasecmp(to->v[j].addr, l->v[i].addr))
+			j++;
+		if (j < to->n)
+			continue;
+		if (to->n == SK_MAIL_MAX_RCPT)
+			return sk_err_set(err, SK_E_USAGE,
+					  "MAIL_TO, MAIL_CC, NOTIFY_TO_WARNING and NOTIFY_TO_CRITICAL: "
+					  "more than %d recipients", SK_MAIL_MAX_RCPT);
+		to->v[to->n++] = l->v[i];
+	}
+	return 0;
+}
+
+/*
+ * The recipients of a run at level `rank` (0 GREEN, 1 YELLOW, 2 RED): To is
+ * MAIL_TO, plus NOTIFY_TO_WARNING from YELLOW up, plus NOTIFY_TO_CRITICAL at
+ * RED; Cc is MAIL_CC; the envelope names each address once.
+ */
+static int route(struct cfg *c, int rank, struct sk_err *err)
+{
+	c->hdr_to.n = 0;
+	c->nrcpt = 0;
+	if (merge(&c->hdr_to, &c->to, err) < 0 ||
+	    (rank >= 1 && merge(&c->hdr_to, &c->to_warn, err) < 0) ||
+	    (rank >= 2 && merge(&c->hdr_to, &c->to_crit, err) < 0))
+		return -1;
+	for (int pass = 0; pass < 2; pass++) {
+		const struct sk_mail_addrs *l = pass ? &c->cc : &c->hdr_to;
+		for (size_t i = 0; i < l->n; i++) {
+			size_t j = 0;
+			while (j < c->nrcpt && strcasecmp(c->rcpt[j], l->v[i].addr))
+				j++;
+			if (j == c->nrcpt)
+				c->rcpt[c->nrcpt++] = l->v[i].addr;
+		}
+	}
+	if (c->nrcpt > SK_MAIL_MAX_RCPT)
+		return sk_err_set(err, SK_E_USAGE,
+				  "MAIL_TO, MAIL_CC, NOTIFY_TO_WARNING and NOTIFY_TO_CRITICAL: more "
+				  "than %d recipients", SK_MAIL_MAX_RCPT);
+	return 0;
+}
+
+/* A Kubernetes name (RFC 1123): lower-case letters, digits, '-' (and '.'
+ * with `dots`), starting and ending with a letter or digit. Such a name
+ * is pasted into a shell as it is. */
+static int k8s_name(const char *v, size_t max, int dots)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n > max)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char ch = v[i];
+		int alnum = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
+		if (!alnum && !((ch == '-' || (dots && ch == '.')) && i > 0 && i + 1 < n))
+			return 0;
+	}
+	return 1;
+}
+
+static int approval_load(const struct sk_notify_opts *o, struct cfg *c, struct sk_err *err)
+{
+	long long n;
+
+	if (o->approval_request && *o->approval_request &&
+	    parse_yes_no(o->approval_request, "NOTIFY_APPROVAL_REQUEST", &c->approval, err) < 0)
+		return -1;
+	c->appr.workflow = o->workflow && *o->workflow ? o->workflow : NULL;
+	c->appr.namespace = o->namespace && *o->namespace ? o->namespace : NULL;
+	c->appr.node = o->approval_node && *o->approval_node ? o->approval_node : "approve";
+	c->appr.timeout = -1;
+	if (c->appr.workflow && !k8s_name(c->appr.workflow, 253, 1))
+		return sk_err_set(err, SK_E_USAGE,
+				  "STEPKIT_WORKFLOW '%s': not a workflow name (lower-case letters, "
+				  "digits, '-' and '.'; in Argo {{workflow.name}})",
+				  c->appr.workflow);
+	if (c->appr.namespace && !k8s_name(c->appr.namespace, 63, 0))
+		return sk_err_set(err, SK_E_USAGE,
+				  "STEPKIT_NAMESPACE '%s': not a namespace name (lower-case letters, "
+				  "digits and '-'; in Argo {{workflow.namespace}})",
+				  c->appr.namespace);
+	for (const char *p = c->appr.node; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      *p == '-' || *p == '_' || *p == '.') || p - c->appr.node >= 128)
+			return sk_err_set(err, SK_E_USAGE,
+					  "NOTIFY_APPROVAL_NODE '%s': use the suspend node's display "
+					  "name (letters, digits, '-', '_', '.')",
+					  c->appr.node);
+	if (o->approval_timeout && *o->approval_timeout) {
+		if (parse_count(o->approval_timeout, "NOTIFY_APPROVAL_TIMEOUT", 1, 366LL * 86400, &n,
+				err) < 0)
+			return -1;
+		c->appr.timeout = n;
+	}
+	if (c->approval && !c->appr.workflow)
+		return sk_err_set(err, SK_E_USAGE,
+				  "STEPKIT_WORKFLOW is not set: --approval-request needs the "
+				  "workflow's name for the argo commands (--workflow NAME; in Argo "
+				  "{{workflow.name}})");
+	return 0;
+}
+
 /* Everything the settings say, validated; no network, no files written. */
 static int cfg_load(const struct sk_notify_opts *o, struct cfg *c, struct sk_err *err)
 {
@@ -113,30 +227,33 @@ static int cfg_load(const struct sk_notify_opts *o, struct cfg *c, struct sk_err
 		return sk_err_set(err, SK_E_USAGE, "--status '%s': use Succeeded, Failed or Error",
 				  c->status);
 	if ((o->to && sk_mail_addrs_parse(&c->to, o->to, "MAIL_TO", err) < 0) ||
-	    (o->cc && sk_mail_addrs_parse(&c->cc, o->cc, "MAIL_CC", err) < 0))
+	    (o->cc && sk_mail_addrs_parse(&c->cc, o->cc, "MAIL_CC", err) < 0) ||
+	    (o->to_warning && sk_mail_addrs_parse(&c->to_warn, o->to_warning, "NOTIFY_TO_WARNING", err) < 0) ||
+	    (o->to_critical && sk_mail_addrs_parse(&c->to_crit, o->to_critical, "NOTIFY_TO_CRITICAL", err) < 0))
 		return -1;
-	/* the envelope names each address once, whatever the headers say */
-	for (int pass = 0; pass < 2; pass++) {
-		const struct sk_mail_addrs *l = pass ? &c->cc : &c->to;
-		for (size_t i = 0; i < l->n; i++) {
-			size_t j = 0;
-			while (j < c->nrcpt && strcasecmp(c->rcpt[j], l->v[i].addr))
-				j++;
-			if (j == c->nrcpt)
-				c->rcpt[c->nrcpt++] = l->v[i].addr;
-		}
-	}
-	if (c->nrcpt > SK_MAIL_MAX_RCPT)
-		return sk_err_set(err, SK_E_USAGE, "MAIL_TO and MAIL_CC: more than %d recipients",
-				  SK_MAIL_MAX_RCPT);
+	c->nlisted = c->to.n + c->cc.n + c->to_warn.n + c->to_crit.n;
+	/* the most recipients any level has: RED's */
+	if (route(c, 2, err) < 0)
+		return -1;
 	if (o->from && *o->from) {
 		if (sk_mail_addr_parse(&c->from, o->from, strlen(o->from), "MAIL_FROM", err) < 0)
 			return -1;
-	} else if (c->nrcpt) {
+	} else if (c->nlisted) {
 		return sk_err_set(err, SK_E_USAGE,
 				  "MAIL_FROM is not set: the sender address is required with "
-				  "MAIL_TO or MAIL_CC");
+				  "MAIL_TO, MAIL_CC, NOTIFY_TO_WARNING or NOTIFY_TO_CRITICAL");
 	}
+	if (o->alert_on && *o->alert_on) {
+		c->alert_on = -1;
+		for (int i = 0; i < 3; i++)
+			if (!strcasecmp(o->alert_on, (const char *[]){"green", "yellow", "red"}[i]))
+				c->alert_on = i;
+		if (c->alert_on < 0)
+			return sk_err_set(err, SK_E_USAGE, "NOTIFY_ALERT_ON '%s': use green, yellow or red",
+					  o->alert_on);
+	}
+	if (approval_load(o, c, err) < 0)
+		return -1;
 	if (o->attach && parse_yes_no(o->attach, "MAIL_ATTACH", &c->attach, err) < 0)
 		return -1;
 	if (o->attach_follow_symlinks &&
@@ -173,7 +290,7 @@ static int cfg_load(const struct sk_notify_opts *o, struct cfg *c, struct sk_err
 		return sk_err_set(err, SK_E_USAGE, "WEBHOOK_CA_FILE '%s': %s", c->webhook_ca,
 				  strerror(errno));
 	/* the outbox replaces the server: SMTP settings matter only without it */
-	if (c->nrcpt && !c->outbox) {
+	if (c->nlisted && !c->outbox) {
 		if (!c->smtp.url)
 			return sk_err_set(err, SK_E_USAGE,
 					  "MAIL_TO is set but neither SMTP_URL (to send) nor "
@@ -560,27 +677,48 @@ out:
 	return ret;
 }
 
-static int mail(struct sk_step *s, const struct cfg *c, const char *subject, const char *summary,
-		int argc, char **argv, struct sk_err *err)
+/* The message's text and HTML: the summary (or approval request) and the
+ * attachments section. */
+struct content {
+	const char *subject;
+	const char *text; /* without the attachments section */
+	const char *html; /* an HTML fragment, inside <body> */
+	time_t now;
+};
+
+static int mail(struct sk_step *s, const struct cfg *c, const struct content *m, int argc,
+		char **argv, struct sk_err *err)
 {
 	struct att *att = NULL;
 	size_t natt = 0, nparts = 0;
 	struct sk_mail_part *parts = NULL;
-	struct sk_buf body = SK_BUF_INIT(BODY_MAX);
+	struct sk_buf body = SK_BUF_INIT(BODY_MAX), html = SK_BUF_INIT(2 * BODY_MAX);
+	struct sk_buf attsec = SK_BUF_INIT(BODY_MAX);
 	struct sk_mail_msg *msg = NULL;
 	char id[SK_MAIL_ID_MAX], boundary[80];
 	struct sk_retry_policy p;
 	struct sk_retry_state st = {0};
 	struct send_ctx *x = NULL;
-	time_t now = time(NULL);
+	time_t now = m->now;
 	int ret = -1;
 
-	if (sk_buf_adds(&body, summary, err) < 0)
+	if (sk_buf_adds(&body, m->text, err) < 0 || sk_summary_html_open(&html, m->subject, err) < 0 ||
+	    sk_buf_adds(&html, m->html, err) < 0)
 		goto out;
 	if (c->attach) {
 		if (collect(s, c, argc, argv, &att, &natt, err) < 0 ||
-		    attachments_section(&body, c, att, natt, err) < 0)
+		    attachments_section(&attsec, c, att, natt, err) < 0 ||
+		    sk_buf_adds(&body, attsec.data, err) < 0)
 			goto out;
+		/* "\nAttachments (...):\n" then the lines: the heading, then <pre> */
+		{
+			char *nl = strchr(attsec.data + 1, '\n');
+			*nl = '\0';
+			if (nl[-1] == ':')
+				nl[-1] = '\0';
+			if (sk_summary_html_pre(&html, attsec.data + 1, nl + 1, err) < 0)
+				goto out;
+		}
 		if (!(parts = calloc(natt ? natt : 1, sizeof(*parts)))) {
 			sk_err_set(err, SK_E_NOMEM, "out of memory");
 			goto out;
@@ -612,10 +750,11 @@ static int mail(struct sk_step *s, const struct cfg *c, const char *subject, con
 			sk_step_count(s, "attachments", 1);
 		}
 	}
-	if (sk_mail_new_id(c->from.addr, id, boundary, err) < 0)
+	if (sk_summary_html_close(&html, err) < 0 || sk_mail_new_id(c->from.addr, id, boundary, err) < 0)
 		goto out;
-	if (!(msg = sk_mail_msg_open(&(struct sk_mail){&c->from, &c->to, &c->cc, subject, body.data,
-						       now, id, boundary, parts, nparts},
+	if (!(msg = sk_mail_msg_open(&(struct sk_mail){&c->from, &c->hdr_to, &c->cc, m->subject,
+						       body.data, now, id, boundary, parts, nparts,
+						       html.data},
 				     err))) {
 		sk_err_prefix(err, "mail");
 		goto out;
@@ -674,18 +813,20 @@ done:
 	free(x);
 	sk_mail_msg_close(msg);
 	sk_buf_release(&body);
+	sk_buf_release(&html);
+	sk_buf_release(&attsec);
 	return ret;
 }
 
 static int webhook(struct sk_step *s, const struct cfg *c, const char *subject,
-		   const char *summary, struct sk_err *err)
+		   const char *text, json_t *fields, struct sk_err *err)
 {
-	struct sk_buf text = SK_BUF_INIT(2 * SK_WEBHOOK_TEXT_MAX), json = SK_BUF_INIT(16 * SK_WEBHOOK_TEXT_MAX);
+	struct sk_buf body = SK_BUF_INIT(2 * SK_WEBHOOK_TEXT_MAX), json = SK_BUF_INIT(32 * SK_WEBHOOK_TEXT_MAX);
 	struct sk_retry_policy p;
 	int attempts = 0, ret = -1;
 
-	if (sk_webhook_text(&text, subject, summary, err) < 0 ||
-	    sk_webhook_json(&json, text.data, err) < 0 || sk_step_retry_policy(&p, err) < 0)
+	if (sk_webhook_text(&body, subject, text, err) < 0 ||
+	    sk_webhook_payload(&json, body.data, fields, err) < 0 || sk_step_retry_policy(&p, err) < 0)
 		goto out;
 	sk_step_count(s, "webhook_bytes", (long long)json.len);
 	ret = sk_webhook_post(c->webhook, c->webhook_ca, json.data, json.len, &p, &attempts, err);
@@ -694,7 +835,7 @@ static int webhook(struct sk_step *s, const struct cfg *c, const char *subject,
 		sk_infof("webhook posted (%zu bytes, attempt %d)", json.len, attempts);
 out:
 	sk_step_detail(s, "webhook", ret == 0 ? "sent" : "failed");
-	sk_buf_release(&text);
+	sk_buf_release(&body);
 	sk_buf_release(&json);
 	return ret;
 }
@@ -720,15 +861,103 @@ static int pick_error(struct sk_err *mail_err, struct sk_err *hook_err, struct s
 	return keep->code == SK_E_NONE ? 0 : -1;
 }
 
+/* "[PREFIX ]LEVEL PIPELINE RUN: waiting for approval" */
+static int approval_subject(const struct sk_summary *sm, const struct cfg *c, const char *run,
+			    struct sk_buf *out, struct sk_err *err)
+{
+	if (c->prefix && *c->prefix &&
+	    (sk_summary_clean(out, c->prefix, 800, err) < 0 || sk_buf_adds(out, " ", err) < 0))
+		return -1;
+	if (sk_buf_addf(out, err, "%s ", sk_summary_level(sm)) < 0 ||
+	    sk_summary_clean(out, c->pipeline, 800, err) < 0 || sk_buf_adds(out, " ", err) < 0 ||
+	    sk_summary_clean(out, run, 800, err) < 0 ||
+	    sk_buf_adds(out, ": waiting for approval", err) < 0)
+		return -1;
+	return 0;
+}
+
+/* The webhook's fields besides "text" (docs/notify.md gives the schema). */
+static json_t *payload_fields(const struct sk_summary *sm, const struct cfg *c, const char *run,
+			      const char *subject, struct sk_err *err)
+{
+	json_t *o = json_object(), *a = NULL;
+	struct sk_buf cmd = SK_BUF_INIT(4096);
+
+	if (!o || json_object_set_new(o, "kind", json_string(c->approval ? "approval_request"
+									   : "summary")) < 0 ||
+	    json_object_set_new(o, "level", json_string(sk_summary_level(sm))) < 0 ||
+	    json_object_set_new(o, "status", json_string(sk_summary_status(sm))) < 0 ||
+	    json_object_set_new(o, "pipeline", json_string(c->pipeline)) < 0 ||
+	    json_object_set_new(o, "run", json_string(run)) < 0 ||
+	    json_object_set_new(o, "subject", json_string(subject)) < 0 ||
+	    sk_summary_json(sm, o, err) < 0)
+		goto fail;
+	if (!c->approval) {
+		if (json_object_set_new(o, "approval", json_null()) < 0)
+			goto fail;
+		sk_buf_release(&cmd);
+		return o;
+	}
+	if (!(a = json_object()) ||
+	    json_object_set_new(a, "workflow", json_string(c->appr.workflow)) < 0 ||
+	    json_object_set_new(a, "namespace", c->appr.namespace ? json_string(c->appr.namespace)
+								  : json_null()) < 0 ||
+	    json_object_set_new(a, "node", json_string(c->appr.node)) < 0)
+		goto fail;
+	for (int approve = 1; approve >= 0; approve--) {
+		json_t *l = json_array();
+		if (!l || json_object_set_new(a, approve ? "approve" : "reject", l) < 0)
+			goto fail;
+		for (int resume = 0; resume < 2; resume++) {
+			sk_buf_reset(&cmd);
+			if (sk_summary_approval_command(&c->appr, approve, resume, &cmd, err) < 0)
+				goto fail;
+			if (json_array_append_new(l, json_string(cmd.data)) < 0)
+				goto fail;
+		}
+	}
+	if (c->appr.timeout >= 0) {
+		char when[32];
+		time_t end = c->appr.now + (time_t)c->appr.timeout;
+		struct tm tm;
+		if (!gmtime_r(&end, &tm) || !strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm))
+			snprintf(when, sizeof(when), "?");
+		if (json_object_set_new(a, "timeout_seconds", json_integer(c->appr.timeout)) < 0 ||
+		    json_object_set_new(a, "deadline", json_string(when)) < 0)
+			goto fail;
+	} else if (json_object_set_new(a, "timeout_seconds", json_null()) < 0 ||
+		   json_object_set_new(a, "deadline", json_null()) < 0) {
+		goto fail;
+	}
+	if (json_object_set_new(o, "approval", a) < 0) {
+		a = NULL;
+		goto fail;
+	}
+	sk_buf_release(&cmd);
+	return o;
+fail:
+	if (err->code == SK_E_NONE)
+		sk_err_set(err, SK_E_NOMEM, "webhook: cannot build the JSON (out of memory, or a "
+					    "value that is not UTF-8)");
+	json_decref(a);
+	json_decref(o);
+	sk_buf_release(&cmd);
+	return NULL;
+}
+
 int sk_notify_run(struct sk_step *s, const struct sk_notify_opts *o, int argc, char **argv,
 		  struct sk_err *err)
 {
+	static const char *const lower[] = {"green", "yellow", "red"};
 	struct cfg *c = calloc(1, sizeof(*c));
 	struct sk_summary *sm = NULL;
-	struct sk_buf subject = SK_BUF_INIT(4096), summary = SK_BUF_INIT(BODY_MAX);
+	struct sk_buf subject = SK_BUF_INIT(4096), text = SK_BUF_INIT(BODY_MAX),
+		      html = SK_BUF_INIT(2 * BODY_MAX);
 	struct sk_err merr = SK_ERR_INIT, werr = SK_ERR_INIT;
+	const char *run = sk_step_run_id(s), *level;
+	json_t *fields = NULL;
 	char dir[PATH_MAX];
-	int ret = -1;
+	int ret = -1, rank;
 
 	if (!c) {
 		sk_err_set(err, SK_E_NOMEM, "out of memory");
@@ -736,8 +965,9 @@ int sk_notify_run(struct sk_step *s, const struct sk_notify_opts *o, int argc, c
 	}
 	if (cfg_load(o, c, err) < 0)
 		goto out;
-	if (!c->nrcpt && !c->webhook) {
-		sk_infof("no recipients (MAIL_TO, MAIL_CC) and no WEBHOOK_URL: nothing to send, skipped");
+	if (!c->nlisted && !c->webhook) {
+		sk_infof("no recipients (MAIL_TO, MAIL_CC, NOTIFY_TO_WARNING, NOTIFY_TO_CRITICAL) and "
+			 "no WEBHOOK_URL: nothing to send, skipped");
 		sk_step_detail(s, "mail", "skipped");
 		sk_step_detail(s, "webhook", "skipped");
 		ret = 0;
@@ -752,26 +982,59 @@ int sk_notify_run(struct sk_step *s, const struct sk_notify_opts *o, int argc, c
 		sk_step_input(s, sk_summary_event_path(sm, i));
 	for (size_t i = 0; i < sk_summary_nnotes(sm); i++)
 		sk_warnf("%s", sk_summary_note(sm, i));
-	if (sk_summary_subject(sm, c->prefix, c->pipeline, sk_step_run_id(s), &subject, err) < 0 ||
-	    sk_summary_body(sm, c->pipeline, sk_step_run_id(s), &summary, err) < 0)
-		goto out;
+	level = sk_summary_level(sm);
+	rank = sk_summary_level_rank(level);
 	sk_step_detail(s, "run_status", sk_summary_status(sm));
-	sk_step_detail(s, "subject", subject.data);
+	sk_step_detail(s, "level", level);
+	sk_step_detail(s, "kind", c->approval ? "approval request" : "summary");
 	sk_step_count(s, "events", (long long)sk_summary_nevents(sm));
 	sk_step_count(s, "failures", (long long)sk_summary_nfailures(sm));
-	if (c->nrcpt)
-		mail(s, c, subject.data, summary.data, argc, argv, &merr);
-	else
+	/* a failed run is RED, the highest level: it always alerts */
+	if (!c->approval && rank < c->alert_on) {
+		sk_infof("the run is %s, below NOTIFY_ALERT_ON=%s: no mail, no webhook, skipped", level,
+			 lower[c->alert_on]);
+		sk_step_detail(s, "mail", "skipped: below alert level");
+		sk_step_detail(s, "webhook", "skipped: below alert level");
+		ret = 0;
+		goto out;
+	}
+	if (route(c, rank, err) < 0)
+		goto out;
+	c->appr.now = time(NULL);
+	if ((c->approval ? approval_subject(sm, c, run, &subject, err)
+			 : sk_summary_subject(sm, c->prefix, c->pipeline, run, &subject, err)) < 0 ||
+	    (c->approval ? sk_summary_approval_body(sm, c->pipeline, run, &c->appr, &text, err)
+			 : sk_summary_body(sm, c->pipeline, run, &text, err)) < 0 ||
+	    (c->approval ? sk_summary_approval_html(sm, c->pipeline, run, &c->appr, &html, err)
+			 : sk_summary_html(sm, c->pipeline, run, &html, err)) < 0)
+		goto out;
+	sk_step_detail(s, "subject", subject.data);
+	if (c->nrcpt) {
+		struct content m = {subject.data, text.data, html.data, c->appr.now};
+		mail(s, c, &m, argc, argv, &merr);
+	} else if (c->nlisted) {
+		sk_infof("the run is %s: no recipients at this level (MAIL_TO and MAIL_CC are empty; "
+			 "NOTIFY_TO_WARNING gets YELLOW and RED, NOTIFY_TO_CRITICAL only RED): no mail",
+			 level);
+		sk_step_detail(s, "mail", "skipped: no recipients at this level");
+	} else {
 		sk_step_detail(s, "mail", "skipped");
-	if (c->webhook && !sk_interrupted())
-		webhook(s, c, subject.data, summary.data, &werr);
-	else if (!c->webhook)
+	}
+	if (c->webhook && !sk_interrupted()) {
+		if (!(fields = payload_fields(sm, c, run, subject.data, &werr)))
+			sk_step_detail(s, "webhook", "failed");
+		else
+			webhook(s, c, subject.data, text.data, fields, &werr);
+	} else if (!c->webhook) {
 		sk_step_detail(s, "webhook", "skipped");
+	}
 	ret = pick_error(&merr, &werr, err);
 out:
+	json_decref(fields);
 	sk_summary_close(sm);
 	sk_buf_release(&subject);
-	sk_buf_release(&summary);
+	sk_buf_release(&text);
+	sk_buf_release(&html);
 	if (c)
 		cfg_release(c);
 	free(c);
@@ -821,15 +1084,16 @@ int sk_notify_check(struct sk_step *s, const struct sk_notify_opts *o, int argc,
 	}
 	if (cfg_load(o, c, err) < 0)
 		goto out;
-	if (!c->nrcpt && !c->webhook) {
-		sk_infof("no recipients (MAIL_TO, MAIL_CC) and no WEBHOOK_URL: nothing to check, "
+	if (!c->nlisted && !c->webhook) {
+		sk_infof("no recipients (MAIL_TO, MAIL_CC, NOTIFY_TO_WARNING, NOTIFY_TO_CRITICAL) and "
+			 "no WEBHOOK_URL: nothing to check, "
 			 "a run would skip");
 		ret = 0;
 		goto out;
 	}
-	if (c->nrcpt && c->outbox && check_outbox(c, &e) < 0)
+	if (c->nlisted && c->outbox && check_outbox(c, &e) < 0)
 		note_failure(&first, &e);
-	if (c->nrcpt && !c->outbox) {
+	if (c->nrcpt && !c->outbox) { /* every recipient of a RED run (cfg_load routed it) */
 		if (sk_smtp_check(&c->smtp, c->from.addr, c->rcpt, c->nrcpt, report, sizeof(report),
 				  &e) < 0)
 			note_failure(&first, &e);

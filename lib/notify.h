@@ -34,6 +34,14 @@ struct sk_notify_opts {
 	const char *status;         /* NOTIFY_STATUS: Succeeded, Failed, Error */
 	const char *failures;       /* NOTIFY_FAILURES: Argo's {{workflow.failures}} */
 	const char *webhook_ca_file; /* WEBHOOK_CA_FILE */
+	const char *alert_on;       /* NOTIFY_ALERT_ON: green (default), yellow, red */
+	const char *to_warning;     /* NOTIFY_TO_WARNING: more recipients at YELLOW and RED */
+	const char *to_critical;    /* NOTIFY_TO_CRITICAL: more recipients at RED */
+	const char *approval_request; /* NOTIFY_APPROVAL_REQUEST: a flag (yes/no) */
+	const char *workflow;       /* STEPKIT_WORKFLOW: the Argo Workflow's name */
+	const char *namespace;      /* STEPKIT_NAMESPACE */
+	const char *approval_node;  /* NOTIFY_APPROVAL_NODE, default "approve" */
+	const char *approval_timeout; /* NOTIFY_APPROVAL_TIMEOUT, seconds */
 };
 
 /* Default total size of the attachments, bytes (10 MiB). */
@@ -42,7 +50,12 @@ struct sk_notify_opts {
 /*
  * The step: validate the settings (SK_E_USAGE), skip with a log line when
  * there is neither a recipient nor a webhook, read the events under
- * WORKDIR/events and the failures, build the message, attach the files
+ * WORKDIR/events and the failures, take the run's level (summary.h); below
+ * NOTIFY_ALERT_ON skip with a log line (not for an approval request); pick
+ * the recipients by level (MAIL_TO; NOTIFY_TO_WARNING too at YELLOW and
+ * RED; NOTIFY_TO_CRITICAL too at RED), build the message (the summary, or
+ * with --approval-request what the approver must look at and the argo
+ * commands; text and HTML), attach the files
  * `argv` (default: the three reports in the work directory) under the size
  * cap, then write it to the outbox or send it (retrying transient errors),
  * and post to the webhook. Records recipients, message bytes, attachments,

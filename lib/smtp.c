@@ -447,16 +447,41 @@ static int add_body_qp(struct sk_buf *out, const char *b, struct sk_err *err)
 	return 0;
 }
 
-static int add_text_part(struct sk_buf *out, const char *body, struct sk_err *err)
+static int add_typed_part(struct sk_buf *out, const char *subtype, const char *body,
+			  struct sk_err *err)
 {
 	int seven = body_is_7bit(body);
 
 	if (sk_buf_addf(out, err,
-			"Content-Type: text/plain; charset=UTF-8\r\n"
+			"Content-Type: text/%s; charset=UTF-8\r\n"
 			"Content-Transfer-Encoding: %s\r\n\r\n",
-			seven ? "7bit" : "quoted-printable") < 0)
+			subtype, seven ? "7bit" : "quoted-printable") < 0)
 		return -1;
 	return seven ? add_body_7bit(out, body, err) : add_body_qp(out, body, err);
+}
+
+/*
+ * The text, or with an HTML alternative a multipart/alternative of both
+ * (plain first: RFC 2046 orders them by increasing preference). Its
+ * boundary is "=_alt" before the message's: neither delimiter line is a
+ * prefix of the other, and "=_" occurs in no encoded body.
+ */
+static int add_text_part(struct sk_buf *out, const struct sk_mail *m, struct sk_err *err)
+{
+	const char *body = m->body ? m->body : "";
+
+	if (!m->html)
+		return add_typed_part(out, "plain", body, err);
+	if (sk_buf_addf(out, err,
+			"Content-Type: multipart/alternative; boundary=\"=_alt%s\"\r\n\r\n"
+			"--=_alt%s\r\n",
+			m->boundary, m->boundary) < 0 ||
+	    add_typed_part(out, "plain", body, err) < 0 ||
+	    sk_buf_addf(out, err, "--=_alt%s\r\n", m->boundary) < 0 ||
+	    add_typed_part(out, "html", m->html, err) < 0 ||
+	    sk_buf_addf(out, err, "--=_alt%s--\r\n", m->boundary) < 0)
+		return -1;
+	return 0;
 }
 
 /* A file name parameter: quoted when plain ASCII, RFC 2231 otherwise. */
@@ -553,7 +578,7 @@ struct sk_mail_msg *sk_mail_msg_open(const struct sk_mail *m, struct sk_err *err
 	}
 	msg->text = (struct sk_buf)SK_BUF_INIT(TEXT_MAX);
 	out = &msg->text;
-	if (!m->from || !m->message_id || (m->nparts && !m->boundary)) {
+	if (!m->from || !m->message_id || ((m->nparts || m->html) && !m->boundary)) {
 		sk_err_set(err, SK_E_USAGE, "mail: sender, message id or boundary missing");
 		goto fail;
 	}
@@ -573,14 +598,14 @@ struct sk_mail_msg *sk_mail_msg_open(const struct sk_mail *m, struct sk_err *err
 			m->message_id) < 0)
 		goto fail;
 	if (m->nparts == 0) {
-		if (add_text_part(out, m->body ? m->body : "", err) < 0)
+		if (add_text_part(out, m, err) < 0)
 			goto fail;
 	} else {
 		if (sk_buf_addf(out, err,
 				"Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n"
 				"This is a multi-part message in MIME format.\r\n\r\n--%s\r\n",
 				m->boundary, m->boundary) < 0 ||
-		    add_text_part(out, m->body ? m->body : "", err) < 0)
+		    add_text_part(out, m, err) < 0)
 			goto fail;
 		for (size_t i = 0; i < m->nparts; i++) {
 			if (sk_buf_addf(out, err, "--%s\r\n", m->boundary) < 0 ||

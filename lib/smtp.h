@@ -8,8 +8,8 @@
  *   deterministic and testable (libcurl adds no Date or Message-ID). Lines
  *   end in CRLF and never pass 998 bytes; a non-ASCII subject or display
  *   name becomes RFC 2047 encoded-words; the text body is 7bit when it is
- *   plain short-lined ASCII and quoted-printable otherwise; attachments are
- *   base64 in a multipart/mixed message. Addresses are validated (one '@',
+ *   plain short-lined ASCII and quoted-printable otherwise (an HTML
+ *   alternative alike); attachments are base64 in a multipart/mixed message. Addresses are validated (one '@',
  *   no CR/LF, no quoting tricks), so no value can inject a header.
  *
  * - sk_smtp_*: hand a built message to a server. Errors are classified by
@@ -98,6 +98,9 @@ struct sk_mail {
 	const char *boundary;           /* MIME boundary, used with attachments */
 	const struct sk_mail_part *parts;
 	size_t nparts;                  /* 0: a single text/plain message */
+	const char *html;               /* NULL, or an HTML alternative of `body` (UTF-8):
+					 * the text and it go in a multipart/alternative
+					 * (inside the multipart/mixed with attachments) */
 };
 
 #define SK_MAIL_ID_MAX 320

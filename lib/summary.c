@@ -5,6 +5,8 @@
 
 #include <dirent.h>
 #include <jansson.h>
+#include <math.h>
+#include <time.h>
 #include <strings.h>
 
 #define EVENT_MAX_BYTES (1024 * 1024) /* an event is a few kB; more is not ours */
@@ -118,6 +120,7 @@ void sk_summary_close(struct sk_summary *sm)
 }
 
 static int event_failed(json_t *o);
+static int bad_quality(json_t *o);
 
 static const char *str_field(json_t *o, const char *key)
 {
@@ -197,6 +200,9 @@ int sk_summary_add_event(struct sk_summary *sm, const char *source, const char *
 		sm->ev[i] = t;
 	}
 	sm->nev++;
+	if (bad_quality(o) && add_note(sm, err, "%s: quality.status is not GREEN, YELLOW or RED: "
+				       "counted as YELLOW", name) < 0)
+		return -1;
 	/* an empty night must not look like a good one: say it in the subject and the notes */
 	if (!strncmp(str_field(o, "step"), "extract-", 8) && !event_failed(o) &&
 	    json_is_integer(json_object_get(o, "rows_out")) &&
@@ -372,6 +378,78 @@ const char *sk_summary_status(const struct sk_summary *sm)
 	return sm->nev ? "Succeeded" : "Unknown";
 }
 
+/* ---- quality levels ----------------------------------------------------- */
+
+static const char *const level_names[] = {"GREEN", "YELLOW", "RED"};
+
+/* 0 GREEN, 1 YELLOW, 2 RED, -1 for anything else. */
+static int level_rank(const char *s)
+{
+	for (int i = 0; i < 3; i++)
+		if (s && !strcmp(s, level_names[i]))
+			return i;
+	return -1;
+}
+
+int sk_summary_level_rank(const char *level)
+{
+	return level_rank(level);
+}
+
+/* The event's quality object, or NULL (a step that does not grade). */
+static json_t *quality_of(json_t *o)
+{
+	json_t *q = json_object_get(o, "quality");
+
+	return json_is_object(q) ? q : NULL;
+}
+
+/* A "quality" member that is not null: the step grades its output. */
+static int grades(json_t *o)
+{
+	json_t *q = json_object_get(o, "quality");
+
+	return q && !json_is_null(q);
+}
+
+static int bad_quality(json_t *o)
+{
+	json_t *q = quality_of(o);
+
+	return grades(o) && (!q || level_rank(json_string_value(json_object_get(q, "status"))) < 0);
+}
+
+/* An event's level: RED when it failed, its quality status otherwise
+ * (a damaged one counts YELLOW), GREEN without a quality object. */
+static int event_level(json_t *o)
+{
+	int r;
+
+	if (event_failed(o))
+		return 2;
+	if (!grades(o))
+		return 0;
+	r = level_rank(json_string_value(json_object_get(quality_of(o), "status")));
+	return r < 0 ? 1 : r;
+}
+
+const char *sk_summary_level(const struct sk_summary *sm)
+{
+	const char *st = sk_summary_status(sm);
+	int worst = 0;
+
+	if (!strcmp(st, "Failed") || !strcmp(st, "Error"))
+		return level_names[2];
+	if (!strcmp(st, "Unknown")) /* no events at all: nothing proves the run good */
+		worst = 1;
+	for (size_t i = 0; i < sm->nev; i++) {
+		int r = event_level(sm->ev[i].o);
+		if (r > worst)
+			worst = r;
+	}
+	return level_names[worst];
+}
+
 size_t sk_summary_nnotes(const struct sk_summary *sm)
 {
 	return json_array_size(sm->notes);
@@ -448,6 +526,8 @@ int sk_summary_subject(const struct sk_summary *sm, const char *prefix, const ch
 
 	if (prefix && *prefix &&
 	    (sk_summary_clean(out, prefix, VALUE_MAX, err) < 0 || sk_buf_adds(out, " ", err) < 0))
+		goto out;
+	if (sk_buf_addf(out, err, "%s ", sk_summary_level(sm)) < 0)
 		goto out;
 	if (sk_summary_clean(out, pipeline, VALUE_MAX, err) < 0 || sk_buf_adds(out, " ", err) < 0 ||
 	    sk_summary_clean(out, run, VALUE_MAX, err) < 0 ||
@@ -589,6 +669,20 @@ static void int_text(json_t *v, char out[32])
 		snprintf(out, 32, "-");
 }
 
+/* A check's value or threshold: integers as they are, other numbers with
+ * two decimals, null or missing "-", a string cleaned. Owned by `out`. */
+static void num_text(json_t *v, char out[64])
+{
+	if (json_is_integer(v))
+		snprintf(out, 64, "%lld", (long long)json_integer_value(v));
+	else if (json_is_real(v))
+		snprintf(out, 64, "%.2f", json_real_value(v));
+	else if (json_is_string(v))
+		snprintf(out, 64, "%s", json_string_value(v));
+	else
+		snprintf(out, 64, "-");
+}
+
 /* A delivery step's event (upload, notify: sk_upload_counts_begin()) counts
  * files and bytes; its rows in and out mean nothing. */
 static int delivers(json_t *ev)
@@ -596,18 +690,18 @@ static int delivers(json_t *ev)
 	return json_is_integer(json_object_get(json_object_get(ev, "counts"), "files"));
 }
 
-static int steps_section(const struct sk_summary *sm, struct sk_buf *out, struct sk_err *err)
+static int steps_table(const struct sk_summary *sm, struct table *t, struct sk_err *err)
 {
-	struct table t = {5, {"step", "status", "rows in", "rows out", "seconds"}, {0, 0, 1, 1, 1},
-			  NULL, 0, 0};
-	int files_cols = 0, ret = -1;
+	int files_cols = 0;
 
+	*t = (struct table){5, {"step", "status", "rows in", "rows out", "seconds"}, {0, 0, 1, 1, 1},
+			    NULL, 0, 0};
 	/* files and bytes columns only when a delivery step is in the run */
 	for (size_t i = 0; i < sm->nev; i++)
 		files_cols |= delivers(sm->ev[i].o);
 	if (files_cols)
-		t = (struct table){7, {"step", "status", "rows in", "rows out", "files", "bytes",
-				       "seconds"}, {0, 0, 1, 1, 1, 1, 1}, NULL, 0, 0};
+		*t = (struct table){7, {"step", "status", "rows in", "rows out", "files", "bytes",
+					"seconds"}, {0, 0, 1, 1, 1, 1, 1}, NULL, 0, 0};
 	for (size_t i = 0; i < sm->nev; i++) {
 		json_t *o = sm->ev[i].o, *sec = json_object_get(o, "seconds");
 		json_t *counts = json_object_get(o, "counts");
@@ -624,57 +718,117 @@ static int steps_section(const struct sk_summary *sm, struct sk_buf *out, struct
 			snprintf(secs, sizeof(secs), "%.2f", json_number_value(sec));
 		else
 			snprintf(secs, sizeof(secs), "-");
-		if ((files_cols ? table_row(&t, err, sm->ev[i].name, str_field(o, "status"), in,
+		if ((files_cols ? table_row(t, err, sm->ev[i].name, str_field(o, "status"), in,
 					    outn, nf, nb, secs)
-				: table_row(&t, err, sm->ev[i].name, str_field(o, "status"), in,
+				: table_row(t, err, sm->ev[i].name, str_field(o, "status"), in,
 					    outn, secs)) < 0)
-			goto out;
+			return -1;
 	}
-	if (sk_buf_adds(out, "\nSteps:\n", err) < 0 || table_render(&t, out, err) < 0)
-		goto out;
-	ret = 0;
-out:
-	table_free(&t);
-	return ret;
+	return 0;
 }
 
-static int outputs_section(const struct sk_summary *sm, struct sk_buf *out, struct sk_err *err)
+/* Every check of every step; with `only_bad`, those not GREEN. */
+static int quality_table(const struct sk_summary *sm, int only_bad, struct table *t,
+			 struct sk_err *err)
 {
-	struct table t = {4, {"step", "file", "bytes", "sha256"}, {0, 0, 1, 0}, NULL, 0, 0};
-	int ret = -1;
+	*t = (struct table){6, {"step", "check", "value", "warn", "fail", "status"},
+			    {0, 0, 1, 1, 1, 0}, NULL, 0, 0};
+	for (size_t i = 0; i < sm->nev; i++) {
+		json_t *c;
+		size_t j;
+		json_array_foreach(json_object_get(quality_of(sm->ev[i].o), "checks"), j, c) {
+			char v[64], w[64], f[64];
+			const char *st = str_field(c, "status");
+			if (only_bad && !strcmp(st, "GREEN"))
+				continue;
+			num_text(json_object_get(c, "value"), v);
+			num_text(json_object_get(c, "warn"), w);
+			num_text(json_object_get(c, "fail"), f);
+			if (table_row(t, err, sm->ev[i].name, str_field(c, "name"), v, w, f,
+				      *st ? st : "-") < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
 
+/* The previous run's rows out, or NULL when the event has no earlier run. */
+static json_t *previous_of(json_t *o)
+{
+	json_t *prev = json_object_get(json_object_get(o, "history"), "previous");
+
+	return json_is_object(prev) ? prev : NULL;
+}
+
+/* "+6.0%" from `prev` to `cur`; "" when it cannot be computed. */
+static void change_text(json_t *cur, json_t *prev, char out[32])
+{
+	double a, b;
+
+	out[0] = '\0';
+	if (!json_is_number(cur) || !json_is_number(prev))
+		return;
+	a = json_number_value(prev);
+	b = json_number_value(cur);
+	if (a == 0)
+		snprintf(out, 32, "%s", b == 0 ? "+0.0%" : "n/a (from 0)");
+	else
+		snprintf(out, 32, "%+.1f%%", (b - a) / a * 100.0);
+}
+
+/* One row per data step (an event with a "history" key): this run's rows
+ * out against the previous run's. */
+static int trend_table(const struct sk_summary *sm, struct table *t, struct sk_err *err)
+{
+	*t = (struct table){5, {"step", "rows out", "previous", "previous run", "change"},
+			    {0, 1, 1, 0, 1}, NULL, 0, 0};
+	for (size_t i = 0; i < sm->nev; i++) {
+		json_t *o = sm->ev[i].o, *prev = previous_of(o);
+		char cur[32], p[32], ch[32];
+		if (!json_object_get(o, "history"))
+			continue;
+		int_text(json_object_get(o, "rows_out"), cur);
+		if (!prev) {
+			if (table_row(t, err, sm->ev[i].name, cur, "-", "-", "no earlier run") < 0)
+				return -1;
+			continue;
+		}
+		int_text(json_object_get(prev, "rows_out"), p);
+		change_text(json_object_get(o, "rows_out"), json_object_get(prev, "rows_out"), ch);
+		if (table_row(t, err, sm->ev[i].name, cur, p,
+			      *str_field(prev, "run") ? str_field(prev, "run") : "-",
+			      *ch ? ch : "-") < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int outputs_table(const struct sk_summary *sm, struct table *t, struct sk_err *err)
+{
+	*t = (struct table){4, {"step", "file", "bytes", "sha256"}, {0, 0, 1, 0}, NULL, 0, 0};
 	for (size_t i = 0; i < sm->nev; i++) {
 		json_t *o = sm->ev[i].o, *f;
 		size_t j;
 		json_array_foreach(json_object_get(o, "outputs"), j, f) {
 			char bytes[32];
 			int_text(json_object_get(f, "bytes"), bytes);
-			if (table_row(&t, err, sm->ev[i].name, str_field(f, "path"), bytes,
+			if (table_row(t, err, sm->ev[i].name, str_field(f, "path"), bytes,
 				      str_field(f, "sha256")) < 0)
-				goto out;
+				return -1;
 		}
 	}
-	if (t.nrows && (sk_buf_adds(out, "\nOutput files:\n", err) < 0 ||
-			table_render(&t, out, err) < 0))
-		goto out;
-	ret = 0;
-out:
-	table_free(&t);
-	return ret;
+	return 0;
 }
 
 static int errors_section(const struct sk_summary *sm, struct sk_buf *out, struct sk_err *err)
 {
-	int any = 0;
-
 	for (size_t i = 0; i < sm->nev; i++) {
 		json_t *o = sm->ev[i].o, *e = json_object_get(o, "error");
 		char code[32];
 		if (!json_is_object(e))
 			continue;
 		int_text(json_object_get(o, "exit_code"), code);
-		if ((!any++ && sk_buf_adds(out, "\nErrors:\n", err) < 0) ||
-		    sk_summary_clean(out, sm->ev[i].name, 100, err) < 0 ||
+		if (sk_summary_clean(out, sm->ev[i].name, 100, err) < 0 ||
 		    sk_buf_adds(out, ": ", err) < 0 ||
 		    sk_summary_clean(out, str_field(e, "message"), VALUE_MAX, err) < 0 ||
 		    sk_buf_adds(out, " (", err) < 0 ||
@@ -705,9 +859,6 @@ static int failures_section(const struct sk_summary *sm, struct sk_buf *out, str
 	size_t i;
 	json_t *f;
 
-	if (json_array_size(sm->failures) &&
-	    sk_buf_adds(out, "\nFailures reported by the workflow:\n", err) < 0)
-		return -1;
 	json_array_foreach(sm->failures, i, f) {
 		const char *name = str_field(f, "displayName");
 		int first = 1;
@@ -726,9 +877,225 @@ static int failures_section(const struct sk_summary *sm, struct sk_buf *out, str
 		    (!first && sk_buf_adds(out, "\n", err) < 0))
 			return -1;
 	}
-	if (sm->raw_failures &&
-	    sk_buf_addf(out, err, "\nFailures reported by the workflow (not JSON):\n%s\n",
-			sm->raw_failures) < 0)
+	return 0;
+}
+
+static int notes_section(const struct sk_summary *sm, struct sk_buf *out, struct sk_err *err)
+{
+	for (size_t i = 0; i < sk_summary_nnotes(sm); i++)
+		if (sk_buf_addf(out, err, "%s\n", sk_summary_note(sm, i)) < 0)
+			return -1;
+	return 0;
+}
+
+/* ---- HTML ---------------------------------------------------------------- */
+
+int sk_summary_html_escape(struct sk_buf *out, const char *s, size_t max, struct sk_err *err)
+{
+	struct sk_buf b = SK_BUF_INIT(max + 8);
+	int ret = -1;
+
+	if (sk_summary_clean(&b, s, max, err) < 0)
+		goto out;
+	for (const char *p = b.data; *p; p++) {
+		const char *rep = *p == '&' ? "&amp;" : *p == '<' ? "&lt;" : *p == '>' ? "&gt;"
+				: *p == '"' ? "&quot;" : *p == '\'' ? "&#39;" : NULL;
+		if (rep ? sk_buf_adds(out, rep, err) < 0 : sk_buf_add(out, p, 1, err) < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	sk_buf_release(&b);
+	return ret;
+}
+
+static const char *level_color(const char *s)
+{
+	static const char *const colors[] = {"#1a7f37", "#9a6700", "#cf222e"};
+	int r = level_rank(s);
+
+	return r < 0 ? NULL : colors[r];
+}
+
+/* A level word, coloured. */
+static int html_level(struct sk_buf *out, const char *level, struct sk_err *err)
+{
+	const char *c = level_color(level);
+
+	if (!c)
+		return sk_summary_html_escape(out, level, 100, err);
+	return sk_buf_addf(out, err, "<strong style=\"color:%s\">%s</strong>", c, level);
+}
+
+static int table_html(const struct table *t, struct sk_buf *out, struct sk_err *err)
+{
+	if (sk_buf_adds(out, "<table border=\"1\" cellpadding=\"4\" cellspacing=\"0\" "
+			     "style=\"border-collapse:collapse\">\n<tr>", err) < 0)
+		return -1;
+	for (size_t c = 0; c < t->ncol; c++)
+		if (sk_buf_addf(out, err, "<th>%s</th>", t->head[c]) < 0)
+			return -1;
+	if (sk_buf_adds(out, "</tr>\n", err) < 0)
+		return -1;
+	for (size_t r = 0; r < t->nrows; r++) {
+		if (sk_buf_adds(out, "<tr>", err) < 0)
+			return -1;
+		for (size_t c = 0; c < t->ncol; c++) {
+			const char *v = t->cells[r * t->ncol + c];
+			if (sk_buf_adds(out, t->right[c] ? "<td align=\"right\">" : "<td>", err) < 0 ||
+			    (level_color(v) ? html_level(out, v, err)
+					    : sk_summary_html_escape(out, v, VALUE_MAX, err)) < 0 ||
+			    sk_buf_adds(out, "</td>", err) < 0)
+				return -1;
+		}
+		if (sk_buf_adds(out, "</tr>\n", err) < 0)
+			return -1;
+	}
+	return sk_buf_adds(out, "</table>\n", err);
+}
+
+int sk_summary_html_pre(struct sk_buf *out, const char *heading, const char *text,
+			struct sk_err *err)
+{
+	const char *p = text ? text : "";
+
+	if (sk_buf_adds(out, "<h2>", err) < 0 ||
+	    sk_summary_html_escape(out, heading, VALUE_MAX, err) < 0 ||
+	    sk_buf_adds(out, "</h2>\n<pre>", err) < 0)
+		return -1;
+	/* line by line: cleaning would flatten the line ends */
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		char *line = strndup(p, n);
+		int rc;
+		if (!line)
+			return sk_err_set(err, SK_E_NOMEM, "out of memory");
+		rc = sk_summary_html_escape(out, line, 4 * VALUE_MAX, err);
+		free(line);
+		if (rc < 0 || sk_buf_adds(out, "\n", err) < 0)
+			return -1;
+		p = nl ? nl + 1 : p + n;
+	}
+	return sk_buf_adds(out, "</pre>\n", err);
+}
+
+int sk_summary_html_open(struct sk_buf *out, const char *title, struct sk_err *err)
+{
+	if (sk_buf_adds(out, "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n<title>",
+			err) < 0 ||
+	    sk_summary_html_escape(out, title, VALUE_MAX, err) < 0 ||
+	    sk_buf_adds(out, "</title>\n</head>\n<body style=\"font-family:sans-serif\">\n", err) < 0)
+		return -1;
+	return 0;
+}
+
+int sk_summary_html_close(struct sk_buf *out, struct sk_err *err)
+{
+	return sk_buf_adds(out, "</body>\n</html>\n", err);
+}
+
+/* ---- sections in either form -------------------------------------------- */
+
+enum form { TEXT, HTML };
+
+typedef int (*table_fn)(const struct sk_summary *, struct table *, struct sk_err *);
+
+static int quality_all(const struct sk_summary *sm, struct table *t, struct sk_err *err)
+{
+	return quality_table(sm, 0, t, err);
+}
+
+static int quality_bad(const struct sk_summary *sm, struct table *t, struct sk_err *err)
+{
+	return quality_table(sm, 1, t, err);
+}
+
+/* A table under its heading; left out when empty unless `always`. */
+static int table_section(const struct sk_summary *sm, enum form f, const char *heading,
+			 table_fn fill, int always, struct sk_buf *out, struct sk_err *err)
+{
+	struct table t = {0};
+	int ret = -1;
+
+	if (fill(sm, &t, err) < 0)
+		goto out;
+	if (!t.nrows && !always) {
+		ret = 0;
+		goto out;
+	}
+	if (f == TEXT ? (sk_buf_addf(out, err, "\n%s:\n", heading) < 0 || table_render(&t, out, err) < 0)
+		      : (sk_buf_addf(out, err, "<h2>%s</h2>\n", heading) < 0 || table_html(&t, out, err) < 0))
+		goto out;
+	ret = 0;
+out:
+	table_free(&t);
+	return ret;
+}
+
+typedef int (*lines_fn)(const struct sk_summary *, struct sk_buf *, struct sk_err *);
+
+/* Lines under a heading; left out when there are none. */
+static int lines_section(const struct sk_summary *sm, enum form f, const char *heading,
+			 lines_fn fill, struct sk_buf *out, struct sk_err *err)
+{
+	struct sk_buf b = SK_BUF_INIT(out->max);
+	int ret = -1;
+
+	if (fill(sm, &b, err) < 0)
+		goto out;
+	if (b.len && (f == TEXT ? sk_buf_addf(out, err, "\n%s:\n%s", heading, b.data)
+				: sk_summary_html_pre(out, heading, b.data, err)) < 0)
+		goto out;
+	ret = 0;
+out:
+	sk_buf_release(&b);
+	return ret;
+}
+
+static int raw_failures(const struct sk_summary *sm, struct sk_buf *out, struct sk_err *err)
+{
+	return sm->raw_failures ? sk_buf_addf(out, err, "%s\n", sm->raw_failures) : 0;
+}
+
+/* Everything after the heading lines: steps, quality, trend, files,
+ * errors, failures, notes. */
+static int sections(const struct sk_summary *sm, enum form f, struct sk_buf *out,
+		    struct sk_err *err)
+{
+	if (sm->nev && (table_section(sm, f, "Steps", steps_table, 1, out, err) < 0 ||
+			table_section(sm, f, "Quality", quality_all, 0, out, err) < 0 ||
+			table_section(sm, f, "Trend", trend_table, 0, out, err) < 0 ||
+			table_section(sm, f, "Output files", outputs_table, 0, out, err) < 0 ||
+			lines_section(sm, f, "Errors", errors_section, out, err) < 0))
+		return -1;
+	if (lines_section(sm, f, "Failures reported by the workflow", failures_section, out, err) < 0 ||
+	    lines_section(sm, f, "Failures reported by the workflow (not JSON)", raw_failures, out,
+			  err) < 0 ||
+	    lines_section(sm, f, "Notes", notes_section, out, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int heading(const struct sk_summary *sm, enum form f, const char *pipeline,
+		   const char *run, const char *what, struct sk_buf *out, struct sk_err *err)
+{
+	const char *level = sk_summary_level(sm);
+
+	if (f == TEXT) {
+		if (sk_buf_adds(out, "Run ", err) < 0 || sk_summary_clean(out, pipeline, 200, err) < 0 ||
+		    sk_buf_adds(out, " ", err) < 0 || sk_summary_clean(out, run, 200, err) < 0 ||
+		    sk_buf_addf(out, err, "%s%s\nLevel: %s\n", what ? " " : ": ",
+				what ? what : sk_summary_status(sm), level) < 0)
+			return -1;
+		return 0;
+	}
+	if (sk_buf_adds(out, "<h1>Run ", err) < 0 ||
+	    sk_summary_html_escape(out, pipeline, 200, err) < 0 || sk_buf_adds(out, " ", err) < 0 ||
+	    sk_summary_html_escape(out, run, 200, err) < 0 ||
+	    sk_buf_addf(out, err, "%s%s</h1>\n<p>Level: ", what ? " " : ": ",
+			what ? what : sk_summary_status(sm)) < 0 ||
+	    html_level(out, level, err) < 0 || sk_buf_adds(out, "</p>\n", err) < 0)
 		return -1;
 	return 0;
 }
@@ -736,21 +1103,246 @@ static int failures_section(const struct sk_summary *sm, struct sk_buf *out, str
 int sk_summary_body(const struct sk_summary *sm, const char *pipeline, const char *run,
 		    struct sk_buf *out, struct sk_err *err)
 {
-	size_t nn = sk_summary_nnotes(sm);
+	if (heading(sm, TEXT, pipeline, run, NULL, out, err) < 0)
+		return -1;
+	return sections(sm, TEXT, out, err);
+}
 
-	if (sk_buf_adds(out, "Run ", err) < 0 || sk_summary_clean(out, pipeline, 200, err) < 0 ||
-	    sk_buf_adds(out, " ", err) < 0 || sk_summary_clean(out, run, 200, err) < 0 ||
-	    sk_buf_addf(out, err, ": %s\n", sk_summary_status(sm)) < 0)
+int sk_summary_html(const struct sk_summary *sm, const char *pipeline, const char *run,
+		    struct sk_buf *out, struct sk_err *err)
+{
+	if (heading(sm, HTML, pipeline, run, NULL, out, err) < 0)
 		return -1;
-	if (sm->nev && (steps_section(sm, out, err) < 0 || outputs_section(sm, out, err) < 0 ||
-			errors_section(sm, out, err) < 0))
-		return -1;
-	if (failures_section(sm, out, err) < 0)
-		return -1;
-	if (nn && sk_buf_adds(out, "\nNotes:\n", err) < 0)
-		return -1;
-	for (size_t i = 0; i < nn; i++)
-		if (sk_buf_addf(out, err, "%s\n", sk_summary_note(sm, i)) < 0)
+	return sections(sm, HTML, out, err);
+}
+
+/* ---- the approval request ------------------------------------------------ */
+
+/* "1d 2h 3m 4s", leaving out the zero parts ("0s" for 0). */
+void sk_summary_duration(long long secs, char out[64])
+{
+	static const struct { long long n; char unit; } parts[] = {
+		{86400, 'd'}, {3600, 'h'}, {60, 'm'}, {1, 's'}};
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < SK_ARRAY_SIZE(parts); i++) {
+		long long k = secs / parts[i].n;
+		if (!k)
+			continue;
+		secs -= k * parts[i].n;
+		o += (size_t)snprintf(out + o, 64 - o, "%s%lld%c", o ? " " : "", k, parts[i].unit);
+		if (o >= 64)
+			break;
+	}
+	if (!out[0])
+		snprintf(out, 64, "0s");
+}
+
+int sk_summary_approval_command(const struct sk_approval *a, int approve, int resume,
+				struct sk_buf *out, struct sk_err *err)
+{
+	char ns[160] = "";
+
+	if (a->namespace && *a->namespace)
+		snprintf(ns, sizeof(ns), " -n %s", a->namespace);
+	if (resume)
+		return sk_buf_addf(out, err, "argo resume %s%s", a->workflow, ns);
+	return sk_buf_addf(out, err,
+			   "argo node set %s%s --output-parameter approve=%s "
+			   "--node-field-selector displayName=%s",
+			   a->workflow, ns, approve ? "yes" : "no", a->node);
+}
+
+static int approval_commands(const struct sk_approval *a, enum form f, struct sk_buf *out,
+			     struct sk_err *err)
+{
+	static const char *const what[] = {
+		"To reject (the run stops before anything is published)",
+		"To approve (the run goes on and publishes)"};
+
+	for (int approve = 1; approve >= 0; approve--) {
+		if (sk_buf_addf(out, err, f == TEXT ? "\n%s:\n" : "<p>%s:</p>\n<pre>", what[approve]) < 0)
 			return -1;
+		for (int resume = 0; resume < 2; resume++)
+			if (sk_buf_adds(out, f == TEXT ? "  " : "", err) < 0 ||
+			    sk_summary_approval_command(a, approve, resume, out, err) < 0 ||
+			    sk_buf_adds(out, "\n", err) < 0)
+				return -1;
+		if (f == HTML && sk_buf_adds(out, "</pre>\n", err) < 0)
+			return -1;
+	}
 	return 0;
+}
+
+/* When the wait ends, as a time and a duration. */
+static int approval_deadline(const struct sk_approval *a, enum form f, struct sk_buf *out,
+			     struct sk_err *err)
+{
+	char when[32], dur[64];
+	time_t end;
+	struct tm tm;
+
+	if (a->timeout < 0)
+		return sk_buf_addf(out, err,
+				   f == TEXT ? "\nNo approval timeout is set "
+					       "(NOTIFY_APPROVAL_TIMEOUT): the run waits until "
+					       "someone answers or its own deadline ends it.\n"
+					     : "<p>No approval timeout is set "
+					       "(NOTIFY_APPROVAL_TIMEOUT): the run waits until "
+					       "someone answers or its own deadline ends it.</p>\n");
+	end = a->now + (time_t)a->timeout;
+	if (!gmtime_r(&end, &tm) || !strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(when, sizeof(when), "?");
+	sk_summary_duration(a->timeout, dur);
+	return sk_buf_addf(out, err,
+			   f == TEXT ? "\nThe wait ends at %s, %s after this message "
+				       "(NOTIFY_APPROVAL_TIMEOUT=%lld): without an answer by then "
+				       "the run fails and nothing is published.\n"
+				     : "<p>The wait ends at <strong>%s</strong>, %s after this message "
+				       "(NOTIFY_APPROVAL_TIMEOUT=%lld): without an answer by then "
+				       "the run fails and nothing is published.</p>\n",
+			   when, dur, a->timeout);
+}
+
+/* "STEP CHECK: MESSAGE" for each check that is not GREEN. */
+static int check_messages(const struct sk_summary *sm, struct sk_buf *out, struct sk_err *err)
+{
+	for (size_t i = 0; i < sm->nev; i++) {
+		json_t *c;
+		size_t j;
+		json_array_foreach(json_object_get(quality_of(sm->ev[i].o), "checks"), j, c) {
+			if (!strcmp(str_field(c, "status"), "GREEN") || !*str_field(c, "message"))
+				continue;
+			if (sk_summary_clean(out, sm->ev[i].name, 100, err) < 0 ||
+			    sk_buf_adds(out, " ", err) < 0 ||
+			    sk_summary_clean(out, str_field(c, "name"), 100, err) < 0 ||
+			    sk_buf_adds(out, ": ", err) < 0 ||
+			    sk_summary_clean(out, str_field(c, "message"), VALUE_MAX, err) < 0 ||
+			    sk_buf_adds(out, "\n", err) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int approval(const struct sk_summary *sm, enum form f, const char *pipeline,
+		    const char *run, const struct sk_approval *a, struct sk_buf *out,
+		    struct sk_err *err)
+{
+	struct table t = {0};
+	int ret = -1;
+
+	if (heading(sm, f, pipeline, run, "waits for approval", out, err) < 0 ||
+	    quality_bad(sm, &t, err) < 0)
+		goto out;
+	if (!t.nrows) {
+		if (sk_buf_adds(out, f == TEXT ? "\nChecks to look at: none, every check is GREEN.\n"
+					       : "<p>Checks to look at: none, every check is GREEN.</p>\n",
+				err) < 0)
+			goto out;
+	} else if (f == TEXT ? sk_buf_adds(out, "\nChecks to look at:\n", err) < 0 ||
+				       table_render(&t, out, err) < 0
+			     : sk_buf_adds(out, "<h2>Checks to look at</h2>\n", err) < 0 ||
+				       table_html(&t, out, err) < 0) {
+		goto out;
+	}
+	if (lines_section(sm, f, "Why", check_messages, out, err) < 0 ||
+	    approval_commands(a, f, out, err) < 0 || approval_deadline(a, f, out, err) < 0 ||
+	    sections(sm, f, out, err) < 0)
+		goto out;
+	ret = 0;
+out:
+	table_free(&t);
+	return ret;
+}
+
+int sk_summary_approval_body(const struct sk_summary *sm, const char *pipeline, const char *run,
+			     const struct sk_approval *a, struct sk_buf *out, struct sk_err *err)
+{
+	return approval(sm, TEXT, pipeline, run, a, out, err);
+}
+
+int sk_summary_approval_html(const struct sk_summary *sm, const char *pipeline, const char *run,
+			     const struct sk_approval *a, struct sk_buf *out, struct sk_err *err)
+{
+	return approval(sm, HTML, pipeline, run, a, out, err);
+}
+
+/* ---- the webhook's structured fields ------------------------------------- */
+
+static json_t *copy_num(json_t *v)
+{
+	return json_is_number(v) ? json_copy(v) : json_null();
+}
+
+/* A JSON string of `s` cleaned (valid UTF-8 whatever a file name held). */
+static json_t *jclean(const char *s)
+{
+	struct sk_err err = SK_ERR_INIT;
+	char *c = clean_dup(s, VALUE_MAX, &err);
+	json_t *v = c ? json_string(c) : NULL;
+
+	free(c);
+	return v;
+}
+
+int sk_summary_json(const struct sk_summary *sm, json_t *doc, struct sk_err *err)
+{
+	json_t *checks = json_array(), *trend = json_array();
+
+	if (!checks || !trend)
+		goto nomem;
+	for (size_t i = 0; i < sm->nev; i++) {
+		json_t *o = sm->ev[i].o, *c, *prev;
+		size_t j;
+		json_array_foreach(json_object_get(quality_of(o), "checks"), j, c) {
+			const char *st = str_field(c, "status");
+			json_t *row = json_pack("{s:o, s:o, s:o, s:o, s:o, s:s, s:o}", "step",
+						jclean(sm->ev[i].name), "name",
+						jclean(str_field(c, "name")),
+						"value", copy_num(json_object_get(c, "value")),
+						"warn", copy_num(json_object_get(c, "warn")),
+						"fail", copy_num(json_object_get(c, "fail")),
+						"status", level_rank(st) < 0 ? "YELLOW" : st,
+						"message", jclean(str_field(c, "message")));
+			if (!row || json_array_append_new(checks, row) < 0)
+				goto nomem;
+		}
+		if (!json_object_get(o, "history"))
+			continue;
+		prev = previous_of(o);
+		{
+			json_t *cur = json_object_get(o, "rows_out"), *p = json_object_get(prev, "rows_out");
+			json_t *ch = json_null();
+			if (json_is_number(cur) && json_is_number(p) && json_number_value(p) != 0) {
+				double pct = (json_number_value(cur) - json_number_value(p)) /
+					     json_number_value(p) * 100.0;
+				json_decref(ch);
+				ch = json_real((double)llround(pct * 10) / 10.0);
+			}
+			json_t *row = json_pack("{s:o, s:o, s:o, s:o, s:o}", "step",
+						jclean(sm->ev[i].name), "rows_out", copy_num(cur),
+						"previous_rows_out", copy_num(p), "previous_run",
+						*str_field(prev, "run") ? jclean(str_field(prev, "run"))
+									: json_null(),
+						"change_percent", ch);
+			if (!row || json_array_append_new(trend, row) < 0)
+				goto nomem;
+		}
+	}
+	if (json_object_set_new(doc, "checks", checks) < 0) {
+		checks = NULL;
+		goto nomem;
+	}
+	if (json_object_set_new(doc, "trend", trend) < 0) {
+		trend = NULL;
+		checks = NULL;
+		goto nomem;
+	}
+	return 0;
+nomem:
+	json_decref(checks);
+	json_decref(trend);
+	return sk_err_set(err, SK_E_NOMEM, "out of memory");
 }

@@ -22,6 +22,9 @@
 #include "buf.h"
 #include "errors.h"
 
+#include <jansson.h>
+#include <time.h>
+
 struct sk_summary;
 
 /* A new, empty summary, or NULL with `err` (SK_E_NOMEM). Caller closes. */
@@ -82,7 +85,20 @@ size_t sk_summary_nnotes(const struct sk_summary *sm);
 const char *sk_summary_note(const struct sk_summary *sm, size_t i);
 
 /*
- * Append the subject line: "[PREFIX ]PIPELINE RUN: STATUS", and for a run
+ * The run's worst level, "GREEN", "YELLOW" or "RED" (static):
+ * RED when the status is Failed or Error, an event is not "succeeded" or
+ * a step's quality.status is RED; else YELLOW when a step's quality.status
+ * is YELLOW (or not one of the three words: a note says so) or there are
+ * no events at all (status Unknown); else GREEN. An event without a
+ * "quality" object (a delivery step, a step before issue 11) is GREEN.
+ */
+const char *sk_summary_level(const struct sk_summary *sm);
+
+/* 0 for "GREEN", 1 "YELLOW", 2 "RED", -1 for anything else. */
+int sk_summary_level_rank(const char *level);
+
+/*
+ * Append the subject line: "[PREFIX ]LEVEL PIPELINE RUN: STATUS", and for a run
  * that did not succeed ": step, step" naming what failed (the failures'
  * displayName, then failed events' step; at most three, then "and N
  * more"). UTF-8, not yet encoded for a header. 0, or -1 with `err`.
@@ -91,16 +107,82 @@ int sk_summary_subject(const struct sk_summary *sm, const char *prefix, const ch
 		       const char *run, struct sk_buf *out, struct sk_err *err);
 
 /*
- * Append the body text (LF line ends, UTF-8): the status line, a table of
+ * Append the body text (LF line ends, UTF-8): the status line, the line
+ * "Level: LEVEL", a table of
  * steps (step, status, rows in, rows out, seconds; with columns files and
  * bytes between the rows and the seconds when an event counts "files": a
- * delivery step's, whose rows show "-", and the others' files "-"), the output files with
- * bytes and sha256, the steps' errors with their messages, the workflow's
+ * delivery step's, whose rows show "-", and the others' files "-"), the
+ * quality checks (step, check, value, warn, fail, status; when a step has
+ * checks), the trend (each step whose event has "history": rows out, the
+ * previous run's rows out and run, the change in percent, or "no earlier
+ * run"), the output files with bytes and sha256, the steps' errors with their messages, the workflow's
  * failures, and the notes. Sections without content are left out.
  * 0, or -1 with `err`.
  */
 int sk_summary_body(const struct sk_summary *sm, const char *pipeline, const char *run,
 		    struct sk_buf *out, struct sk_err *err);
+
+/*
+ * The same as an HTML fragment: <h1> with the status, the level, then
+ * each section as a <table> (or <pre> for the errors, failures and notes).
+ * Every value is cleaned and HTML-escaped. Wrap it between
+ * sk_summary_html_open() and sk_summary_html_close().
+ */
+int sk_summary_html(const struct sk_summary *sm, const char *pipeline, const char *run,
+		    struct sk_buf *out, struct sk_err *err);
+
+/* "<!DOCTYPE html>...<body ...>" with `title` escaped, and the end. */
+int sk_summary_html_open(struct sk_buf *out, const char *title, struct sk_err *err);
+int sk_summary_html_close(struct sk_buf *out, struct sk_err *err);
+
+/* <h2>heading</h2><pre>text, escaped</pre>: text sections (attachments). */
+int sk_summary_html_pre(struct sk_buf *out, const char *heading, const char *text,
+			struct sk_err *err);
+
+/* Append `s` cleaned (sk_summary_clean) with & < > " ' escaped for HTML. */
+int sk_summary_html_escape(struct sk_buf *out, const char *s, size_t max, struct sk_err *err);
+
+/* What an approval request names: the Argo workflow waiting at its
+ * suspend node, and when the wait ends. All borrowed; the names must
+ * already be checked safe to paste into a shell (notify does). */
+struct sk_approval {
+	const char *workflow;  /* the Workflow's name */
+	const char *namespace; /* NULL or "": no -n (the kube context's namespace) */
+	const char *node;      /* the suspend node's displayName */
+	long long timeout;     /* seconds the suspend waits, -1 unknown */
+	time_t now;            /* when the message is written (its Date) */
+};
+
+/*
+ * Append one of the four argo commands: `resume` 0 sets the node's output
+ * parameter (`argo node set WF [-n NS] --output-parameter approve=yes|no
+ * --node-field-selector displayName=NODE`), 1 resumes (`argo resume WF
+ * [-n NS]`). 0 or -1.
+ */
+int sk_summary_approval_command(const struct sk_approval *a, int approve, int resume,
+				struct sk_buf *out, struct sk_err *err);
+
+/*
+ * The approval request, as text or as an HTML fragment: "Run P R waits for
+ * approval", the level, the checks that are not GREEN (table, then their
+ * messages), the commands to approve and to reject, when the wait ends
+ * (a UTC time and a duration), then the same sections as the body. 0 or -1.
+ */
+int sk_summary_approval_body(const struct sk_summary *sm, const char *pipeline, const char *run,
+			     const struct sk_approval *a, struct sk_buf *out, struct sk_err *err);
+int sk_summary_approval_html(const struct sk_summary *sm, const char *pipeline, const char *run,
+			     const struct sk_approval *a, struct sk_buf *out, struct sk_err *err);
+
+/* "1d 2h 3m 4s" without the zero parts ("0s" for 0). */
+void sk_summary_duration(long long secs, char out[64]);
+
+/*
+ * Add "checks" (every step's checks: step, name, value, warn, fail,
+ * status, message) and "trend" (each step with "history": step, rows_out,
+ * previous_rows_out, previous_run, change_percent rounded to 0.1, null
+ * when not computable) to the JSON object `doc`. 0 or -1 (SK_E_NOMEM).
+ */
+int sk_summary_json(const struct sk_summary *sm, json_t *doc, struct sk_err *err);
 
 /*
  * Append `s` to `out` cleaned the way every value in the summary is:

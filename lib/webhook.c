@@ -87,6 +87,41 @@ out:
 	return ret;
 }
 
+int sk_webhook_payload(struct sk_buf *out, const char *text, json_t *fields, struct sk_err *err)
+{
+	json_t *o = json_object(), *t = json_string(text), *v;
+	const char *k;
+	char *s = NULL;
+	int ret = -1;
+
+	if (!t) { /* json_string refuses invalid UTF-8 */
+		sk_err_set(err, SK_E_DATA, "webhook: text is not valid UTF-8");
+		goto out;
+	}
+	if (!o || json_object_set_new(o, "text", t) < 0) {
+		t = NULL;
+		sk_err_set(err, SK_E_NOMEM, "out of memory");
+		goto out;
+	}
+	t = NULL;
+	json_object_foreach(fields, k, v) {
+		if (strcmp(k, "text") && json_object_set(o, k, v) < 0) {
+			sk_err_set(err, SK_E_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+	if (!(s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(15)))) {
+		sk_err_set(err, SK_E_NOMEM, "out of memory");
+		goto out;
+	}
+	ret = sk_buf_adds(out, s, err);
+out:
+	free(s);
+	json_decref(t);
+	json_decref(o);
+	return ret;
+}
+
 int sk_webhook_url_check(const char *url, struct sk_err *err)
 {
 	if (!url || (strncasecmp(url, "https://", 8) && strncasecmp(url, "http://", 7)))

@@ -15,6 +15,8 @@
 #include "errors.h"
 #include "retry.h"
 
+#include <jansson.h>
+
 /* Longest "text" sent, bytes (Slack cuts at 40,000 characters). */
 #define SK_WEBHOOK_TEXT_MAX 35000
 
@@ -29,6 +31,14 @@ int sk_webhook_text(struct sk_buf *out, const char *title, const char *body, str
 
 /* Append the JSON document {"text":"..."} (compact, UTF-8). 0 or -1. */
 int sk_webhook_json(struct sk_buf *out, const char *text, struct sk_err *err);
+
+/*
+ * Append {"text":"...", then the members of `fields` in their order}
+ * (compact, UTF-8; a "text" in `fields` is ignored). Chat services read
+ * "text" and ignore the rest; other receivers get structured data
+ * (notify's schema: docs/notify.md). 0 or -1.
+ */
+int sk_webhook_payload(struct sk_buf *out, const char *text, json_t *fields, struct sk_err *err);
 
 /*
  * Check that `url` is an http:// or https:// URL without echoing it.

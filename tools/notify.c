@@ -28,6 +28,14 @@ static const struct sk_opt opts[] = {
 	{"status", "NOTIFY_STATUS", "STATUS", "Succeeded, Failed or Error (default: from the events)", &o.status},
 	{"failures", "NOTIFY_FAILURES", "JSON", "Argo's {{workflow.failures}}: what failed and why", &o.failures},
 	{"webhook-ca-file", "WEBHOOK_CA_FILE", "FILE", "trust the CA certificates in FILE for the webhook", &o.webhook_ca_file},
+	{"alert-on", "NOTIFY_ALERT_ON", "LEVEL", "green (default: every run), yellow or red: below it, no mail and no webhook", &o.alert_on},
+	{"to-warning", "NOTIFY_TO_WARNING", "LIST", "more recipients when the run is YELLOW or RED", &o.to_warning},
+	{"to-critical", "NOTIFY_TO_CRITICAL", "LIST", "more recipients when the run is RED (a step failed or a check failed)", &o.to_critical},
+	{"approval-request", "NOTIFY_APPROVAL_REQUEST", NULL, "tell the approver the run waits: the checks, the argo commands", &o.approval_request},
+	{"workflow", "STEPKIT_WORKFLOW", "NAME", "the Argo workflow waiting (with --approval-request; {{workflow.name}})", &o.workflow},
+	{"namespace", "STEPKIT_NAMESPACE", "NS", "its namespace (default: none given, kubectl's context)", &o.namespace},
+	{"approval-node", "NOTIFY_APPROVAL_NODE", "NAME", "display name of the suspend node (default approve)", &o.approval_node},
+	{"approval-timeout", "NOTIFY_APPROVAL_TIMEOUT", "SECONDS", "how long the suspend waits before the run fails", &o.approval_timeout},
 	{0},
 };
 
@@ -49,7 +57,11 @@ const struct sk_tool tool = {
 		   "when MAIL_ATTACH=yes. Secrets only from the environment or files:\n"
 		   "SMTP_PASSWORD or SMTP_PASSWORD_FILE, WEBHOOK_URL or WEBHOOK_URL_FILE\n"
 		   "(a Slack/Teams-style incoming webhook, JSON {\"text\": ...}).\n"
-		   "No recipients and no webhook: logs that it skipped and exits 0.\n",
+		   "No recipients and no webhook: logs that it skipped and exits 0.\n"
+		   "The subject starts with the run's level: RED if a step failed or is\n"
+		   "RED, else YELLOW if a step is YELLOW, else GREEN. Recipients: MAIL_TO\n"
+		   "and MAIL_CC always; NOTIFY_TO_WARNING too when YELLOW or RED;\n"
+		   "NOTIFY_TO_CRITICAL too when RED. The mail has a text and an HTML part.\n",
 	.opts = opts,
 	.max_args = -1,
 	.run = run,

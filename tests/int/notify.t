@@ -128,7 +128,7 @@ msg=$T/plain/$(json "$T/plain/envelopes.jsonl" 'd["file"]')
 parse_mail "$msg" "$T/m1"
 is "$(json "$T/plain/envelopes.jsonl" 'd["from"]')" "etl@example.com" "envelope sender"
 is "$(json "$T/plain/envelopes.jsonl" '" ".join(d["rcpt"])')" "ops@example.com ana@example.org audit@example.net" "envelope recipients: To and Cc"
-has_line "$T/m1/headers.txt" "Subject: [stepkit] sales-analysis run-42: Succeeded" "subject carries the status"
+has_line "$T/m1/headers.txt" "Subject: [stepkit] GREEN sales-analysis run-42: Succeeded" "subject carries the level and the status"
 has_line "$T/m1/headers.txt" "From: Sales ETL <etl@example.com>" "From header"
 has_line "$T/m1/headers.txt" "To: ops@example.com, Ana Müller <ana@example.org>" "To header (non-ASCII name encoded, decoded back)"
 has_line "$T/m1/headers.txt" "Cc: audit@example.net" "Cc header"
@@ -225,18 +225,24 @@ date=$(sed -n 's/^Date: \(.*\)\r$/\1/p' "$eml")
 id=$(sed -n 's/^Message-ID: \(.*\)\r$/\1/p' "$eml")
 [[ $date =~ ^(Mon|Tue|Wed|Thu|Fri|Sat|Sun),\ [0-9]{2}\ [A-Z][a-z]{2}\ [0-9]{4}\ [0-9]{2}:[0-9]{2}:[0-9]{2}\ \+0000$ ]]; ok $? "outbox: Date '$date'"
 [[ $id =~ ^\<[0-9a-f]{32}@example\.com\>$ ]]; ok $? "outbox: Message-ID '$id'"
-sed -e "s/@DATE@/$date/" -e "s/@ID@/$id/" -e 's/$/\r/' >"$T/expected.eml" <<EOF
+hex=${id:1:32}
+SALES_BYTES=$(size "$W/sales_report.csv") SALES_SHA=$(sha "$W/sales_report.csv")
+sed -e "s/@DATE@/$date/" -e "s/@ID@/$id/" -e "s/@B@/=_alt=_stepkit_$hex/" -e 's/$/\r/' >"$T/expected.eml" <<EOF
 Date: @DATE@
 From: etl@example.com
 To: ops@example.com
-Subject: [stepkit] sales-analysis run-42: Succeeded
+Subject: [stepkit] GREEN sales-analysis run-42: Succeeded
 Message-ID: @ID@
 MIME-Version: 1.0
 Auto-Submitted: auto-generated
+Content-Type: multipart/alternative; boundary="@B@"
+
+--@B@
 Content-Type: text/plain; charset=UTF-8
 Content-Transfer-Encoding: 7bit
 
 Run sales-analysis run-42: Succeeded
+Level: GREEN
 
 Steps:
 step           status     rows in  rows out  seconds
@@ -249,6 +255,36 @@ step           file                     bytes  sha256
 extract-sales  raw_sales.csv         45580638  1111111111111111111111111111111111111111111111111111111111111111
 transform      transformed_data.csv  40111222  2222222222222222222222222222222222222222222222222222222222222222
 $SALES_LINE
+--@B@
+Content-Type: text/html; charset=UTF-8
+Content-Transfer-Encoding: 7bit
+
+<!DOCTYPE html>
+<html>
+<head>
+<meta charset="utf-8">
+<title>[stepkit] GREEN sales-analysis run-42: Succeeded</title>
+</head>
+<body style="font-family:sans-serif">
+<h1>Run sales-analysis run-42: Succeeded</h1>
+<p>Level: <strong style="color:#1a7f37">GREEN</strong></p>
+<h2>Steps</h2>
+<table border="1" cellpadding="4" cellspacing="0" style="border-collapse:collapse">
+<tr><th>step</th><th>status</th><th>rows in</th><th>rows out</th><th>seconds</th></tr>
+<tr><td>extract-sales</td><td>succeeded</td><td align="right">0</td><td align="right">541909</td><td align="right">12.30</td></tr>
+<tr><td>transform</td><td>succeeded</td><td align="right">541909</td><td align="right">530104</td><td align="right">3.02</td></tr>
+<tr><td>analyze-sales</td><td>succeeded</td><td align="right">530104</td><td align="right">1</td><td align="right">0.50</td></tr>
+</table>
+<h2>Output files</h2>
+<table border="1" cellpadding="4" cellspacing="0" style="border-collapse:collapse">
+<tr><th>step</th><th>file</th><th>bytes</th><th>sha256</th></tr>
+<tr><td>extract-sales</td><td>raw_sales.csv</td><td align="right">45580638</td><td>1111111111111111111111111111111111111111111111111111111111111111</td></tr>
+<tr><td>transform</td><td>transformed_data.csv</td><td align="right">40111222</td><td>2222222222222222222222222222222222222222222222222222222222222222</td></tr>
+<tr><td>analyze-sales</td><td>sales_report.csv</td><td align="right">$SALES_BYTES</td><td>$SALES_SHA</td></tr>
+</table>
+</body>
+</html>
+--@B@--
 EOF
 same_file "$eml" "$T/expected.eml" "outbox: the exact message"
 is "$(json "$E" 'd["details"]["mail"]')" outbox "event: written to the outbox"
@@ -265,7 +301,7 @@ expect_err "outbox not writable (MAIL_OUTBOX)" "--check names the outbox"
 unset MAIL_TO # from here on every run names its recipients
 env -u MAIL_FROM "$BIN/notify" --workdir "$W" >"$T/out" 2>"$T/err"; rc=$?
 is "$rc" 0 "no recipients, no webhook: exit 0"
-expect_err "no recipients (MAIL_TO, MAIL_CC) and no WEBHOOK_URL: nothing to send, skipped" "skip logged"
+expect_err "no recipients (MAIL_TO, MAIL_CC, NOTIFY_TO_WARNING, NOTIFY_TO_CRITICAL) and no WEBHOOK_URL: nothing to send, skipped" "skip logged"
 is "$(json "$E" 'd["details"]["mail"], d["details"]["webhook"]')" "('skipped', 'skipped')" "event: skipped"
 
 # ---- 7. configuration errors: exit 2 before any traffic ---------------------------
@@ -284,7 +320,7 @@ mkdir -p "$T/empty"
 NOTIFY_FAILURES=$FAILURES nrun 0 "failure mode without events" --workdir "$T/empty" --run-id sales-analysis-x7k2p \
 	--status Failed --smtp-url "smtp://127.0.0.1:$PLAIN_PORT" --smtp-tls none --to ops@example.com
 parse_mail "$T/plain/$(tail -1 "$T/plain/envelopes.jsonl" | json /dev/stdin 'd["file"]')" "$T/m2"
-has_line "$T/m2/headers.txt" "Subject: [stepkit] sales-analysis sales-analysis-x7k2p: Failed: transform" "subject: Failed: transform"
+has_line "$T/m2/headers.txt" "Subject: [stepkit] RED sales-analysis sales-analysis-x7k2p: Failed: transform" "subject: RED, Failed: transform"
 has_line "$T/m2/body.txt" "transform: Error (exit code 1)" "body: failed step and message"
 has_line "$T/m2/body.txt" "  phase Failed, template step, pod sales-analysis-x7k2p-transform-1234, finished 2025-07-01T00:00:17Z" "body: phase, template, pod, time"
 has_line "$T/m2/body.txt" "no step events: '$T/empty/events' does not exist" "body: the missing events noted"
@@ -301,7 +337,7 @@ EOF
 nrun 0 "status derived from a failed event" --workdir "$T/w2" --smtp-url "smtp://127.0.0.1:$PLAIN_PORT" --smtp-tls none \
 	--to ops@example.com --subject-prefix '[ETL ✓]'
 parse_mail "$T/plain/$(tail -1 "$T/plain/envelopes.jsonl" | json /dev/stdin 'd["file"]')" "$T/m3"
-has_line "$T/m3/headers.txt" "Subject: [ETL ✓] sales-analysis run-42: Failed: transform" "non-ASCII subject (RFC 2047) decodes exactly"
+has_line "$T/m3/headers.txt" "Subject: [ETL ✓] RED sales-analysis run-42: Failed: transform" "non-ASCII subject (RFC 2047) decodes exactly"
 has_line "$T/m3/body.txt" "transform: 'raw_sales.csv': line 7: quantity 'x12' is not an integer (data, exit 1)" "body: the step's error"
 has_line "$T/m3/body.txt" "transform      failed           7         0     0.25" "body: failed row"
 
@@ -330,15 +366,18 @@ cat "$T/err" >>"$T/all.err"
 # what Slack gets: the subject, then the summary as a code block, <>& escaped
 $PY - "$T/expected.json" <<'EOF'
 import json, sys
-text = ("[stepkit] sales-analysis run-42: Failed: transform\n```\n"
-        "Run sales-analysis run-42: Failed\n\nSteps:\n"
+subject = "[stepkit] RED sales-analysis run-42: Failed: transform"
+text = (subject + "\n```\n"
+        "Run sales-analysis run-42: Failed\nLevel: RED\n\nSteps:\n"
         "step           status     rows in  rows out  seconds\n"
         "extract-sales  succeeded        0    541909    12.30\n"
         "transform      failed           7         0     0.25\n\n"
         "Output files:\nstep           file              bytes  sha256\n"
         "extract-sales  raw_sales.csv  45580638  1111111111111111111111111111111111111111111111111111111111111111\n\n"
         "Errors:\ntransform: 'raw_sales.csv': line 7: quantity 'x12' is not an integer (data, exit 1)\n```")
-open(sys.argv[1], "w", encoding="utf-8").write(json.dumps({"text": text}, ensure_ascii=False, separators=(",", ":")))
+doc = {"text": text, "kind": "summary", "level": "RED", "status": "Failed", "pipeline": "sales-analysis",
+       "run": "run-42", "subject": subject, "checks": [], "trend": [], "approval": None}
+open(sys.argv[1], "w", encoding="utf-8").write(json.dumps(doc, ensure_ascii=False, separators=(",", ":")))
 EOF
 req=$T/http/requests.jsonl
 is "$(json "$req" 'd["method"], d["path"], d["headers"]["Content-Type"]')" \

@@ -161,7 +161,7 @@ static void test_build(void)
 					{"résumé\".bin", "application/octet-stream", big, sizeof(big), -1, NULL}};
 	struct sk_mail m = {&from, &to, &cc, "[stepkit] sales-analysis r1: Succeeded",
 			    "line 1\n\r\n.dot", 1751364000,
-			    "<0123456789abcdef0123456789abcdef@example.com>", "=_stepkit_b", parts, 2};
+			    "<0123456789abcdef0123456789abcdef@example.com>", "=_stepkit_b", parts, 2, NULL};
 
 	memset(big, 'A', sizeof(big));
 	sk_mail_addr_parse(&from, "Sales ETL <etl@example.com>", 27, "MAIL_FROM", &err);
@@ -170,6 +170,38 @@ static void test_build(void)
 	sk_buf_reset(&b);
 	is_int(sk_mail_build(&m, &b, &err), 0, "build");
 	is_str(b.data, expected_mail, "the exact message: headers, 7bit text, base64 parts, RFC 2231 name");
+
+	/* an HTML alternative: multipart/alternative inside the multipart/mixed,
+	 * its own boundary, the attachments after it */
+	m.html = "<p>Z\xc3\xbcrich &amp; co</p>\n";
+	sk_buf_reset(&b);
+	is_int(sk_mail_build(&m, &b, &err), 0, "build with HTML");
+	ok(strstr(b.data, "Content-Type: multipart/mixed; boundary=\"=_stepkit_b\"\r\n\r\n"
+			  "This is a multi-part message in MIME format.\r\n\r\n"
+			  "--=_stepkit_b\r\n"
+			  "Content-Type: multipart/alternative; boundary=\"=_alt=_stepkit_b\"\r\n\r\n"
+			  "--=_alt=_stepkit_b\r\n"
+			  "Content-Type: text/plain; charset=UTF-8\r\n"
+			  "Content-Transfer-Encoding: 7bit\r\n\r\n"
+			  "line 1\r\n\r\n.dot\r\n"
+			  "--=_alt=_stepkit_b\r\n"
+			  "Content-Type: text/html; charset=UTF-8\r\n"
+			  "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+			  "<p>Z=C3=BCrich &amp; co</p>\r\n"
+			  "--=_alt=_stepkit_b--\r\n"
+			  "--=_stepkit_b\r\n"
+			  "Content-Type: text/csv; charset=UTF-8; name=\"a.csv\"\r\n") != NULL,
+	   "HTML alternative: nested multipart/alternative, text first, then the attachments");
+	m.nparts = 0;
+	sk_buf_reset(&b);
+	sk_mail_build(&m, &b, &err);
+	ok(strstr(b.data, "Auto-Submitted: auto-generated\r\n"
+			  "Content-Type: multipart/alternative; boundary=\"=_alt=_stepkit_b\"\r\n\r\n"
+			  "--=_alt=_stepkit_b\r\nContent-Type: text/plain; charset=UTF-8\r\n") != NULL &&
+	   b.len > 28 && !strcmp(b.data + b.len - 28, "</p>\r\n--=_alt=_stepkit_b--\r\n"),
+	   "HTML alternative without attachments: multipart/alternative at the top");
+	m.html = NULL;
+	m.nparts = 2;
 
 	/* without attachments: one text/plain part; UTF-8 text goes quoted-printable */
 	m.nparts = 0;
@@ -280,7 +312,7 @@ static void test_stream(void)
 	struct sk_err err = SK_ERR_INIT;
 	struct sk_mail_addr from;
 	struct sk_mail_part part = {"a.bin", "application/octet-stream", data, sizeof(data), -1, NULL};
-	struct sk_mail m = {&from, NULL, NULL, "s", "b", 1751364000, "<x@example.com>", "=_b", &part, 1};
+	struct sk_mail m = {&from, NULL, NULL, "s", "b", 1751364000, "<x@example.com>", "=_b", &part, 1, NULL};
 	struct sk_buf mem = SK_BUF_INIT(1 << 20), file = SK_BUF_INIT(1 << 20);
 	struct sk_mail_msg *msg;
 	FILE *f;

@@ -25,6 +25,15 @@ int main(void)
 	is_str(j.data, "{\"text\":\"Zürich \\\"quoted\\\"\\n```\\nno newline at the end\\n```\"}",
 	       "UTF-8 kept, quotes escaped, fence on its own line");
 
+	{
+		json_t *f = json_pack("{s:s, s:s, s:n}", "level", "YELLOW", "text", "ignored", "approval");
+		sk_buf_reset(&j);
+		is_int(sk_webhook_payload(&j, "a <b>", f, &err), 0, "payload");
+		is_str(j.data, "{\"text\":\"a <b>\",\"level\":\"YELLOW\",\"approval\":null}",
+		       "payload: text first, then the fields in order, a second text ignored");
+		json_decref(f);
+	}
+
 	sk_buf_reset(&t);
 	sk_webhook_text(&t, "title", "", &err);
 	is_str(t.data, "title", "no body: no code block");
