@@ -45,8 +45,7 @@ static const char *workflow_param(json_t *params, const char *name)
 	size_t i;
 	json_t *p;
 
-	json_array_foreach(params, i, p)
-	{
+	json_array_foreach(params, i, p) {
 		const char *n = json_string_value(json_object_get(p, "name"));
 		if (n && strcmp(n, name) == 0)
 			return json_string_value(json_object_get(p, "value"));
@@ -130,8 +129,7 @@ static int add_list(json_t *result, json_t *list, const char *where, const char 
 			   "%s: want a list of {\"template\": ..., \"parameters\": {...}}", where);
 		goto out;
 	}
-	json_array_foreach(list, i, e)
-	{
+	json_array_foreach(list, i, e) {
 		const char *key, *tmpl;
 		json_t *val, *item = NULL, *plist = NULL, *ps;
 
@@ -142,8 +140,7 @@ static int add_list(json_t *result, json_t *list, const char *where, const char 
 				   at);
 			goto out;
 		}
-		json_object_foreach(e, key, val)
-		{
+		json_object_foreach(e, key, val) {
 			if (strcmp(key, "template") != 0 && strcmp(key, "parameters") != 0) {
 				sk_err_set(err, SK_E_USAGE,
 					   "%s: unknown key '%s' (template, parameters)", at, key);
@@ -181,8 +178,7 @@ static int add_list(json_t *result, json_t *list, const char *where, const char 
 			goto out;
 		}
 		json_decref(item);
-		json_object_foreach(ps, key, val)
-		{
+		json_object_foreach(ps, key, val) {
 			char pat[480];
 			json_t *p;
 
@@ -261,8 +257,7 @@ char *sk_triggers_compute(const char *config, const char *source, const struct s
 				   "{\"name\": ..., \"value\": ...}");
 			goto out;
 		}
-		json_array_foreach(params, i, p)
-		{
+		json_array_foreach(params, i, p) {
 			if (!json_is_string(json_object_get(p, "name"))) {
 				sk_err_set(err, SK_E_USAGE, "--parameters[%zu]: no \"name\"", i);
 				goto out;
@@ -284,8 +279,7 @@ char *sk_triggers_compute(const char *config, const char *source, const struct s
 			   source);
 		goto out;
 	}
-	json_object_foreach(root, key, val)
-	{
+	json_object_foreach(root, key, val) {
 		if (strcmp(key, "templates") != 0) {
 			sk_err_set(err, SK_E_USAGE, "'%s': unknown key '%s' (templates)", source,
 				   key);
@@ -299,8 +293,7 @@ char *sk_triggers_compute(const char *config, const char *source, const struct s
 	succeeded = strcmp(run->status, "Succeeded") == 0;
 	/* every template's entries are checked, so that a mistake shows on the
 	 * first run of any template, not on the night its list is used */
-	json_object_foreach(tmpls, key, mine)
-	{
+	json_object_foreach(tmpls, key, mine) {
 		const char *k2;
 		int self = strcmp(key, run->template_) == 0;
 
@@ -311,8 +304,7 @@ char *sk_triggers_compute(const char *config, const char *source, const struct s
 				   source, key);
 			goto out;
 		}
-		json_object_foreach(mine, k2, val)
-		{
+		json_object_foreach(mine, k2, val) {
 			int on_success = strcmp(k2, "on_success") == 0;
 			int use;
 			json_t *sink;
