@@ -38,6 +38,7 @@ struct sk_triggers_opts {
 	const char *workflow;   /* --workflow NAME (default: the run id) */
 	const char *namespace_; /* --namespace NS */
 	const char *out;        /* --out FILE (default DIR/triggers.json) */
+	const char *fail_if_rejected; /* --fail-if-rejected: approval "no" fails (exit 1) */
 };
 
 /* The values the configuration's {{...}} tags may use. */
@@ -59,7 +60,11 @@ struct sk_triggers_run {
 char *sk_triggers_compute(const char *config, const char *source, const struct sk_triggers_run *run,
 			  size_t *count, struct sk_err *err);
 
-/* The tool: read the configuration, compute, write the list atomically. */
+/*
+ * The tool: read the configuration, compute, write the list atomically.
+ * With `fail_if_rejected` and approval "no", the (empty) list is written and
+ * the run fails: SK_E_PERMANENT, the message saying nothing was published.
+ */
 int sk_triggers_tool_run(struct sk_step *s, const struct sk_triggers_opts *o, struct sk_err *err);
 /* --check: the configuration and the values are valid; nothing written. */
 int sk_triggers_tool_check(struct sk_step *s, const struct sk_triggers_opts *o, struct sk_err *err);

@@ -26,6 +26,8 @@ static const struct sk_opt opts[] = {
 	 &o.namespace_},
 	{"out", "STEPKIT_TRIGGERS_OUT", "FILE",
 	 "write the list to FILE (default DIR/triggers.json)", &o.out},
+	{"fail-if-rejected", "STEPKIT_FAIL_IF_REJECTED", NULL,
+	 "exit 1 when --approval is no (the run's `rejected` task)", &o.fail_if_rejected},
 	{0},
 };
 
