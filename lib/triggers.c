@@ -316,7 +316,8 @@ char *sk_triggers_compute(const char *config, const char *source, const struct s
 					   source, key, k2);
 				goto out;
 			}
-			use = self && succeeded &&
+			/* a rejected run published nothing: it starts nothing either */
+			use = self && succeeded && strcmp(run->approval, "no") != 0 &&
 			      (on_success || strcmp(run->approval, "yes") == 0);
 			snprintf(where, sizeof(where), "'%s': templates.%s.%s", source, key, k2);
 			if (!(sink = use ? json_incref(result) : json_array())) {

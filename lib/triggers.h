@@ -14,7 +14,8 @@
  *
  * A run that Succeeded starts its template's `on_success` entries, and also
  * its `on_approval` entries when a person approved it (approval "yes"). A
- * run that did not succeed starts nothing. Parameter values may use
+ * run that did not succeed, or that was rejected (approval "no"), starts
+ * nothing. Parameter values may use
  * {{workflow.name}}, {{workflow.namespace}}, {{workflow.status}} and
  * {{workflow.parameters.NAME}}; any other tag is a configuration error.
  *

@@ -199,7 +199,7 @@ pipeline:
   upload-sales       after: analyze-sales,approve                              template: upload(step=upload-sales,report=sales_report.csv)  when: '{{workflow.parameters.upload}}' != 'none' && ('{{tasks.approve.status}}' == 'Skipped' || '{{tasks.approve.outputs.parameters.approve}}' == 'yes')
   upload-customers   after: analyze-customers,approve                          template: upload(step=upload-customers,report=customer_report.csv)  when: '{{workflow.parameters.upload}}' != 'none' && ('{{tasks.approve.status}}' == 'Skipped' || '{{tasks.approve.outputs.parameters.approve}}' == 'yes')
   upload-products    after: analyze-products,approve                           template: upload(step=upload-products,report=product_report.csv)  when: '{{workflow.parameters.upload}}' != 'none' && ('{{tasks.approve.status}}' == 'Skipped' || '{{tasks.approve.outputs.parameters.approve}}' == 'yes')
-  notify             after: upload-sales,upload-customers,upload-products      template: notify
+  notify             after: upload-sales,upload-customers,upload-products,rejected template: notify
   triggers           after: notify                                             template: triggers(approval={{=tasks.approve.status == 'Skipped' ? 'none' : tasks.approve.outputs.parameters.approve}})
   start-triggered    after: triggers                                           template: start-workflow(template={{item.template}},parameters={{item.parameters}})
 notify-on-exit:
@@ -459,7 +459,7 @@ dag pipeline
     /opt/stepkit/bin/upload-s3 --workdir=$D/wf1 --event-file=$D/wf1/events/upload-customers.json customer_report.csv
   upload-products  after: analyze-products, approve  when 's3' != 'none' && ('<tasks.approve.status>' == 'Skipped' || '<tasks.approve.outputs.parameters.approve>' == 'yes'): decided at run time
     /opt/stepkit/bin/upload-s3 --workdir=$D/wf1 --event-file=$D/wf1/events/upload-products.json product_report.csv
-  notify  after: upload-sales, upload-customers, upload-products
+  notify  after: upload-sales, upload-customers, upload-products, rejected
     /opt/stepkit/bin/notify --workdir=$D/wf1
   triggers  after: notify
     /opt/stepkit/bin/triggers --workdir=$D/wf1 '--config=<ConfigMap stepkit-triggers>/triggers.json' --status=Succeeded '--approval=<tasks.approve.outputs.parameters.approve>'
