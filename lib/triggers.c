@@ -386,10 +386,11 @@ int sk_triggers_tool_run(struct sk_step *s, const struct sk_triggers_opts *o, st
 	sk_step_output(s, &info);
 	sk_step_rows(s, 0, (long long)count);
 	if (o->fail_if_rejected && o->approval && strcmp(o->approval, "no") == 0) {
-		sk_err_set(err, SK_E_PERMANENT,
-			   "approval: the run was rejected (approve is not yes: answered no, resumed "
-			   "without an answer, or not answered in time); nothing was published and no "
-			   "workflow is started");
+		sk_err_set(
+			err, SK_E_PERMANENT,
+			"approval: the run was rejected (approve is not yes: answered no, resumed "
+			"without an answer, or not answered in time); nothing was published and no "
+			"workflow is started");
 		goto out;
 	}
 	if (count)

@@ -131,7 +131,7 @@ ok $? "the report lists what it would create"
 if [ -x "$VALIDATE" ]; then
 	expect_exit 0 "validate-argo: the Workflows start-triggered creates" "$VALIDATE" "$T/d/y1/created/start-triggered-0.yaml" "$T/d/y1/created/start-triggered-1.yaml"
 else
-	ok 0 "# skip validate-argo not found beside the repository"
+	_n=$((_n + 1)); echo "ok $_n # skip validate-argo not found beside the repository"
 fi
 
 # --- rejected: answered no, nobody answering in time
@@ -220,7 +220,7 @@ if command -v script >/dev/null 2>&1; then
 	grep -q "run-local: want one of yes, no" "$T/out"; ok $? "a wrong answer is asked again"
 	is "$(called t1 upload-sales)" 1 "answered yes on the terminal: uploaded"
 else
-	for i in 1 2 3 4; do ok 0 "# skip script(1) not installed (util-linux)"; done
+	for i in 1 2 3 4; do _n=$((_n + 1)); echo "ok $_n # skip script(1) not installed (util-linux)"; done
 fi
 
 # --- failure: the trigger list is never computed, nothing is created
