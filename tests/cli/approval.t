@@ -313,6 +313,17 @@ is "$rc" 0 "--run-triggered: the run and the two Workflows it starts succeed"
 is "$(cat "$T/d/loaded-by-rt1" 2>&1)" "all rt1" "--run-triggered: warehouse-load ran with the mapped parameters"
 is "$(grep -c '^workflow \(warehouse-load\|publish-dashboard\)-[a-z0-9]\{5\}: Succeeded' "$T/out")" 2 "--run-triggered: both reported"
 
+# --- ConfigMap volumes: from kustomization.yaml, --configmap-dir, or refused up front
+expect_exit 2 "run-local on the template file alone: its ConfigMaps are missing" "$RL" "$A/base/workflow-template.yaml" --name c1 --data-dir "$T/d"
+expect_err "run-local: volume 'quality': the ConfigMap 'stepkit-quality' is not in '$A/base/workflow-template.yaml': run argo/ (its kustomization.yaml makes it), or give --configmap-dir stepkit-quality=DIR" \
+	"the refusal names the volume, the ConfigMap and both ways"
+no_file "$T/d/c1" "refused before anything ran"
+mkdir -p "$T/q" && printf '{"steps": {"transform": []}}' >"$T/q/quality.json"
+STUB_LOG=$T/c2.calls run "$RL" "$A/base/workflow-template.yaml" --name c2 --data-dir "$T/d" --bin "$T/bin" \
+	--configmap-dir "stepkit-triggers=$T/cfg" --configmap-dir "stepkit-quality=$T/q" -p upload=none <"$T/empty"
+is "$rc" 0 "the template file with --configmap-dir for both ConfigMaps runs"
+is "$(grep -c 'STEPKIT_QUALITY={"steps": {"transform": \[\]}}$' "$T/c2.calls")" 7 "--configmap-dir stepkit-quality=DIR: the steps read DIR/quality.json"
+
 # --- run-local's output parameters, on a small template
 cat >"$T/o.yaml" <<'EOF'
 apiVersion: argoproj.io/v1alpha1
