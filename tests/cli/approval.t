@@ -220,7 +220,7 @@ if command -v script >/dev/null 2>&1; then
 	grep -q "run-local: want one of yes, no" "$T/out"; ok $? "a wrong answer is asked again"
 	is "$(called t1 upload-sales)" 1 "answered yes on the terminal: uploaded"
 else
-	for i in 1 2 3 4; do _n=$((_n + 1)); echo "ok $_n # skip script(1) not installed (util-linux)"; done
+	for _ in 1 2 3 4; do _n=$((_n + 1)); echo "ok $_n # skip script(1) not installed (util-linux)"; done
 fi
 
 # --- failure: the trigger list is never computed, nothing is created
