@@ -25,7 +25,7 @@ MANIFESTS="$A/base/pvc.yaml $A/base/rbac.yaml $A/secret-example.yaml $A/base/wor
 if [ -x "$VALIDATE" ]; then
 	# shellcheck disable=SC2086
 	expect_exit 0 "validate-argo: every manifest in argo/" "$VALIDATE" $MANIFESTS
-	is "$(tail -1 "$T/out")" "validate-argo: 5 file(s), 16 document(s), 0 error(s)" "validate-argo: 16 documents, 0 errors"
+	is "$(tail -1 "$T/out")" "validate-argo: 5 file(s), 19 document(s), 0 error(s)" "validate-argo: 19 documents, 0 errors"
 	sed 's/^  schedules:/  schedule:/' "$A/base/cron-workflow.yaml" >"$T/broken-cron.yaml"
 	expect_exit 1 "validate-argo catches a planted fault (schedule instead of schedules)" "$VALIDATE" "$T/broken-cron.yaml"
 	grep -q "did you mean 'schedules'" "$T/out" "$T/err"
@@ -50,14 +50,19 @@ EOF
 	reg=$(sed -n 's/^ *- registry=//p' "$A/base/kustomization.yaml")
 	tag=$(sed -n 's/^ *- tag=//p' "$A/base/kustomization.yaml")
 	cat >"$T/want" <<EOF
+ServiceAccount/stepkit-trigger
 ServiceAccount/workflow
 Role/stepkit-executor
+Role/stepkit-trigger
 RoleBinding/stepkit-executor
+RoleBinding/stepkit-trigger
+ConfigMap/stepkit-quality
+ConfigMap/stepkit-triggers
 PersistentVolumeClaim/stepkit-data
 CronWorkflow/sales-analysis-cron
 WorkflowTemplate/sales-analysis registry=$reg tag=$tag
 EOF
-	same_file "$T/got" "$T/want" "oc apply -k installs the six objects (no Secret, no ConfigMap), registry and tag set from kustomization.yaml"
+	same_file "$T/got" "$T/want" "oc apply -k installs the objects (no Secret; the quality and triggers ConfigMaps), registry and tag set from kustomization.yaml"
 	is "$tag" "$(sed -n 's/^#define SK_VERSION "\(.*\)"$/\1/p' "$TOP/lib/base.h")" "the images' tag is the version (SK_VERSION, what make images tags)"
 	if [ -x "$VALIDATE" ]; then
 		expect_exit 0 "validate-argo: the kustomize output" "$VALIDATE" "$T/rendered.yaml"
@@ -188,14 +193,19 @@ pipeline:
   analyze-sales      after: transform                                          template: step(step=analyze-sales)
   analyze-customers  after: transform                                          template: step(step=analyze-customers)
   analyze-products   after: transform                                          template: step(step=analyze-products)
-  upload-sales       after: analyze-sales                                      template: upload(step=upload-sales,report=sales_report.csv)  when: '{{workflow.parameters.upload}}' != 'none'
-  upload-customers   after: analyze-customers                                  template: upload(step=upload-customers,report=customer_report.csv)  when: '{{workflow.parameters.upload}}' != 'none'
-  upload-products    after: analyze-products                                   template: upload(step=upload-products,report=product_report.csv)  when: '{{workflow.parameters.upload}}' != 'none'
-  notify             after: upload-sales,upload-customers,upload-products      template: notify
+  approval-request   after: analyze-sales,analyze-customers,analyze-products   template: notify-approval  when: '{{workflow.parameters.approval}}' == 'always' || ('{{workflow.parameters.approval}}' == 'on-yellow' && ('{{tasks.extract-sales.outputs.parameters.quality}}' == 'YELLOW' || '{{tasks.extract-customers.outputs.parameters.quality}}' == 'YELLOW' || '{{tasks.extract-products.outputs.parameters.quality}}' == 'YELLOW' || '{{tasks.transform.outputs.parameters.quality}}' == 'YELLOW' || '{{tasks.analyze-sales.outputs.parameters.quality}}' == 'YELLOW' || '{{tasks.analyze-customers.outputs.parameters.quality}}' == 'YELLOW' || '{{tasks.analyze-products.outputs.parameters.quality}}' == 'YELLOW'))
+  approve            after: approval-request                                   template: approve  when: '{{workflow.parameters.approval}}' == 'always' || ('{{workflow.parameters.approval}}' == 'on-yellow' && ('{{tasks.extract-sales.outputs.parameters.quality}}' == 'YELLOW' || '{{tasks.extract-customers.outputs.parameters.quality}}' == 'YELLOW' || '{{tasks.extract-products.outputs.parameters.quality}}' == 'YELLOW' || '{{tasks.transform.outputs.parameters.quality}}' == 'YELLOW' || '{{tasks.analyze-sales.outputs.parameters.quality}}' == 'YELLOW' || '{{tasks.analyze-customers.outputs.parameters.quality}}' == 'YELLOW' || '{{tasks.analyze-products.outputs.parameters.quality}}' == 'YELLOW'))
+  rejected           after: approve                                            template: rejected  when: '{{tasks.approve.status}}' != 'Skipped' && '{{tasks.approve.outputs.parameters.approve}}' != 'yes'
+  upload-sales       after: analyze-sales,approve                              template: upload(step=upload-sales,report=sales_report.csv)  when: '{{workflow.parameters.upload}}' != 'none' && ('{{tasks.approve.status}}' == 'Skipped' || '{{tasks.approve.outputs.parameters.approve}}' == 'yes')
+  upload-customers   after: analyze-customers,approve                          template: upload(step=upload-customers,report=customer_report.csv)  when: '{{workflow.parameters.upload}}' != 'none' && ('{{tasks.approve.status}}' == 'Skipped' || '{{tasks.approve.outputs.parameters.approve}}' == 'yes')
+  upload-products    after: analyze-products,approve                           template: upload(step=upload-products,report=product_report.csv)  when: '{{workflow.parameters.upload}}' != 'none' && ('{{tasks.approve.status}}' == 'Skipped' || '{{tasks.approve.outputs.parameters.approve}}' == 'yes')
+  notify             after: upload-sales,upload-customers,upload-products,rejected template: notify
+  triggers           after: notify                                             template: triggers(approval={{=tasks.approve.status == 'Skipped' ? 'none' : tasks.approve.outputs.parameters.approve}})
+  start-triggered    after: triggers                                           template: start-workflow(template={{item.template}},parameters={{item.parameters}})
 notify-on-exit:
   notify-failure     after: -                                                  template: notify-failure  when: '{{workflow.status}}' != 'Succeeded'
 EOF
-same_file "$T/got" "$T/want" "the DAG: 3 extracts in parallel, transform, 3 analyses, one upload per report, notify; failure notice on exit"
+same_file "$T/got" "$T/want" "the DAG: 3 extracts in parallel, transform, 3 analyses, approval, one upload per report, notify, triggers; failure notice on exit"
 
 # --- the rules every manifest follows
 cat >"$T/rules.py" <<'EOF'
@@ -231,6 +241,7 @@ print("parameters: " + " ".join("%s=%s" % p for p in params))
 enum = {p["name"]: p.get("enum") for p in spec["arguments"]["parameters"]}
 print("period enum: " + ",".join(enum["period"]))
 print("upload enum: " + ",".join(enum["upload"]))
+print("approval enum: " + ",".join(enum["approval"]))
 # workflow-level
 check(spec["serviceAccountName"] == "workflow", "serviceAccountName")
 check(spec["synchronization"]["mutexes"] == [{"name": "sales-analysis"}], "workflow mutex")
@@ -275,6 +286,18 @@ for t in spec["templates"]:
         check(mounts.get("data") == "/data" and mounts.get("tmp") == "/tmp", n + ": /data (PVC) and /tmp (emptyDir) mounted")
     env = {e["name"]: e.get("value") for e in c["env"]}
     check(env.get("STEPKIT_RUN_ID") == "{{workflow.name}}" and env.get("STEPKIT_LOG_FORMAT") == "json", n + ": run id and JSON logs")
+    # run history matches runs of the same template (issue 11)
+    check(env.get("STEPKIT_TEMPLATE") == wt["metadata"]["name"], n + ": STEPKIT_TEMPLATE is the template's name")
+    data_step = n in ("extract-sales", "extract", "step")
+    check((env.get("STEPKIT_QUALITY") == "/etc/stepkit/quality/quality.json") == data_step,
+          n + ": STEPKIT_QUALITY in the data steps only")
+    check((mounts.get("quality") == "/etc/stepkit/quality") == data_step, n + ": the quality ConfigMap in the data steps only")
+    check(all(m.get("readOnly") for m in c["volumeMounts"] if m["name"] in ("quality", "triggers")), n + ": ConfigMaps read-only")
+    qout = [o for o in (t.get("outputs") or {}).get("parameters") or [] if o["name"] == "quality"]
+    step = "extract-sales" if n == "extract-sales" else "{{inputs.parameters.step}}"
+    check((qout == [{"name": "quality", "valueFrom": {"path": "/data/{{workflow.name}}/events/%s.quality" % step,
+                                                         "default": "UNKNOWN"}}]) == data_step,
+          n + ": output parameter quality from events/STEP.quality (default UNKNOWN), data steps only")
     for ef in c.get("envFrom") or []:
         check(ef["secretRef"].get("optional") is True, n + ": optional Secret")
         for dest in ("sftp", "s3", "http"):
@@ -300,11 +323,14 @@ for t in spec["templates"]:
     for m in ms.values():
         check(m["labels"][1]["value"] == "{{status}}", n + ": status label")
     # each pod gets only the Secrets of its own job
-    need = {"extract-sales": {"stepkit-db"}, "extract": {"stepkit-db"}, "step": set(),
+    need = {"extract-sales": {"stepkit-db"}, "extract": {"stepkit-db"}, "step": set(), "triggers": set(),
+            "rejected": set(),
             "upload": {"stepkit-upload-{{workflow.parameters.upload}}"}}.get(n, {"stepkit-notify"})
     files = {"upload": "stepkit-upload-{{workflow.parameters.upload}}-files", "notify": "stepkit-notify-files",
-             "notify-failure": "stepkit-notify-files"}.get(n)
-    tvols = {v["name"]: v for v in t.get("volumes") or []}
+             "notify-failure": "stepkit-notify-files", "notify-approval": "stepkit-notify-files"}.get(n)
+    tvols = {v["name"]: v for v in t.get("volumes") or [] if "secret" in v}
+    cms = [v["configMap"]["name"] for v in t.get("volumes") or [] if "configMap" in v]
+    check(cms == (["stepkit-triggers"] if n in ("triggers", "rejected") else []), n + ": the triggers ConfigMap in triggers and rejected only")
     check([v["secret"]["secretName"] for v in tvols.values()] == ([files] if files else []),
           n + ": its own files Secret only (%s)" % files)
     for v in tvols.values():
@@ -313,9 +339,34 @@ for t in spec["templates"]:
     check({ef["secretRef"]["name"] for ef in c.get("envFrom") or []} == need, n + ": Secrets " + ",".join(sorted(need)))
 print("container templates: " + " ".join(names))
 print("budgets: " + " ".join("%s=%dm" % (k, v // 60) for k, v in budgets.items()))
-# the longest chain of budgets fits in the workflow's deadline
-chain = budgets["extract-sales"] + budgets["step"] * 2 + budgets["upload"] + budgets["notify"]
-check(chain <= spec["activeDeadlineSeconds"], "budgets along extract, transform, analyze, upload, notify (%d s) fit the workflow deadline" % chain)
+# the longest chain of budgets fits in the workflow's deadline, the
+# approval request and the longest approval wait the parameter allows included
+params_d = dict(params)
+chain = budgets["extract-sales"] + budgets["step"] * 2 + budgets["upload"] + budgets["notify"] + \
+    budgets["notify-approval"] + int(params_d["approval-timeout"])
+check(chain <= spec["activeDeadlineSeconds"], "budgets along extract, transform, analyze, approval, upload, notify (%d s) fit the workflow deadline" % chain)
+# approval: the suspend node, its intermediate parameter, its wait
+tm = {t["name"]: t for t in spec["templates"]}
+ap = tm["approve"]
+check(ap["suspend"] == {"duration": "{{workflow.parameters.approval-timeout}}"}, "approve waits approval-timeout")
+check(ap["inputs"]["parameters"] == [{"name": "approve", "default": "no", "enum": ["yes", "no"],
+                                      "description": ap["inputs"]["parameters"][0]["description"]}], "approve: input yes/no, default no")
+check(ap["outputs"]["parameters"] == [{"name": "approve", "valueFrom": {"supplied": {}, "default": "no"}}],
+      "approve: supplied output, default no (a plain resume or the end of the wait rejects)")
+na = tm["notify-approval"]["container"]["args"]
+check(na == ["--workdir=/data/{{workflow.name}}", "--event-file=/data/{{workflow.name}}/events/approval-request.json",
+             "--approval-request", "--workflow={{workflow.name}}", "--namespace={{workflow.namespace}}",
+             "--approval-node=approve", "--approval-timeout={{workflow.parameters.approval-timeout}}"], "notify-approval: the contract's flags")
+# triggers: a resource template creating Workflows from templates, under its own ServiceAccount
+sw = tm["start-workflow"]
+man = yaml.safe_load(sw["resource"]["manifest"].replace("{{inputs.parameters.parameters}}", "[]"))
+check(man["spec"]["workflowTemplateRef"] == {"name": "{{inputs.parameters.template}}"} and
+      man["metadata"]["generateName"] == "{{inputs.parameters.template}}-", "start-workflow: a Workflow from the named template")
+print("start-workflow: %s %s %s sa=%s retry=%s" % (sw["resource"]["action"], man["kind"], sorted(man["spec"]),
+                                                  sw["serviceAccountName"], "retryStrategy" in sw))
+tw = tm["triggers"]
+check(tw["outputs"]["parameters"] == [{"name": "workflows", "valueFrom": {"path": "/data/{{workflow.name}}/triggers.json", "default": "[]"}}],
+      "triggers: the list from DIR/triggers.json")
 # the Secrets: the example has every Secret the templates read, and no value in secret keys
 secrets = {s["metadata"]["name"]: s for s in load("secret-example.yaml")}
 check(not any("secret" in v for k, v in vols.items() if k != "db-ca"), "no Secret volume shared by every pod")
@@ -340,26 +391,38 @@ cargs = {p["name"]: p["value"] for p in cs["workflowSpec"]["arguments"]["paramet
 check(cargs.get("as-of") == "{{workflow.scheduledTime}}", "the cron sets as-of to its scheduled time")
 check(cs["startingDeadlineSeconds"] > 0 and cs["successfulJobsHistoryLimit"] > 0 and cs["failedJobsHistoryLimit"] > 0, "cron deadline and history")
 # RBAC: the emissary executor's Role, bound to the workflow's ServiceAccount
-rbac = {d["kind"]: d for d in load("rbac.yaml")}
-check(rbac["ServiceAccount"]["metadata"]["name"] == spec["serviceAccountName"], "ServiceAccount")
-check(rbac["Role"]["rules"] == [{"apiGroups": ["argoproj.io"], "resources": ["workflowtaskresults"], "verbs": ["create", "patch"]}], "Role rules")
-rb = rbac["RoleBinding"]
-check(rb["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": rbac["Role"]["metadata"]["name"]}
-      and rb["subjects"] == [{"kind": "ServiceAccount", "name": "workflow"}], "RoleBinding")
+rbac = {(d["kind"], d["metadata"]["name"]): d for d in load("rbac.yaml")}
+print("rbac: " + " ".join("%s/%s" % k for k in rbac))
+check(("ServiceAccount", spec["serviceAccountName"]) in rbac, "ServiceAccount")
+check(rbac[("Role", "stepkit-executor")]["rules"] == [{"apiGroups": ["argoproj.io"], "resources": ["workflowtaskresults"], "verbs": ["create", "patch"]}], "Role rules")
+rb = rbac[("RoleBinding", "stepkit-executor")]
+check(rb["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "stepkit-executor"}
+      and rb["subjects"] == [{"kind": "ServiceAccount", "name": "workflow"}, {"kind": "ServiceAccount", "name": "stepkit-trigger"}], "RoleBinding")
+# creating Workflows: that verb on that resource only, for the trigger's own account only
+check(rbac[("Role", "stepkit-trigger")]["rules"] == [{"apiGroups": ["argoproj.io"], "resources": ["workflows"], "verbs": ["create"]}], "stepkit-trigger: create workflows only")
+rb = rbac[("RoleBinding", "stepkit-trigger")]
+check(rb["roleRef"]["name"] == "stepkit-trigger" and rb["subjects"] == [{"kind": "ServiceAccount", "name": "stepkit-trigger"}], "stepkit-trigger bound to its ServiceAccount only")
+check(sw["serviceAccountName"] == "stepkit-trigger" and all(t.get("serviceAccountName") in (None, "stepkit-trigger") for t in spec["templates"]),
+      "only start-workflow runs as stepkit-trigger")
 k = yaml.safe_load(open(os.path.join(A, "base", "kustomization.yaml")))
 print("kustomization resources: " + " ".join(k["resources"]))
+print("configMaps: " + " ".join("%s=%s" % (g["name"], ",".join(g.get("files") or g.get("literals"))) for g in k["configMapGenerator"]))
 for b in bad:
     print("RULE BROKEN: " + b)
 EOF
 $PY "$T/rules.py" "$A" >"$T/got" 2>&1
 cat >"$T/want" <<'EOF'
-parameters: period=daily as-of= from= to= source=postgres min-sales-rows= max-unmatched= upload=sftp notify-to= registry=registry.example.com/stepkit tag=0.1.0
+parameters: period=daily as-of= from= to= source=postgres min-sales-rows= max-unmatched= upload=sftp notify-to= approval=on-yellow approval-timeout=43200 approval-to= registry=registry.example.com/stepkit tag=0.1.0
 period enum: daily,current-month,previous-month,all,custom
 upload enum: sftp,s3,http,none
-container templates: extract-sales extract step upload notify notify-failure
-budgets: extract-sales=80m extract=60m step=45m upload=45m notify=20m notify-failure=20m
+approval enum: never,on-yellow,always
+container templates: extract-sales extract step upload notify notify-failure notify-approval rejected triggers
+budgets: extract-sales=80m extract=60m step=45m upload=45m notify=20m notify-failure=20m notify-approval=20m rejected=15m triggers=15m
+start-workflow: create Workflow ['arguments', 'workflowTemplateRef'] sa=stepkit-trigger retry=False
 cron: sales-analysis-cron schedules=['0 0 * * *'] timezone=Etc/UTC concurrencyPolicy=Forbid template=sales-analysis
+rbac: ServiceAccount/workflow Role/stepkit-executor RoleBinding/stepkit-executor ServiceAccount/stepkit-trigger Role/stepkit-trigger RoleBinding/stepkit-trigger
 kustomization resources: pvc.yaml rbac.yaml workflow-template.yaml cron-workflow.yaml
+configMaps: stepkit-images=registry=registry.example.com/stepkit,tag=0.1.0 stepkit-quality=quality.json stepkit-triggers=triggers.json
 EOF
 same_file "$T/got" "$T/want" "every step template, the CronWorkflow, RBAC, PVC and example Secret follow the rules"
 
@@ -384,14 +447,24 @@ dag pipeline
     /opt/stepkit/bin/analyze-customers --workdir=$D/wf1
   analyze-products  after: transform
     /opt/stepkit/bin/analyze-products --workdir=$D/wf1
-  upload-sales  after: analyze-sales  when 's3' != 'none': true
+  approval-request  after: analyze-sales, analyze-customers, analyze-products  when 'on-yellow' == 'always' || ('on-yellow' == 'on-yellow' && ('<tasks.extract-sales.outputs.parameters.quality>' == 'YELLOW' || '<tasks.extract-customers.outputs.parameters.quality>' == 'YELLOW' || '<tasks.extract-products.outputs.parameters.quality>' == 'YELLOW' || '<tasks.transform.outputs.parameters.quality>' == 'YELLOW' || '<tasks.analyze-sales.outputs.parameters.quality>' == 'YELLOW' || '<tasks.analyze-customers.outputs.parameters.quality>' == 'YELLOW' || '<tasks.analyze-products.outputs.parameters.quality>' == 'YELLOW')): decided at run time
+    /opt/stepkit/bin/notify --workdir=$D/wf1 --event-file=$D/wf1/events/approval-request.json --approval-request --workflow=wf1 --namespace=local --approval-node=approve --approval-timeout=43200
+  approve  after: approval-request  when 'on-yellow' == 'always' || ('on-yellow' == 'on-yellow' && ('<tasks.extract-sales.outputs.parameters.quality>' == 'YELLOW' || '<tasks.extract-customers.outputs.parameters.quality>' == 'YELLOW' || '<tasks.extract-products.outputs.parameters.quality>' == 'YELLOW' || '<tasks.transform.outputs.parameters.quality>' == 'YELLOW' || '<tasks.analyze-sales.outputs.parameters.quality>' == 'YELLOW' || '<tasks.analyze-customers.outputs.parameters.quality>' == 'YELLOW' || '<tasks.analyze-products.outputs.parameters.quality>' == 'YELLOW')): decided at run time
+    suspend: waits for approve (yes, no), at most 43200 s
+  rejected  after: approve  when '<tasks.approve.status>' != 'Skipped' && '<tasks.approve.outputs.parameters.approve>' != 'yes': decided at run time
+    /opt/stepkit/bin/triggers --workdir=$D/wf1 --event-file=$D/wf1/events/rejected.json '--config=<ConfigMap stepkit-triggers>/triggers.json' --status=Failed --approval=no --fail-if-rejected
+  upload-sales  after: analyze-sales, approve  when 's3' != 'none' && ('<tasks.approve.status>' == 'Skipped' || '<tasks.approve.outputs.parameters.approve>' == 'yes'): decided at run time
     /opt/stepkit/bin/upload-s3 --workdir=$D/wf1 --event-file=$D/wf1/events/upload-sales.json sales_report.csv
-  upload-customers  after: analyze-customers  when 's3' != 'none': true
+  upload-customers  after: analyze-customers, approve  when 's3' != 'none' && ('<tasks.approve.status>' == 'Skipped' || '<tasks.approve.outputs.parameters.approve>' == 'yes'): decided at run time
     /opt/stepkit/bin/upload-s3 --workdir=$D/wf1 --event-file=$D/wf1/events/upload-customers.json customer_report.csv
-  upload-products  after: analyze-products  when 's3' != 'none': true
+  upload-products  after: analyze-products, approve  when 's3' != 'none' && ('<tasks.approve.status>' == 'Skipped' || '<tasks.approve.outputs.parameters.approve>' == 'yes'): decided at run time
     /opt/stepkit/bin/upload-s3 --workdir=$D/wf1 --event-file=$D/wf1/events/upload-products.json product_report.csv
-  notify  after: upload-sales, upload-customers, upload-products
+  notify  after: upload-sales, upload-customers, upload-products, rejected
     /opt/stepkit/bin/notify --workdir=$D/wf1
+  triggers  after: notify
+    /opt/stepkit/bin/triggers --workdir=$D/wf1 '--config=<ConfigMap stepkit-triggers>/triggers.json' --status=Succeeded '--approval=<tasks.approve.outputs.parameters.approve>'
+  start-triggered  after: triggers
+    resource: create Workflow, one per item of {{tasks.triggers.outputs.parameters.workflows}}
 onExit notify-on-exit (workflow.status=Failed)
   notify-failure  after: -  when 'Failed' != 'Succeeded': true
     /opt/stepkit/bin/notify '--workdir=<emptyDir tmp>/notify' --status=Failed '--failures=[]'
@@ -406,13 +479,13 @@ for v in 2024-06-15 2024-06-15T00:00:00Z '{{workflow.scheduledTime}}'; do
 	want=$v; [ "$v" = '{{workflow.scheduledTime}}' ] && want=
 	grep -q -- "--period=daily --as-of=$want --from= --to=" "$T/out"; ok $? "as-of=$v: extract-sales gets --as-of=$want"
 done
-grep -q "when 'none' != 'none': false (skipped)" "$T/out"; ok $? "upload=none skips the uploads"
+grep -q "when 'none' != 'none' && (.*): false (skipped)" "$T/out"; ok $? "upload=none skips the uploads (whatever the approval)"
 mkdir -p "$T/k" && cp -r "$A"/. "$T/k/" && sed -i 's/- tag=.*/- tag=9.9.9/' "$T/k/base/kustomization.yaml"
 expect_exit 0 "run-local follows kustomization.yaml (replacements)" "$TS" --argo "$T/k" --pod notify
 grep -q "image: registry.example.com/stepkit/stepkit-notify:9.9.9" "$T/out"; ok $? "the tag comes from kustomization.yaml"
 
 expect_exit 2 "unknown parameter" "$RL" "$A" --dry-run -p uplaod=s3
-expect_err "run-local: unknown parameter 'uplaod'; WorkflowTemplate 'sales-analysis' has: period, as-of, from, to, source, min-sales-rows, max-unmatched, upload, notify-to, registry, tag" "unknown parameter: the known ones are listed"
+expect_err "run-local: unknown parameter 'uplaod'; WorkflowTemplate 'sales-analysis' has: period, as-of, from, to, source, min-sales-rows, max-unmatched, upload, notify-to, approval, approval-timeout, approval-to, registry, tag" "unknown parameter: the known ones are listed"
 expect_exit 2 "a value outside the enum" "$RL" "$A" --dry-run -p upload=ftp
 expect_err "run-local: parameter 'upload': 'ftp' is not one of sftp, s3, http, none" "enum enforced"
 expect_exit 2 "-p without =" "$RL" "$A" --dry-run -p upload
@@ -456,7 +529,7 @@ refuse "  templates:
     - name: main
       dag: {tasks: [{name: a, template: b, arguments: {parameters: [{name: x, value: '{{tasks.z.outputs.result}}'}]}}]}
     - {name: b, inputs: {parameters: [{name: x}]}, $C}" \
-	"template 'main': task 'a': '{{tasks.z.outputs.result}}' cannot be resolved here (task outputs are not supported by run-local)"
+	"template 'main': task 'a': '{{tasks.z.outputs.result}}' cannot be resolved here (Argo resolves the status and output parameters of the task's ancestors only; run-local knows tasks.X.status and tasks.X.outputs.parameters.P)"
 refuse "  templates:
     - name: main
       dag: {tasks: [{name: a, template: b}]}
@@ -472,10 +545,10 @@ refuse "  templates:
       dag: {tasks: [{name: a, template: b}]}
     - {name: b, container: {image: i, args: [x]}}" \
 	"template 'b': container has no command (set one: Argo would look the image's entrypoint up, run-local cannot)"
-refuse "  volumes: [{name: v, configMap: {name: c}}]
+refuse "  volumes: [{name: v, nfs: {server: x, path: /x}}]
   templates:
     - {name: main, $C}" \
-	"WorkflowTemplate 'r': volume 'v': only persistentVolumeClaim, emptyDir and secret volumes are supported (got configMap)"
+	"WorkflowTemplate 'r': volume 'v': only persistentVolumeClaim, emptyDir, secret and configMap volumes are supported (got nfs)"
 refuse "  podSpecPatch: '{}'
   templates:
     - {name: main, $C}" \
@@ -602,7 +675,7 @@ PATH=$T/fakebin:$PATH expect_exit 0 "troubleshoot --submit: argo submit of the c
 is "$(cat "$T/argo.calls")" "argo submit -n stepkit --watch --log -" "troubleshoot --submit: argo submit --watch --log -"
 cmp -s "$T/argo.stdin" "$T/check-wf.yaml"; ok $? "troubleshoot --submit: the Workflow it submits is the one --workflow prints"
 expect_exit 2 "troubleshoot: an unknown step" "$TS" --pod nope
-expect_err "troubleshoot: no step 'nope' in the DAG; its tasks: extract-sales, extract-customers, extract-products, transform, analyze-sales, analyze-customers, analyze-products, upload-sales, upload-customers, upload-products, notify, notify-failure" "the known tasks are listed"
+expect_err "troubleshoot: no step 'nope' in the DAG; its tasks: extract-sales, extract-customers, extract-products, transform, analyze-sales, analyze-customers, analyze-products, approval-request, approve, rejected, upload-sales, upload-customers, upload-products, notify, triggers, start-triggered, notify-failure" "the known tasks are listed"
 expect_exit 2 "troubleshoot --pod wants one step" "$TS" --pod
 expect_err "troubleshoot: --pod takes exactly one STEP (try --help)" "usage"
 

@@ -16,6 +16,7 @@ exits() {
 	transform | analyze-*) echo "0 1 2 3" ;; # gates; local files only
 	upload-* | notify | load-postgres) echo "0 1 2 75" ;; # servers; no gate
 	report-xlsx) echo "0 1 2" ;;             # local files only; no gate
+	triggers) echo "0 1 2" ;;                # a config file in, a list out; no gate
 	*) echo "unknown tool" ;;
 	esac
 }

@@ -502,23 +502,28 @@ $(printf '%-19s %-10s %8d %9s S\n' extract-sales Succeeded 1 "$(rows raw_sales.c
 	extract-customers Succeeded 1 "$(rows customer_data.csv)" extract-products Succeeded 1 "$(rows product_data.csv)" \
 	transform Succeeded 1 "$(rows transformed_data.csv)" analyze-sales Succeeded 1 "$(rows sales_report.csv)" \
 	analyze-customers Succeeded 1 "$(rows customer_report.csv)" analyze-products Succeeded 1 "$(rows product_report.csv)")
+approval-request    Skipped           0         -         -
+approve             Skipped           0         -         -
+rejected            Skipped           0         -         -
 upload-sales        Skipped           0         -         -
 upload-customers    Skipped           0         -         -
 upload-products     Skipped           0         -         -
 notify              Succeeded         1         0 S
+triggers            Succeeded         1         0 S
+start-triggered     Skipped           0         -         -
 -- onExit: notify-on-exit ---------------------------------
 notify-failure      Skipped           0         -         -
 
 workflow run1: Succeeded in S s
 files and events: $OUT/run1/   logs: $OUT/run1/logs/
 EOF
-table "the DAG's table: rows each step wrote (from its event), uploads skipped, notify runs (and skips: no recipient), no failure notice"
+table "the DAG's table: rows each step wrote (from its event), no approval asked, uploads skipped, notify runs (and skips: no recipient), no trigger configured, no failure notice"
 for f in raw_sales.csv customer_data.csv product_data.csv transformed_data.csv \
 	sales_report.csv customer_report.csv product_report.csv; do
 	same_file "$OUT/run1/$f" "$H/$f" "$f is the same as by hand"
 done
 is "$(cd "$OUT/run1/events" && ls | tr '\n' ' ')" \
-	"analyze-customers.json analyze-customers.quality analyze-products.json analyze-products.quality analyze-sales.json analyze-sales.quality extract-customers.json extract-customers.quality extract-products.json extract-products.quality extract-sales.json extract-sales.quality notify.json transform.json transform.quality " \
+	"analyze-customers.json analyze-customers.quality analyze-products.json analyze-products.quality analyze-sales.json analyze-sales.quality extract-customers.json extract-customers.quality extract-products.json extract-products.quality extract-sales.json extract-sales.quality notify.json transform.json transform.quality triggers.json " \
 	"every step wrote its event under /data/{{workflow.name}}/events, each data step its level (docs/quality.md)"
 is "$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["run"])' "$OUT/run1/events/transform.json" 2>&1)" \
 	"run1" "STEPKIT_RUN_ID is the workflow name"
@@ -599,10 +604,15 @@ transform           Omitted           0         -         -
 analyze-sales       Omitted           0         -         -
 analyze-customers   Omitted           0         -         -
 analyze-products    Omitted           0         -         -
+approval-request    Omitted           0         -         -
+approve             Omitted           0         -         -
+rejected            Omitted           0         -         -
 upload-sales        Omitted           0         -         -
 upload-customers    Omitted           0         -         -
 upload-products     Omitted           0         -         -
 notify              Omitted           0         -         -
+triggers            Omitted           0         -         -
+start-triggered     Omitted           0         -         -
 -- onExit: notify-on-exit ---------------------------------
 notify-failure      Succeeded         1         - S
 
