@@ -19,13 +19,13 @@ $PY -c 'import yaml' 2>/dev/null || skip_all "python3-yaml not installed (script
 skip() { _n=$((_n + 1)); echo "ok $_n # skip $1: $2"; }
 # is GOT WANT NAME
 is() { if [ "$1" = "$2" ]; then ok 0 "$3"; else ok 1 "$3"; echo "#   got:  '$1'"; echo "#   want: '$2'"; fi; }
-MANIFESTS="$A/base/pvc.yaml $A/base/rbac.yaml $A/secret-example.yaml $A/base/workflow-template.yaml $A/base/cron-workflow.yaml"
+MANIFESTS="$A/base/pvc.yaml $A/base/rbac.yaml $A/secret-example.yaml $A/base/workflow-template.yaml $A/base/cron-workflow.yaml $A/base/cron-workflow-monthly.yaml"
 
 # --- offline validation
 if [ -x "$VALIDATE" ]; then
 	# shellcheck disable=SC2086
 	expect_exit 0 "validate-argo: every manifest in argo/" "$VALIDATE" $MANIFESTS
-	is "$(tail -1 "$T/out")" "validate-argo: 5 file(s), 16 document(s), 0 error(s)" "validate-argo: 16 documents, 0 errors"
+	is "$(tail -1 "$T/out")" "validate-argo: 6 file(s), 18 document(s), 0 error(s)" "validate-argo: 18 documents, 0 errors"
 	sed 's/^  schedules:/  schedule:/' "$A/base/cron-workflow.yaml" >"$T/broken-cron.yaml"
 	expect_exit 1 "validate-argo catches a planted fault (schedule instead of schedules)" "$VALIDATE" "$T/broken-cron.yaml"
 	grep -q "did you mean 'schedules'" "$T/out" "$T/err"
@@ -55,9 +55,10 @@ Role/stepkit-executor
 RoleBinding/stepkit-executor
 PersistentVolumeClaim/stepkit-data
 CronWorkflow/sales-analysis-cron
+CronWorkflow/sales-report-monthly
 WorkflowTemplate/sales-analysis registry=$reg tag=$tag
 EOF
-	same_file "$T/got" "$T/want" "oc apply -k installs the six objects (no Secret, no ConfigMap), registry and tag set from kustomization.yaml"
+	same_file "$T/got" "$T/want" "oc apply -k installs the seven objects (no Secret, no ConfigMap), registry and tag set from kustomization.yaml"
 	is "$tag" "$(sed -n 's/^#define SK_VERSION "\(.*\)"$/\1/p' "$TOP/lib/base.h")" "the images' tag is the version (SK_VERSION, what make images tags)"
 	if [ -x "$VALIDATE" ]; then
 		expect_exit 0 "validate-argo: the kustomize output" "$VALIDATE" "$T/rendered.yaml"
@@ -188,14 +189,17 @@ pipeline:
   analyze-sales      after: transform                                          template: step(step=analyze-sales)
   analyze-customers  after: transform                                          template: step(step=analyze-customers)
   analyze-products   after: transform                                          template: step(step=analyze-products)
-  upload-sales       after: analyze-sales                                      template: upload(step=upload-sales,report=sales_report.csv)  when: '{{workflow.parameters.upload}}' != 'none'
-  upload-customers   after: analyze-customers                                  template: upload(step=upload-customers,report=customer_report.csv)  when: '{{workflow.parameters.upload}}' != 'none'
-  upload-products    after: analyze-products                                   template: upload(step=upload-products,report=product_report.csv)  when: '{{workflow.parameters.upload}}' != 'none'
-  notify             after: upload-sales,upload-customers,upload-products      template: notify
+  upload-sales       after: analyze-sales                                      template: upload(step=upload-sales,report=sales_report.csv)  when: '{{workflow.parameters.upload}}' != 'none' && '{{workflow.parameters.format}}' != 'xlsx'
+  upload-customers   after: analyze-customers                                  template: upload(step=upload-customers,report=customer_report.csv)  when: '{{workflow.parameters.upload}}' != 'none' && '{{workflow.parameters.format}}' != 'xlsx'
+  upload-products    after: analyze-products                                   template: upload(step=upload-products,report=product_report.csv)  when: '{{workflow.parameters.upload}}' != 'none' && '{{workflow.parameters.format}}' != 'xlsx'
+  report-xlsx        after: analyze-sales,analyze-customers,analyze-products   template: report-xlsx  when: '{{workflow.parameters.format}}' != 'csv'
+  upload-xlsx        after: report-xlsx                                        template: upload(step=upload-xlsx,report=sales_report.xlsx)  when: '{{workflow.parameters.upload}}' != 'none' && '{{workflow.parameters.format}}' != 'csv'
+  load               after: transform                                          template: load  when: '{{workflow.parameters.warehouse}}' == 'true'
+  notify             after: upload-sales,upload-customers,upload-products,upload-xlsx,load template: notify
 notify-on-exit:
   notify-failure     after: -                                                  template: notify-failure  when: '{{workflow.status}}' != 'Succeeded'
 EOF
-same_file "$T/got" "$T/want" "the DAG: 3 extracts in parallel, transform, 3 analyses, one upload per report, notify; failure notice on exit"
+same_file "$T/got" "$T/want" "the DAG: 3 extracts in parallel, transform, 3 analyses, one upload per report, the workbook and its upload, the warehouse load, notify; failure notice on exit"
 
 # --- the rules every manifest follows
 cat >"$T/rules.py" <<'EOF'
@@ -300,7 +304,8 @@ for t in spec["templates"]:
     for m in ms.values():
         check(m["labels"][1]["value"] == "{{status}}", n + ": status label")
     # each pod gets only the Secrets of its own job
-    need = {"extract-sales": {"stepkit-db"}, "extract": {"stepkit-db"}, "step": set(),
+    need = {"extract-sales": {"stepkit-db"}, "extract": {"stepkit-db"}, "step": set(), "report-xlsx": set(),
+            "load": {"stepkit-db", "stepkit-warehouse"},
             "upload": {"stepkit-upload-{{workflow.parameters.upload}}"}}.get(n, {"stepkit-notify"})
     files = {"upload": "stepkit-upload-{{workflow.parameters.upload}}-files", "notify": "stepkit-notify-files",
              "notify-failure": "stepkit-notify-files"}.get(n)
@@ -314,16 +319,18 @@ for t in spec["templates"]:
 print("container templates: " + " ".join(names))
 print("budgets: " + " ".join("%s=%dm" % (k, v // 60) for k, v in budgets.items()))
 # the longest chain of budgets fits in the workflow's deadline
-chain = budgets["extract-sales"] + budgets["step"] * 2 + budgets["upload"] + budgets["notify"]
-check(chain <= spec["activeDeadlineSeconds"], "budgets along extract, transform, analyze, upload, notify (%d s) fit the workflow deadline" % chain)
+chain = budgets["extract-sales"] + budgets["step"] * 2 + budgets["report-xlsx"] + budgets["upload"] + budgets["notify"]
+check(chain <= spec["activeDeadlineSeconds"], "budgets along extract, transform, analyze, report-xlsx, upload, notify (%d s) fit the workflow deadline" % chain)
+chain = budgets["extract-sales"] + budgets["step"] + budgets["load"] + budgets["notify"]
+check(chain <= spec["activeDeadlineSeconds"], "budgets along extract, transform, load, notify (%d s) fit the workflow deadline" % chain)
 # the Secrets: the example has every Secret the templates read, and no value in secret keys
 secrets = {s["metadata"]["name"]: s for s in load("secret-example.yaml")}
 check(not any("secret" in v for k, v in vols.items() if k != "db-ca"), "no Secret volume shared by every pod")
 secrets_used.add(vols["db-ca"]["secret"]["secretName"])
 for t in spec["templates"]:
     m = {v["name"]: v["mountPath"] for v in (t.get("container") or {}).get("volumeMounts") or []}
-    check((m.get("db-ca") == "/etc/stepkit/db") == (t["name"] in ("extract-sales", "extract")),
-          t["name"] + ": the database CA is mounted in the extracts only")
+    check((m.get("db-ca") == "/etc/stepkit/db") == (t["name"] in ("extract-sales", "extract", "load")),
+          t["name"] + ": the database CA is mounted in the extracts and the load only")
 check(set(secrets) == secrets_used, "secret-example.yaml holds exactly the Secrets used: %s" % sorted(secrets_used))
 for s in secrets.values():
     for k, v in s["stringData"].items():
@@ -353,13 +360,13 @@ for b in bad:
 EOF
 $PY "$T/rules.py" "$A" >"$T/got" 2>&1
 cat >"$T/want" <<'EOF'
-parameters: period=daily as-of= from= to= source=postgres min-sales-rows= max-unmatched= upload=sftp notify-to= registry=registry.example.com/stepkit tag=0.1.0
+parameters: period=daily as-of= from= to= source=postgres min-sales-rows= max-unmatched= upload=sftp notify-to= registry=registry.example.com/stepkit tag=0.1.0 format=csv warehouse=false
 period enum: daily,current-month,previous-month,all,custom
 upload enum: sftp,s3,http,none
-container templates: extract-sales extract step upload notify notify-failure
-budgets: extract-sales=80m extract=60m step=45m upload=45m notify=20m notify-failure=20m
+container templates: extract-sales extract step upload notify notify-failure report-xlsx load
+budgets: extract-sales=80m extract=60m step=45m upload=45m notify=20m notify-failure=20m report-xlsx=25m load=80m
 cron: sales-analysis-cron schedules=['0 0 * * *'] timezone=Etc/UTC concurrencyPolicy=Forbid template=sales-analysis
-kustomization resources: pvc.yaml rbac.yaml workflow-template.yaml cron-workflow.yaml
+kustomization resources: pvc.yaml rbac.yaml workflow-template.yaml cron-workflow.yaml cron-workflow-monthly.yaml
 EOF
 same_file "$T/got" "$T/want" "every step template, the CronWorkflow, RBAC, PVC and example Secret follow the rules"
 
@@ -384,14 +391,20 @@ dag pipeline
     /opt/stepkit/bin/analyze-customers --workdir=$D/wf1
   analyze-products  after: transform
     /opt/stepkit/bin/analyze-products --workdir=$D/wf1
-  upload-sales  after: analyze-sales  when 's3' != 'none': true
+  upload-sales  after: analyze-sales  when 's3' != 'none' && 'csv' != 'xlsx': true
     /opt/stepkit/bin/upload-s3 --workdir=$D/wf1 --event-file=$D/wf1/events/upload-sales.json sales_report.csv
-  upload-customers  after: analyze-customers  when 's3' != 'none': true
+  upload-customers  after: analyze-customers  when 's3' != 'none' && 'csv' != 'xlsx': true
     /opt/stepkit/bin/upload-s3 --workdir=$D/wf1 --event-file=$D/wf1/events/upload-customers.json customer_report.csv
-  upload-products  after: analyze-products  when 's3' != 'none': true
+  upload-products  after: analyze-products  when 's3' != 'none' && 'csv' != 'xlsx': true
     /opt/stepkit/bin/upload-s3 --workdir=$D/wf1 --event-file=$D/wf1/events/upload-products.json product_report.csv
-  notify  after: upload-sales, upload-customers, upload-products
-    /opt/stepkit/bin/notify --workdir=$D/wf1
+  report-xlsx  after: analyze-sales, analyze-customers, analyze-products  when 'csv' != 'csv': false (skipped)
+    /opt/stepkit/bin/report-xlsx --workdir=$D/wf1 --template=sales-analysis
+  upload-xlsx  after: report-xlsx  when 's3' != 'none' && 'csv' != 'csv': false (skipped)
+    /opt/stepkit/bin/upload-s3 --workdir=$D/wf1 --event-file=$D/wf1/events/upload-xlsx.json sales_report.xlsx
+  load  after: transform  when 'false' == 'true': false (skipped)
+    /opt/stepkit/bin/load-postgres --workdir=$D/wf1 --target=sales-star
+  notify  after: upload-sales, upload-customers, upload-products, upload-xlsx, load
+    /opt/stepkit/bin/notify --workdir=$D/wf1 --
 onExit notify-on-exit (workflow.status=Failed)
   notify-failure  after: -  when 'Failed' != 'Succeeded': true
     /opt/stepkit/bin/notify '--workdir=<emptyDir tmp>/notify' --status=Failed '--failures=[]'
@@ -406,13 +419,13 @@ for v in 2024-06-15 2024-06-15T00:00:00Z '{{workflow.scheduledTime}}'; do
 	want=$v; [ "$v" = '{{workflow.scheduledTime}}' ] && want=
 	grep -q -- "--period=daily --as-of=$want --from= --to=" "$T/out"; ok $? "as-of=$v: extract-sales gets --as-of=$want"
 done
-grep -q "when 'none' != 'none': false (skipped)" "$T/out"; ok $? "upload=none skips the uploads"
+grep -q "when 'none' != 'none' && 'csv' != 'xlsx': false (skipped)" "$T/out"; ok $? "upload=none skips the uploads"
 mkdir -p "$T/k" && cp -r "$A"/. "$T/k/" && sed -i 's/- tag=.*/- tag=9.9.9/' "$T/k/base/kustomization.yaml"
 expect_exit 0 "run-local follows kustomization.yaml (replacements)" "$TS" --argo "$T/k" --pod notify
 grep -q "image: registry.example.com/stepkit/stepkit-notify:9.9.9" "$T/out"; ok $? "the tag comes from kustomization.yaml"
 
 expect_exit 2 "unknown parameter" "$RL" "$A" --dry-run -p uplaod=s3
-expect_err "run-local: unknown parameter 'uplaod'; WorkflowTemplate 'sales-analysis' has: period, as-of, from, to, source, min-sales-rows, max-unmatched, upload, notify-to, registry, tag" "unknown parameter: the known ones are listed"
+expect_err "run-local: unknown parameter 'uplaod'; WorkflowTemplate 'sales-analysis' has: period, as-of, from, to, source, min-sales-rows, max-unmatched, upload, notify-to, registry, tag, format, warehouse" "unknown parameter: the known ones are listed"
 expect_exit 2 "a value outside the enum" "$RL" "$A" --dry-run -p upload=ftp
 expect_err "run-local: parameter 'upload': 'ftp' is not one of sftp, s3, http, none" "enum enforced"
 expect_exit 2 "-p without =" "$RL" "$A" --dry-run -p upload
@@ -541,7 +554,7 @@ extract-sales /usr/local/bin/extract-sales --check --workdir=/data/{{workflow.na
 extract-customers /usr/local/bin/{{inputs.parameters.step}} --check --workdir=/data/{{workflow.name}} --source={{workflow.parameters.source}}
 extract-products /usr/local/bin/{{inputs.parameters.step}} --check --workdir=/data/{{workflow.name}} --source={{workflow.parameters.source}}
 upload-http /usr/local/bin/upload-{{workflow.parameters.upload}} --check --workdir=/data/{{workflow.name}} --event-file=/data/{{workflow.name}}/events/{{inputs.parameters.step}}.json {{inputs.parameters.report}}
-notify /usr/local/bin/notify --check --workdir=/data/{{workflow.name}}
+notify /usr/local/bin/notify --check --workdir=/data/{{workflow.name}} {{=workflow.parameters.format == 'csv' ? '--' : workflow.name + '/sales_report.xlsx'}}
 EOF
 same_file "$T/got" "$T/want" "troubleshoot --workflow: one --check task per program that uses a Secret, all in parallel"
 if [ -x "$VALIDATE" ]; then
@@ -602,8 +615,147 @@ PATH=$T/fakebin:$PATH expect_exit 0 "troubleshoot --submit: argo submit of the c
 is "$(cat "$T/argo.calls")" "argo submit -n stepkit --watch --log -" "troubleshoot --submit: argo submit --watch --log -"
 cmp -s "$T/argo.stdin" "$T/check-wf.yaml"; ok $? "troubleshoot --submit: the Workflow it submits is the one --workflow prints"
 expect_exit 2 "troubleshoot: an unknown step" "$TS" --pod nope
-expect_err "troubleshoot: no step 'nope' in the DAG; its tasks: extract-sales, extract-customers, extract-products, transform, analyze-sales, analyze-customers, analyze-products, upload-sales, upload-customers, upload-products, notify, notify-failure" "the known tasks are listed"
+expect_err "troubleshoot: no step 'nope' in the DAG; its tasks: extract-sales, extract-customers, extract-products, transform, analyze-sales, analyze-customers, analyze-products, upload-sales, upload-customers, upload-products, report-xlsx, upload-xlsx, load, notify, notify-failure" "the known tasks are listed"
 expect_exit 2 "troubleshoot --pod wants one step" "$TS" --pod
 expect_err "troubleshoot: --pod takes exactly one STEP (try --help)" "usage"
+
+# === reports: the workbook (issue 14), the warehouse load (issue 12) ===
+# The monthly CronWorkflow: the previous month as a workbook, 02:00 UTC on the 1st
+$PY - "$A/base/cron-workflow-monthly.yaml" >"$T/got" 2>&1 <<'EOF'
+import sys, yaml
+c = yaml.safe_load(open(sys.argv[1]))
+s = c["spec"]
+print(c["metadata"]["name"], s["schedules"], s["timezone"], s["concurrencyPolicy"], s["workflowSpec"]["workflowTemplateRef"]["name"])
+print(" ".join("%s=%s" % (p["name"], p["value"]) for p in s["workflowSpec"]["arguments"]["parameters"]))
+EOF
+cat >"$T/want" <<'EOF'
+sales-report-monthly ['0 2 1 * *'] Etc/UTC Forbid sales-analysis
+period=previous-month as-of={{workflow.scheduledTime}} format=xlsx notify-to=
+EOF
+same_file "$T/got" "$T/want" "monthly cron: 0 2 1 * * UTC, previous month of the scheduled day, format=xlsx"
+# the cron's parameters, as the controller would pass them on 2024-07-01 02:00 UTC
+expect_exit 0 "run-local --dry-run with the monthly cron's parameters" "$RL" "$A" --dry-run --name m1 --data-dir "$D" \
+	-p period=previous-month -p as-of=2024-07-01T02:00:00Z -p format=xlsx -p upload=s3
+grep -q -- "--period=previous-month --as-of=2024-07-01T02:00:00Z --from= --to=" "$T/out"; ok $? "monthly: extract-sales gets the previous month of the scheduled day"
+grep -q "upload-sales  after: analyze-sales  when 's3' != 'none' && 'xlsx' != 'xlsx': false (skipped)" "$T/out"; ok $? "format=xlsx: the CSV uploads are skipped"
+grep -q "report-xlsx  after: analyze-sales, analyze-customers, analyze-products  when 'xlsx' != 'csv': true" "$T/out"; ok $? "format=xlsx: report-xlsx runs after the three analyses"
+grep -q "upload-xlsx.json sales_report.xlsx$" "$T/out"; ok $? "format=xlsx: the workbook is uploaded like a report"
+grep -q "/notify --workdir=$D/m1 m1/sales_report.xlsx$" "$T/out"; ok $? "format=xlsx: notify is given the workbook (path under the working directory /data)"
+expect_exit 2 "format: a value outside its enum" "$RL" "$A" --dry-run -p format=pdf
+expect_err "run-local: parameter 'format': 'pdf' is not one of csv, xlsx, both" "format enum: csv, xlsx, both"
+expect_exit 2 "warehouse: a value outside its enum" "$RL" "$A" --dry-run -p warehouse=yes
+expect_err "run-local: parameter 'warehouse': 'yes' is not one of false, true" "warehouse enum: false, true"
+
+# run-local's expr `+` (strings joined, numbers added; anything else refused)
+cat >"$T/plus.yaml" <<'EOF'
+apiVersion: argoproj.io/v1alpha1
+kind: WorkflowTemplate
+metadata: {name: plus}
+spec:
+  entrypoint: main
+  arguments: {parameters: [{name: n, value: "2"}]}
+  templates:
+    - name: main
+      container: {image: i, command: [echo], args: ["{{=workflow.name + '/x' + '.y'}}", "{{=asInt(workflow.parameters.n) + 3}}"]}
+EOF
+expect_exit 0 "run-local: expr + joins strings and adds numbers" "$RL" "$T/plus.yaml" --dry-run --name p1
+grep -q "^    echo p1/x.y 5$" "$T/out"; ok $? "run-local: 'p1/x.y' and 5"
+sed -i 's/+ 3}}/+ '"'"'3'"'"'}}/' "$T/plus.yaml"
+expect_exit 2 "run-local: expr + of a number and a string" "$RL" "$T/plus.yaml" --dry-run --name p1
+expect_err "cannot add 2 and '3' (+ joins two strings or adds two numbers)" "run-local: a mixed + is refused, naming both values"
+
+# Whole runs on a small sample. The programs are the real ones, except
+# upload-sftp and load-postgres: stand-ins that record their arguments and
+# the connection settings they get (no server needed here; tests/int covers
+# the real ones), and exit with the code in DIR/FAKE_EXIT when it exists.
+if [ -x "$BIN/report-xlsx" ] && [ -x "$BIN/notify" ] && "$TOP/scripts/gen-sample" --rows 300 "$D/incoming" >/dev/null 2>&1; then
+	FB=$T/fakebin-steps
+	mkdir -p "$FB"
+	for f in "$BIN"/*; do ln -s "$f" "$FB/"; done
+	rm -f "$FB/upload-sftp" "$FB/load-postgres"
+	for p in upload-sftp load-postgres; do
+		cat >"$FB/$p" <<EOF
+#!/bin/sh
+echo "$p \$* PGHOST=\${PGHOST-} PGDATABASE=\${PGDATABASE-} PGUSER=\${PGUSER-}" >>"$T/$p.calls"
+[ -f "$T/$p.exit" ] && exit "\$(cat "$T/$p.exit")"
+exit 0
+EOF
+		chmod +x "$FB/$p"
+	done
+	printf 'MAIL_OUTBOX=%s\nMAIL_FROM=stepkit@example.com\nMAIL_ATTACH=yes\n' "$D/outbox" >"$T/notify.env"
+	printf 'PGHOST=db.example\nPGDATABASE=sales\nPGUSER=reader\n' >"$T/db.env"
+	printf 'PGDATABASE=warehouse\nPGUSER=loader\n' >"$T/wh.env"
+	# runs NAME PARAM...: the DAG on the sample, stand-ins in place; the
+	# task lines of the table (name status attempts) into $T/got
+	runs() {
+		local name=$1; shift
+		rm -f "$T/upload-sftp.calls" "$T/load-postgres.calls"
+		expect_exit "$WANT_EXIT" "run-local: $name" "$RL" "$A" --bin "$FB" --data-dir "$D" --name "$name" --fast-retry \
+			-p source=file:incoming -p period=all -p notify-to=ops@example.com \
+			--env-file stepkit-notify="$T/notify.env" --env-file stepkit-db="$T/db.env" \
+			--env-file stepkit-warehouse="$T/wh.env" --env-file stepkit-upload-sftp="$T/db.env" "$@"
+		awk 'NF >= 3 && $1 !~ /^(task|workflow|files|--)$/ && $3 ~ /^[0-9]+$/ {print $1, $2, $3}' "$T/out" >"$T/got"
+	}
+	WANT_EXIT=0 runs x1 -p format=xlsx -p upload=sftp
+	cat >"$T/want" <<'EOF'
+extract-sales Succeeded 1
+extract-customers Succeeded 1
+extract-products Succeeded 1
+transform Succeeded 1
+analyze-sales Succeeded 1
+analyze-customers Succeeded 1
+analyze-products Succeeded 1
+upload-sales Skipped 0
+upload-customers Skipped 0
+upload-products Skipped 0
+report-xlsx Succeeded 1
+upload-xlsx Succeeded 1
+load Skipped 0
+notify Succeeded 1
+notify-failure Skipped 0
+EOF
+	same_file "$T/got" "$T/want" "format=xlsx: report-xlsx and its upload run, the CSV uploads and the load are skipped"
+	is "$(cat "$T/upload-sftp.calls")" "upload-sftp --workdir=$D/x1 --event-file=$D/x1/events/upload-xlsx.json sales_report.xlsx PGHOST=db.example PGDATABASE=sales PGUSER=reader" \
+		"format=xlsx: one upload, of sales_report.xlsx"
+	is "$($PY -c '
+import sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1], read_only=True)
+print(" ".join(wb.sheetnames))' "$D/x1/sales_report.xlsx" 2>&1)" "Run Sales Customers Products" "the workbook beside the reports: Run, Sales, Customers, Products"
+	grep -h "^[a-z]*_report\.[a-z]*: " "$D"/outbox/x1-*.eml | sed 's/, [0-9]* bytes, sha256 .*//' >"$T/got"
+	printf 'sales_report.xlsx: attached\n' >"$T/want"
+	same_file "$T/got" "$T/want" "format=xlsx: notify attaches the workbook, not the CSV files"
+
+	WANT_EXIT=0 runs b1 -p format=both -p upload=sftp
+	sed 's/ PGHOST=.*//' "$T/upload-sftp.calls" | sed "s|$D/b1|RUN|g" | sort >"$T/got"
+	cat >"$T/want" <<'EOF'
+upload-sftp --workdir=RUN --event-file=RUN/events/upload-customers.json customer_report.csv
+upload-sftp --workdir=RUN --event-file=RUN/events/upload-products.json product_report.csv
+upload-sftp --workdir=RUN --event-file=RUN/events/upload-sales.json sales_report.csv
+upload-sftp --workdir=RUN --event-file=RUN/events/upload-xlsx.json sales_report.xlsx
+EOF
+	same_file "$T/got" "$T/want" "format=both: the three CSV reports and the workbook are uploaded"
+
+	WANT_EXIT=0 runs c1 -p upload=sftp
+	grep -c "^report-xlsx Skipped 0$\|^upload-xlsx Skipped 0$" "$T/got" >"$T/n"; is "$(cat "$T/n")" 2 "format=csv (the default): no workbook, no workbook upload"
+	is "$(sed 's/ PGHOST=.*//' "$T/upload-sftp.calls" | wc -l)" 3 "format=csv: the three CSV reports are uploaded, as before"
+	[ ! -e "$D/c1/sales_report.xlsx" ]; ok $? "format=csv: no sales_report.xlsx written"
+	grep -q "^product_report.csv: attached" "$D"/outbox/c1-*.eml; ok $? "format=csv: notify attaches the CSV reports (its default)"
+
+	# the warehouse: load after transform, beside the analyses, with the
+	# database Secret and stepkit-warehouse's keys over it
+	WANT_EXIT=0 runs w1 -p warehouse=true -p upload=none
+	grep -q "^load Succeeded 1$" "$T/got"; ok $? "warehouse=true: the load task runs"
+	is "$(cat "$T/load-postgres.calls")" "load-postgres --workdir=$D/w1 --target=sales-star PGHOST=db.example PGDATABASE=warehouse PGUSER=loader" \
+		"warehouse=true: load-postgres --target sales-star, stepkit-db's settings with stepkit-warehouse's keys winning"
+	echo 75 >"$T/load-postgres.exit"
+	WANT_EXIT=1 runs w2 -p warehouse=true -p upload=none
+	grep -q "^load Failed 4$" "$T/got"; ok $? "warehouse: a load that keeps exiting 75 is retried (3 retries), then fails"
+	grep -q "^notify Omitted 0$" "$T/got"; ok $? "warehouse: notify waits for the load (Succeeded or Skipped): omitted after its failure"
+	grep -q "^notify-failure Succeeded 1$" "$T/got"; ok $? "warehouse: the failure notice goes out"
+	grep -q "^analyze-products Succeeded 1$" "$T/got"; ok $? "warehouse: the analyses beside the load still finish"
+	rm -f "$T/load-postgres.exit"
+else
+	skip "run-local runs of report-xlsx and load" "bin/report-xlsx or bin/notify not built, or gen-sample failed"
+fi
 
 done_testing

@@ -505,6 +505,9 @@ $(printf '%-19s %-10s %8d %9s S\n' extract-sales Succeeded 1 "$(rows raw_sales.c
 upload-sales        Skipped           0         -         -
 upload-customers    Skipped           0         -         -
 upload-products     Skipped           0         -         -
+report-xlsx         Skipped           0         -         -
+upload-xlsx         Skipped           0         -         -
+load                Skipped           0         -         -
 notify              Succeeded         1         0 S
 -- onExit: notify-on-exit ---------------------------------
 notify-failure      Skipped           0         -         -
@@ -600,6 +603,9 @@ analyze-products    Omitted           0         -         -
 upload-sales        Omitted           0         -         -
 upload-customers    Omitted           0         -         -
 upload-products     Omitted           0         -         -
+report-xlsx         Omitted           0         -         -
+upload-xlsx         Omitted           0         -         -
+load                Omitted           0         -         -
 notify              Omitted           0         -         -
 -- onExit: notify-on-exit ---------------------------------
 notify-failure      Succeeded         1         - S
