@@ -758,4 +758,50 @@ else
 	skip "run-local runs of report-xlsx and load" "bin/report-xlsx or bin/notify not built, or gen-sample failed"
 fi
 
+# troubleshoot --runs: the runs on the volume, newest first, with period, status and files
+V=$T/volume
+mkdir -p "$V/incoming" "$V/r-ok/events" "$V/r-bad/events" "$V/r-going/events"
+ev() { printf '{\n  "step": "%s",\n  "status": "%s",\n  "details": {\n    "range": "%s"\n  }\n}\n' "$2" "$3" "${4:-}" >"$V/$1/events/$2.json"; }
+ev r-ok extract-sales succeeded 2024-06-01..2024-06-30
+ev r-ok notify succeeded
+: >"$V/r-ok/sales_report.csv"; : >"$V/r-ok/sales_report.xlsx"; : >"$V/r-ok/raw_sales.csv"
+ev r-bad extract-sales succeeded all
+ev r-bad transform failed
+ev r-going extract-sales succeeded 2024-07-01..2024-07-01
+touch -d '2024-07-01 02:10:00 UTC' "$V/r-ok"
+touch -d '2024-07-02 00:10:00 UTC' "$V/r-bad"
+touch -d '2024-07-03 00:10:00 UTC' "$V/r-going" "$V/incoming"
+expect_exit 0 "troubleshoot --runs: the runs on a volume" "$TS" --runs --data-dir "$V"
+sed 's/ *$//' "$T/out" >"$T/got"
+cat >"$T/want" <<EOF
+RUN                                          MODIFIED          PERIOD                 STATUS                     FILES
+r-going                                      2024-07-03T00:10Z 2024-07-01..2024-07-01 incomplete                 -
+r-bad                                        2024-07-02T00:10Z all                    failed: transform          -
+r-ok                                         2024-07-01T02:10Z 2024-06-01..2024-06-30 succeeded                  sales_report.csv sales_report.xlsx
+3 run(s) in $V
+EOF
+same_file "$T/got" "$T/want" "troubleshoot --runs: newest first, period from the extract, status from the events (failed names the step), the report files; incoming/ is no run"
+expect_exit 0 "troubleshoot --runs --pod" "$TS" --runs --pod
+cp "$T/out" "$T/runs-pod.yaml"
+$PY - "$T/runs-pod.yaml" "$V" >"$T/got" <<'EOF'
+import subprocess, sys, yaml
+p = yaml.safe_load(open(sys.argv[1]))
+c = p["spec"]["containers"][0]
+print(p["kind"], p["metadata"]["name"], p["spec"]["automountServiceAccountToken"], c["image"])
+print(p["spec"]["volumes"], c["volumeMounts"], c["securityContext"]["readOnlyRootFilesystem"])
+print(c["command"][:2], c["command"][3:])
+# the pod's script, run here on the test volume, says what --runs says
+out = subprocess.run(c["command"][:3] + ["list-runs", sys.argv[2]], stdout=subprocess.PIPE).stdout.decode()
+print(out.splitlines()[-1])
+EOF
+cat >"$T/want" <<EOF
+Pod stepkit-list-runs False registry.access.redhat.com/ubi9/ubi-minimal:9.5
+[{'name': 'data', 'persistentVolumeClaim': {'claimName': 'stepkit-data', 'readOnly': True}}] [{'name': 'data', 'mountPath': '/data', 'readOnly': True}] True
+['sh', '-c'] ['list-runs', '/data']
+3 run(s) in $V
+EOF
+same_file "$T/got" "$T/want" "troubleshoot --runs --pod: the PVC read-only, no API token, the same listing"
+expect_exit 2 "troubleshoot --runs with a STEP" "$TS" --runs notify
+expect_err "troubleshoot: --runs goes alone, or with --pod or --run (no STEP) (try --help)" "--runs: usage"
+
 done_testing
