@@ -804,4 +804,94 @@ same_file "$T/got" "$T/want" "troubleshoot --runs --pod: the PVC read-only, no A
 expect_exit 2 "troubleshoot --runs with a STEP" "$TS" --runs notify
 expect_err "troubleshoot: --runs goes alone, or with --pod or --run (no STEP) (try --help)" "--runs: usage"
 
+# scripts/pin-images: an overlay that runs every image by digest (issue 10, item 14)
+PI=$TOP/scripts/pin-images
+mkdir -p "$T/pin" && cp -r "$A"/. "$T/pin/"
+reg=$(sed -n 's/^ *- registry=//p' "$A/base/kustomization.yaml")
+tag=$(sed -n 's/^ *- tag=//p' "$A/base/kustomization.yaml")
+for s in $("$TOP/scripts/build-images" --list --registry "$reg" --tag "$tag"); do
+	echo "$s sha256:$(printf %s "$s" | sha256sum | cut -c1-64)"
+done >"$T/digests.txt"
+expect_exit 0 "pin-images --digests: writes overlays/pinned" "$PI" --argo "$T/pin" --digests "$T/digests.txt"
+expect_err "pin-images: 13 images pinned by digest in '$T/pin/overlays/pinned/kustomization.yaml'" "pin-images: says how many and where"
+if command -v kubectl >/dev/null 2>&1 && kubectl kustomize --help >/dev/null 2>&1; then
+	expect_exit 0 "kubectl kustomize of the pinned overlay" kubectl kustomize "$T/pin/overlays/pinned"
+	cp "$T/out" "$T/pinned.yaml"
+	if [ -x "$VALIDATE" ]; then
+		expect_exit 0 "validate-argo: the pinned overlay's output" "$VALIDATE" "$T/pinned.yaml"
+	fi
+	# every image each task can run, resolved with run-local's own expression evaluator
+	$PY - "$T/pinned.yaml" "$TOP/scripts/run-local" "$T/digests.txt" >"$T/got" 2>&1 <<'EOF'
+import importlib.machinery, importlib.util, sys, yaml
+loader = importlib.machinery.SourceFileLoader("rl", sys.argv[2])
+rl = importlib.util.module_from_spec(importlib.util.spec_from_loader("rl", loader)); loader.exec_module(rl)
+want = dict(l.split() for l in open(sys.argv[3]))
+wt = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d["kind"] == "WorkflowTemplate"][0]
+tmpl = {t["name"]: t for t in wt["spec"]["templates"]}
+params = {p["name"]: p for p in wt["spec"]["arguments"]["parameters"]}
+print("tag:", params["tag"]["value"], params["tag"]["enum"])
+bad = 0
+for dag in ("pipeline", "notify-on-exit"):
+    for task in tmpl[dag]["dag"]["tasks"]:
+        t = tmpl[task["template"]]
+        ins = {"inputs.parameters." + p["name"]: p["value"] for p in (task.get("arguments") or {}).get("parameters") or []}
+        for up in ("sftp", "s3", "http"):
+            scope = dict(ins, **{"workflow.parameters.upload": up})
+            img = rl.subst(t["container"]["image"], scope, task["name"])
+            ref, _, digest = img.partition("@")
+            prog = ref.rsplit("/stepkit-", 1)[1]
+            if want.get(ref.replace("/stepkit-" + prog, "/stepkit-" + prog) + ":" + params["tag"]["value"]) != digest:
+                bad += 1
+                print("WRONG", task["name"], up, img)
+            if "upload" not in task["name"]:
+                break
+        print(task["name"], prog)
+print("wrong digests:", bad)
+EOF
+	cat >"$T/want" <<EOF
+tag: $tag ['$tag']
+extract-sales extract-sales
+extract-customers extract-customers
+extract-products extract-products
+transform transform
+analyze-sales analyze-sales
+analyze-customers analyze-customers
+analyze-products analyze-products
+upload-sales upload-http
+upload-customers upload-http
+upload-products upload-http
+report-xlsx report-xlsx
+upload-xlsx upload-http
+load load-postgres
+notify notify
+notify-failure notify
+wrong digests: 0
+EOF
+	same_file "$T/got" "$T/want" "pinned: every task runs its own program's image by its digest (uploads: for sftp, s3 and http), the tag an enum of one"
+	grep -q ":{{workflow.parameters.tag}}" "$T/pinned.yaml"; is $? 1 "pinned: no image is left to the tag"
+	expect_exit 0 "run-local --dry-run on the pinned overlay" "$RL" "$T/pinned.yaml" --dry-run --name pin1 -p upload=s3
+	expect_exit 2 "pinned: another tag is refused" "$RL" "$T/pinned.yaml" --dry-run --name pin1 -p tag=latest
+	sed -i 's/"value": "extract-sales"}/"value": "moved"}/' "$T/pin/overlays/pinned/kustomization.yaml"
+	expect_exit 1 "pinned: a template that moved fails the build (the patch's test op)" kubectl kustomize "$T/pin/overlays/pinned"
+else
+	skip "kustomize of the pinned overlay" "kubectl (with kustomize) not installed"
+fi
+sed -i '/stepkit-notify:/d' "$T/digests.txt"
+expect_exit 1 "pin-images: an image without a digest" "$PI" --argo "$T/pin" --digests "$T/digests.txt" --print
+expect_err "pin-images: no digest for '$reg/stepkit-notify:$tag' in '$T/digests.txt' (a line \`$reg/stepkit-notify:$tag sha256:...\`)" "pin-images: names the image"
+# --resolve podman: the RepoDigests a push leaves on the local image
+mkdir -p "$T/podbin"
+cat >"$T/podbin/podman" <<'EOF'
+#!/bin/sh
+ref=$5
+case $ref in *notify*) echo '[]'; exit 0 ;; esac
+printf '["%s@sha256:%064d"]\n' "${ref%:*}" 7
+EOF
+chmod +x "$T/podbin/podman"
+PATH=$T/podbin:$PATH expect_exit 1 "pin-images --resolve podman: an image never pushed" "$PI" --argo "$T/pin" --resolve podman --print
+expect_err "pin-images: podman: no digest for '$reg/stepkit-notify:$tag' (push it first: the digest is the registry's)" "pin-images: says to push first"
+sed -i 's/\*notify\*/*nothing*/' "$T/podbin/podman"
+PATH=$T/podbin:$PATH expect_exit 0 "pin-images --resolve podman" "$PI" --argo "$T/pin" --resolve podman --print
+grep -q "stepkit-transform@sha256:0*7'" "$T/out"; ok $? "pin-images --resolve podman: the digest of the pushed image"
+
 done_testing
