@@ -72,9 +72,9 @@ PY
 
 # m NAME CMD...: RUNS timed runs; the median wall time and its run's RSS
 m() {
-	local name=$1 i; shift
+	local name=$1; shift
 	: >"$T/times"
-	for i in $(seq 1 "$RUNS"); do
+	for _ in $(seq 1 "$RUNS"); do
 		/usr/bin/time -f '%e %M %U %S' -o "$T/time" "$@" >/dev/null 2>"$T/err" ||
 			{ echo "$name: failed: $(tail -3 "$T/err")"; return 0; }
 		cat "$T/time" >>"$T/times"
@@ -84,10 +84,11 @@ m() {
 		"$(echo "$k / 1024" | bc -l)" "$(echo "$(stat -c %s "$T/$name.xlsx") / 1000000" | bc -l)"
 	eval "t_${name//-/_}=$s c_${name//-/_}=$(echo "$u + $y" | bc -l)"
 }
+t_report_xlsx='' c_report_xlsx='' c_pandas_xlsxwriter=''
 echo "# $ROWS rows of product_report.csv ($(($(stat -c %s "$T/product_report.csv") / 1000000)) MB), median of $RUNS run(s)"
 printf '%-18s %11s %11s %12s %11s\n' impl wall cpu peak-RSS xlsx
 m report-xlsx "$BIN/report-xlsx" --workdir "$T" --out "$T/report-xlsx.xlsx" "$T/product_report.csv"
-t_pandas_xlsxwriter=
+t_pandas_xlsxwriter=''
 if $PY -c 'import pandas, xlsxwriter' 2>/dev/null; then
 	m pandas-xlsxwriter $PY "$T/pandas_xlsx.py" "$T/product_report.csv" "$T/pandas-xlsxwriter.xlsx" xlsxwriter
 else
