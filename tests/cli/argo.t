@@ -801,6 +801,18 @@ Pod stepkit-list-runs False registry.access.redhat.com/ubi9/ubi-minimal:9.5
 3 run(s) in $V
 EOF
 same_file "$T/got" "$T/want" "troubleshoot --runs --pod: the PVC read-only, no API token, the same listing"
+# --runs --run: the same stand-in oc as above (creates the Pod, shows its log, deletes it)
+rm -f "$T/oc.calls"
+PATH=$T/fakebin:$PATH expect_exit 0 "troubleshoot --runs --run" "$TS" --runs --run -n stepkit
+cat >"$T/want" <<'EOF'
+oc -n stepkit delete pod stepkit-list-runs --ignore-not-found --wait=true
+oc -n stepkit create -f -
+oc -n stepkit get pod stepkit-list-runs -o jsonpath={.status.phase}
+oc -n stepkit logs pod/stepkit-list-runs
+oc -n stepkit delete pod stepkit-list-runs --wait=false
+EOF
+same_file "$T/oc.calls" "$T/want" "troubleshoot --runs --run: the oc calls"
+cmp -s "$T/oc.stdin" "$T/runs-pod.yaml"; ok $? "troubleshoot --runs --run: the Pod it creates is the one --runs --pod prints"
 expect_exit 2 "troubleshoot --runs with a STEP" "$TS" --runs notify
 expect_err "troubleshoot: --runs goes alone, or with --pod or --run (no STEP) (try --help)" "--runs: usage"
 
