@@ -596,6 +596,8 @@ static void add_charts(struct book *b, lxw_worksheet *ws, const struct input *in
 		chart_title_set_name(ch, "Revenue per day");
 		chart_legend_set_position(ch, LXW_CHART_LEGEND_NONE);
 		chart_axis_set_num_format(ch->y_axis, "#,##0.00");
+		/* the dates as dates: LibreOffice shows the serial numbers otherwise */
+		chart_axis_set_num_format(ch->x_axis, "yyyy-mm-dd");
 		worksheet_insert_chart(ws, 1, (lxw_col_t)in->ncols + 1, ch);
 	}
 	if (in->sch == &schemas[SCH_PRODUCTS] && in->rows > 0) {

@@ -106,7 +106,7 @@ notify-failure Skipped" "approve yes: the request, the suspend, the uploads, not
 is "$(grep '^approval-request ' "$T/y1.calls")" "approval-request --workdir=$T/d/y1 --event-file=$T/d/y1/events/approval-request.json --approval-request --workflow=y1 --namespace=local --approval-node=approve --approval-timeout=43200" \
 	"the approval request: notify with the contract's flags"
 grep -qx "approve: answered: approve=yes" "$T/out"; ok $? "the report shows the answer"
-is "$(grep -c ' env STEPKIT_TEMPLATE=sales-analysis STEPKIT_QUALITY='"$(sha256sum <"$A/base/quality.json" | cut -c1-16)"'$' "$T/y1.calls")" 7 \
+is "$(grep -c ' env STEPKIT_TEMPLATE=sales-analysis/daily STEPKIT_QUALITY='"$(sha256sum <"$A/base/quality.json" | cut -c1-16)"'$' "$T/y1.calls")" 7 \
 	"every data step gets STEPKIT_TEMPLATE and the stepkit-quality ConfigMap (argo/base/quality.json) as STEPKIT_QUALITY"
 printf '%s' '[{"template":"warehouse-load","reason":"on_success","parameters":[{"name":"period","value":"daily"},{"name":"triggered_by","value":"y1"}]},{"template":"publish-dashboard","reason":"on_approval","parameters":[{"name":"approved_run","value":"y1"}]}]' >"$T/want"
 same_file "$T/d/y1/triggers.json" "$T/want" "approved: the trigger list holds on_success and on_approval"

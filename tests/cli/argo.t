@@ -19,13 +19,13 @@ $PY -c 'import yaml' 2>/dev/null || skip_all "python3-yaml not installed (script
 skip() { _n=$((_n + 1)); echo "ok $_n # skip $1: $2"; }
 # is GOT WANT NAME
 is() { if [ "$1" = "$2" ]; then ok 0 "$3"; else ok 1 "$3"; echo "#   got:  '$1'"; echo "#   want: '$2'"; fi; }
-MANIFESTS="$A/base/pvc.yaml $A/base/rbac.yaml $A/secret-example.yaml $A/base/workflow-template.yaml $A/base/cron-workflow.yaml"
+MANIFESTS="$A/base/pvc.yaml $A/base/rbac.yaml $A/secret-example.yaml $A/base/workflow-template.yaml $A/base/cron-workflow.yaml $A/base/cron-workflow-monthly.yaml"
 
 # --- offline validation
 if [ -x "$VALIDATE" ]; then
 	# shellcheck disable=SC2086
 	expect_exit 0 "validate-argo: every manifest in argo/" "$VALIDATE" $MANIFESTS
-	is "$(tail -1 "$T/out")" "validate-argo: 5 file(s), 19 document(s), 0 error(s)" "validate-argo: 19 documents, 0 errors"
+	is "$(tail -1 "$T/out")" "validate-argo: 6 file(s), 21 document(s), 0 error(s)" "validate-argo: 21 documents, 0 errors"
 	sed 's/^  schedules:/  schedule:/' "$A/base/cron-workflow.yaml" >"$T/broken-cron.yaml"
 	expect_exit 1 "validate-argo catches a planted fault (schedule instead of schedules)" "$VALIDATE" "$T/broken-cron.yaml"
 	grep -q "did you mean 'schedules'" "$T/out" "$T/err"
@@ -60,6 +60,7 @@ ConfigMap/stepkit-quality
 ConfigMap/stepkit-triggers
 PersistentVolumeClaim/stepkit-data
 CronWorkflow/sales-analysis-cron
+CronWorkflow/sales-report-monthly
 WorkflowTemplate/sales-analysis registry=$reg tag=$tag
 EOF
 	same_file "$T/got" "$T/want" "oc apply -k installs the objects (no Secret; the quality and triggers ConfigMaps), registry and tag set from kustomization.yaml"
@@ -196,16 +197,19 @@ pipeline:
   approval-request   after: analyze-sales,analyze-customers,analyze-products   template: notify-approval  when: '{{workflow.parameters.approval}}' == 'always' || ('{{workflow.parameters.approval}}' == 'on-yellow' && ('{{tasks.extract-sales.outputs.parameters.quality}}' == 'YELLOW' || '{{tasks.extract-customers.outputs.parameters.quality}}' == 'YELLOW' || '{{tasks.extract-products.outputs.parameters.quality}}' == 'YELLOW' || '{{tasks.transform.outputs.parameters.quality}}' == 'YELLOW' || '{{tasks.analyze-sales.outputs.parameters.quality}}' == 'YELLOW' || '{{tasks.analyze-customers.outputs.parameters.quality}}' == 'YELLOW' || '{{tasks.analyze-products.outputs.parameters.quality}}' == 'YELLOW'))
   approve            after: approval-request                                   template: approve  when: '{{workflow.parameters.approval}}' == 'always' || ('{{workflow.parameters.approval}}' == 'on-yellow' && ('{{tasks.extract-sales.outputs.parameters.quality}}' == 'YELLOW' || '{{tasks.extract-customers.outputs.parameters.quality}}' == 'YELLOW' || '{{tasks.extract-products.outputs.parameters.quality}}' == 'YELLOW' || '{{tasks.transform.outputs.parameters.quality}}' == 'YELLOW' || '{{tasks.analyze-sales.outputs.parameters.quality}}' == 'YELLOW' || '{{tasks.analyze-customers.outputs.parameters.quality}}' == 'YELLOW' || '{{tasks.analyze-products.outputs.parameters.quality}}' == 'YELLOW'))
   rejected           after: approve                                            template: rejected  when: '{{tasks.approve.status}}' != 'Skipped' && '{{tasks.approve.outputs.parameters.approve}}' != 'yes'
-  upload-sales       after: analyze-sales,approve                              template: upload(step=upload-sales,report=sales_report.csv)  when: '{{workflow.parameters.upload}}' != 'none' && ('{{tasks.approve.status}}' == 'Skipped' || '{{tasks.approve.outputs.parameters.approve}}' == 'yes')
-  upload-customers   after: analyze-customers,approve                          template: upload(step=upload-customers,report=customer_report.csv)  when: '{{workflow.parameters.upload}}' != 'none' && ('{{tasks.approve.status}}' == 'Skipped' || '{{tasks.approve.outputs.parameters.approve}}' == 'yes')
-  upload-products    after: analyze-products,approve                           template: upload(step=upload-products,report=product_report.csv)  when: '{{workflow.parameters.upload}}' != 'none' && ('{{tasks.approve.status}}' == 'Skipped' || '{{tasks.approve.outputs.parameters.approve}}' == 'yes')
-  notify             after: upload-sales,upload-customers,upload-products,rejected template: notify
+  upload-sales       after: analyze-sales,approve                              template: upload(step=upload-sales,report=sales_report.csv)  when: '{{workflow.parameters.upload}}' != 'none' && '{{workflow.parameters.format}}' != 'xlsx' && ('{{tasks.approve.status}}' == 'Skipped' || '{{tasks.approve.outputs.parameters.approve}}' == 'yes')
+  upload-customers   after: analyze-customers,approve                          template: upload(step=upload-customers,report=customer_report.csv)  when: '{{workflow.parameters.upload}}' != 'none' && '{{workflow.parameters.format}}' != 'xlsx' && ('{{tasks.approve.status}}' == 'Skipped' || '{{tasks.approve.outputs.parameters.approve}}' == 'yes')
+  upload-products    after: analyze-products,approve                           template: upload(step=upload-products,report=product_report.csv)  when: '{{workflow.parameters.upload}}' != 'none' && '{{workflow.parameters.format}}' != 'xlsx' && ('{{tasks.approve.status}}' == 'Skipped' || '{{tasks.approve.outputs.parameters.approve}}' == 'yes')
+  report-xlsx        after: analyze-sales,analyze-customers,analyze-products   template: report-xlsx  when: '{{workflow.parameters.format}}' != 'csv'
+  upload-xlsx        after: report-xlsx,approve                                template: upload(step=upload-xlsx,report=sales_report.xlsx)  when: '{{workflow.parameters.upload}}' != 'none' && '{{workflow.parameters.format}}' != 'csv' && ('{{tasks.approve.status}}' == 'Skipped' || '{{tasks.approve.outputs.parameters.approve}}' == 'yes')
+  load               after: transform,approve                                  template: load  when: '{{workflow.parameters.warehouse}}' == 'true' && ('{{tasks.approve.status}}' == 'Skipped' || '{{tasks.approve.outputs.parameters.approve}}' == 'yes')
+  notify             after: upload-sales,upload-customers,upload-products,upload-xlsx,load,rejected template: notify
   triggers           after: notify                                             template: triggers(approval={{=tasks.approve.status == 'Skipped' ? 'none' : tasks.approve.outputs.parameters.approve}})
   start-triggered    after: triggers                                           template: start-workflow(template={{item.template}},parameters={{item.parameters}})
 notify-on-exit:
   notify-failure     after: -                                                  template: notify-failure  when: '{{workflow.status}}' != 'Succeeded'
 EOF
-same_file "$T/got" "$T/want" "the DAG: 3 extracts in parallel, transform, 3 analyses, approval, one upload per report, notify, triggers; failure notice on exit"
+same_file "$T/got" "$T/want" "the DAG: 3 extracts in parallel, transform, 3 analyses, approval, one upload per report, the workbook and its upload, the warehouse load, notify, triggers; failure notice on exit"
 
 # --- the rules every manifest follows
 cat >"$T/rules.py" <<'EOF'
@@ -286,8 +290,9 @@ for t in spec["templates"]:
         check(mounts.get("data") == "/data" and mounts.get("tmp") == "/tmp", n + ": /data (PVC) and /tmp (emptyDir) mounted")
     env = {e["name"]: e.get("value") for e in c["env"]}
     check(env.get("STEPKIT_RUN_ID") == "{{workflow.name}}" and env.get("STEPKIT_LOG_FORMAT") == "json", n + ": run id and JSON logs")
-    # run history matches runs of the same template (issue 11)
-    check(env.get("STEPKIT_TEMPLATE") == wt["metadata"]["name"], n + ": STEPKIT_TEMPLATE is the template's name")
+    # run history matches runs of the same template and period (issue 11)
+    check(env.get("STEPKIT_TEMPLATE") == wt["metadata"]["name"] + ("" if n in ("triggers", "rejected") else "/{{workflow.parameters.period}}"),
+          n + ": STEPKIT_TEMPLATE is the template's name and the period")
     data_step = n in ("extract-sales", "extract", "step")
     check((env.get("STEPKIT_QUALITY") == "/etc/stepkit/quality/quality.json") == data_step,
           n + ": STEPKIT_QUALITY in the data steps only")
@@ -324,7 +329,7 @@ for t in spec["templates"]:
         check(m["labels"][1]["value"] == "{{status}}", n + ": status label")
     # each pod gets only the Secrets of its own job
     need = {"extract-sales": {"stepkit-db"}, "extract": {"stepkit-db"}, "step": set(), "triggers": set(),
-            "rejected": set(),
+            "rejected": set(), "report-xlsx": set(), "load": {"stepkit-db", "stepkit-warehouse"},
             "upload": {"stepkit-upload-{{workflow.parameters.upload}}"}}.get(n, {"stepkit-notify"})
     files = {"upload": "stepkit-upload-{{workflow.parameters.upload}}-files", "notify": "stepkit-notify-files",
              "notify-failure": "stepkit-notify-files", "notify-approval": "stepkit-notify-files"}.get(n)
@@ -342,9 +347,12 @@ print("budgets: " + " ".join("%s=%dm" % (k, v // 60) for k, v in budgets.items()
 # the longest chain of budgets fits in the workflow's deadline, the
 # approval request and the longest approval wait the parameter allows included
 params_d = dict(params)
-chain = budgets["extract-sales"] + budgets["step"] * 2 + budgets["upload"] + budgets["notify"] + \
+chain = budgets["extract-sales"] + budgets["step"] * 2 + budgets["report-xlsx"] + budgets["upload"] + budgets["notify"] + \
     budgets["notify-approval"] + int(params_d["approval-timeout"])
-check(chain <= spec["activeDeadlineSeconds"], "budgets along extract, transform, analyze, approval, upload, notify (%d s) fit the workflow deadline" % chain)
+check(chain <= spec["activeDeadlineSeconds"], "budgets along extract, transform, analyze, report-xlsx, approval, upload, notify (%d s) fit the workflow deadline" % chain)
+chain = budgets["extract-sales"] + budgets["step"] * 2 + budgets["load"] + budgets["notify"] + \
+    budgets["notify-approval"] + int(params_d["approval-timeout"])
+check(chain <= spec["activeDeadlineSeconds"], "budgets along extract, transform, analyze, approval, load, notify (%d s) fit the workflow deadline" % chain)
 # approval: the suspend node, its intermediate parameter, its wait
 tm = {t["name"]: t for t in spec["templates"]}
 ap = tm["approve"]
@@ -373,8 +381,8 @@ check(not any("secret" in v for k, v in vols.items() if k != "db-ca"), "no Secre
 secrets_used.add(vols["db-ca"]["secret"]["secretName"])
 for t in spec["templates"]:
     m = {v["name"]: v["mountPath"] for v in (t.get("container") or {}).get("volumeMounts") or []}
-    check((m.get("db-ca") == "/etc/stepkit/db") == (t["name"] in ("extract-sales", "extract")),
-          t["name"] + ": the database CA is mounted in the extracts only")
+    check((m.get("db-ca") == "/etc/stepkit/db") == (t["name"] in ("extract-sales", "extract", "load")),
+          t["name"] + ": the database CA is mounted in the extracts and the load only")
 check(set(secrets) == secrets_used, "secret-example.yaml holds exactly the Secrets used: %s" % sorted(secrets_used))
 for s in secrets.values():
     for k, v in s["stringData"].items():
@@ -412,16 +420,16 @@ for b in bad:
 EOF
 $PY "$T/rules.py" "$A" >"$T/got" 2>&1
 cat >"$T/want" <<'EOF'
-parameters: period=daily as-of= from= to= source=postgres min-sales-rows= max-unmatched= upload=sftp notify-to= approval=on-yellow approval-timeout=43200 approval-to= registry=registry.example.com/stepkit tag=0.1.0
+parameters: period=daily as-of= from= to= source=postgres min-sales-rows= max-unmatched= upload=sftp notify-to= approval=on-yellow approval-timeout=43200 approval-to= registry=registry.example.com/stepkit tag=0.1.0 format=csv warehouse=false
 period enum: daily,current-month,previous-month,all,custom
 upload enum: sftp,s3,http,none
 approval enum: never,on-yellow,always
-container templates: extract-sales extract step upload notify notify-failure notify-approval rejected triggers
-budgets: extract-sales=80m extract=60m step=45m upload=45m notify=20m notify-failure=20m notify-approval=20m rejected=15m triggers=15m
+container templates: extract-sales extract step upload notify notify-failure notify-approval rejected triggers report-xlsx load
+budgets: extract-sales=80m extract=60m step=45m upload=45m notify=20m notify-failure=20m notify-approval=20m rejected=15m triggers=15m report-xlsx=25m load=80m
 start-workflow: create Workflow ['arguments', 'workflowTemplateRef'] sa=stepkit-trigger retry=False
 cron: sales-analysis-cron schedules=['0 0 * * *'] timezone=Etc/UTC concurrencyPolicy=Forbid template=sales-analysis
 rbac: ServiceAccount/workflow Role/stepkit-executor RoleBinding/stepkit-executor ServiceAccount/stepkit-trigger Role/stepkit-trigger RoleBinding/stepkit-trigger
-kustomization resources: pvc.yaml rbac.yaml workflow-template.yaml cron-workflow.yaml
+kustomization resources: pvc.yaml rbac.yaml workflow-template.yaml cron-workflow.yaml cron-workflow-monthly.yaml
 configMaps: stepkit-images=registry=registry.example.com/stepkit,tag=0.1.0 stepkit-quality=quality.json stepkit-triggers=triggers.json
 EOF
 same_file "$T/got" "$T/want" "every step template, the CronWorkflow, RBAC, PVC and example Secret follow the rules"
@@ -453,14 +461,20 @@ dag pipeline
     suspend: waits for approve (yes, no), at most 43200 s
   rejected  after: approve  when '<tasks.approve.status>' != 'Skipped' && '<tasks.approve.outputs.parameters.approve>' != 'yes': decided at run time
     /opt/stepkit/bin/triggers --workdir=$D/wf1 --event-file=$D/wf1/events/rejected.json '--config=<ConfigMap stepkit-triggers>/triggers.json' --status=Failed --approval=no --fail-if-rejected
-  upload-sales  after: analyze-sales, approve  when 's3' != 'none' && ('<tasks.approve.status>' == 'Skipped' || '<tasks.approve.outputs.parameters.approve>' == 'yes'): decided at run time
+  upload-sales  after: analyze-sales, approve  when 's3' != 'none' && 'csv' != 'xlsx' && ('<tasks.approve.status>' == 'Skipped' || '<tasks.approve.outputs.parameters.approve>' == 'yes'): decided at run time
     /opt/stepkit/bin/upload-s3 --workdir=$D/wf1 --event-file=$D/wf1/events/upload-sales.json sales_report.csv
-  upload-customers  after: analyze-customers, approve  when 's3' != 'none' && ('<tasks.approve.status>' == 'Skipped' || '<tasks.approve.outputs.parameters.approve>' == 'yes'): decided at run time
+  upload-customers  after: analyze-customers, approve  when 's3' != 'none' && 'csv' != 'xlsx' && ('<tasks.approve.status>' == 'Skipped' || '<tasks.approve.outputs.parameters.approve>' == 'yes'): decided at run time
     /opt/stepkit/bin/upload-s3 --workdir=$D/wf1 --event-file=$D/wf1/events/upload-customers.json customer_report.csv
-  upload-products  after: analyze-products, approve  when 's3' != 'none' && ('<tasks.approve.status>' == 'Skipped' || '<tasks.approve.outputs.parameters.approve>' == 'yes'): decided at run time
+  upload-products  after: analyze-products, approve  when 's3' != 'none' && 'csv' != 'xlsx' && ('<tasks.approve.status>' == 'Skipped' || '<tasks.approve.outputs.parameters.approve>' == 'yes'): decided at run time
     /opt/stepkit/bin/upload-s3 --workdir=$D/wf1 --event-file=$D/wf1/events/upload-products.json product_report.csv
-  notify  after: upload-sales, upload-customers, upload-products, rejected
-    /opt/stepkit/bin/notify --workdir=$D/wf1
+  report-xlsx  after: analyze-sales, analyze-customers, analyze-products  when 'csv' != 'csv': false (skipped)
+    /opt/stepkit/bin/report-xlsx --workdir=$D/wf1 --template=sales-analysis
+  upload-xlsx  after: report-xlsx, approve  when 's3' != 'none' && 'csv' != 'csv' && ('<tasks.approve.status>' == 'Skipped' || '<tasks.approve.outputs.parameters.approve>' == 'yes'): false (skipped)
+    /opt/stepkit/bin/upload-s3 --workdir=$D/wf1 --event-file=$D/wf1/events/upload-xlsx.json sales_report.xlsx
+  load  after: transform, approve  when 'false' == 'true' && ('<tasks.approve.status>' == 'Skipped' || '<tasks.approve.outputs.parameters.approve>' == 'yes'): false (skipped)
+    /opt/stepkit/bin/load-postgres --workdir=$D/wf1 --target=sales-star
+  notify  after: upload-sales, upload-customers, upload-products, upload-xlsx, load, rejected
+    /opt/stepkit/bin/notify --workdir=$D/wf1 --
   triggers  after: notify
     /opt/stepkit/bin/triggers --workdir=$D/wf1 '--config=<ConfigMap stepkit-triggers>/triggers.json' --status=Succeeded '--approval=<tasks.approve.outputs.parameters.approve>'
   start-triggered  after: triggers
@@ -479,7 +493,7 @@ for v in 2024-06-15 2024-06-15T00:00:00Z '{{workflow.scheduledTime}}'; do
 	want=$v; [ "$v" = '{{workflow.scheduledTime}}' ] && want=
 	grep -q -- "--period=daily --as-of=$want --from= --to=" "$T/out"; ok $? "as-of=$v: extract-sales gets --as-of=$want"
 done
-grep -q "when 'none' != 'none' && (.*): false (skipped)" "$T/out"; ok $? "upload=none skips the uploads (whatever the approval)"
+grep -q "when 'none' != 'none' && 'csv' != 'xlsx' && (.*): false (skipped)" "$T/out"; ok $? "upload=none skips the uploads (whatever the approval)"
 mkdir -p "$T/k" && cp -r "$A"/. "$T/k/" && sed -i 's/- tag=.*/- tag=9.9.9/' "$T/k/base/kustomization.yaml"
 expect_exit 0 "run-local follows kustomization.yaml (replacements)" "$TS" --argo "$T/k" --pod notify
 grep -q "image: registry.example.com/stepkit/stepkit-notify:9.9.9" "$T/out"; ok $? "the tag comes from kustomization.yaml"
@@ -614,7 +628,7 @@ extract-sales /usr/local/bin/extract-sales --check --workdir=/data/{{workflow.na
 extract-customers /usr/local/bin/{{inputs.parameters.step}} --check --workdir=/data/{{workflow.name}} --source={{workflow.parameters.source}}
 extract-products /usr/local/bin/{{inputs.parameters.step}} --check --workdir=/data/{{workflow.name}} --source={{workflow.parameters.source}}
 upload-http /usr/local/bin/upload-{{workflow.parameters.upload}} --check --workdir=/data/{{workflow.name}} --event-file=/data/{{workflow.name}}/events/{{inputs.parameters.step}}.json {{inputs.parameters.report}}
-notify /usr/local/bin/notify --check --workdir=/data/{{workflow.name}}
+notify /usr/local/bin/notify --check --workdir=/data/{{workflow.name}} {{=workflow.parameters.format == 'csv' ? '--' : workflow.name + '/sales_report.xlsx'}}
 EOF
 same_file "$T/got" "$T/want" "troubleshoot --workflow: one --check task per program that uses a Secret, all in parallel"
 if [ -x "$VALIDATE" ]; then
@@ -675,8 +689,306 @@ PATH=$T/fakebin:$PATH expect_exit 0 "troubleshoot --submit: argo submit of the c
 is "$(cat "$T/argo.calls")" "argo submit -n stepkit --watch --log -" "troubleshoot --submit: argo submit --watch --log -"
 cmp -s "$T/argo.stdin" "$T/check-wf.yaml"; ok $? "troubleshoot --submit: the Workflow it submits is the one --workflow prints"
 expect_exit 2 "troubleshoot: an unknown step" "$TS" --pod nope
-expect_err "troubleshoot: no step 'nope' in the DAG; its tasks: extract-sales, extract-customers, extract-products, transform, analyze-sales, analyze-customers, analyze-products, approval-request, approve, rejected, upload-sales, upload-customers, upload-products, notify, triggers, start-triggered, notify-failure" "the known tasks are listed"
+expect_err "troubleshoot: no step 'nope' in the DAG; its tasks: extract-sales, extract-customers, extract-products, transform, analyze-sales, analyze-customers, analyze-products, approval-request, approve, rejected, upload-sales, upload-customers, upload-products, report-xlsx, upload-xlsx, load, notify, triggers, start-triggered, notify-failure" "the known tasks are listed"
 expect_exit 2 "troubleshoot --pod wants one step" "$TS" --pod
 expect_err "troubleshoot: --pod takes exactly one STEP (try --help)" "usage"
+
+# === reports: the workbook (issue 14), the warehouse load (issue 12) ===
+# The monthly CronWorkflow: the previous month as a workbook, 02:00 UTC on the 1st
+$PY - "$A/base/cron-workflow-monthly.yaml" >"$T/got" 2>&1 <<'EOF'
+import sys, yaml
+c = yaml.safe_load(open(sys.argv[1]))
+s = c["spec"]
+print(c["metadata"]["name"], s["schedules"], s["timezone"], s["concurrencyPolicy"], s["workflowSpec"]["workflowTemplateRef"]["name"])
+print(" ".join("%s=%s" % (p["name"], p["value"]) for p in s["workflowSpec"]["arguments"]["parameters"]))
+EOF
+cat >"$T/want" <<'EOF'
+sales-report-monthly ['0 2 1 * *'] Etc/UTC Forbid sales-analysis
+period=previous-month as-of={{workflow.scheduledTime}} format=xlsx notify-to=
+EOF
+same_file "$T/got" "$T/want" "monthly cron: 0 2 1 * * UTC, previous month of the scheduled day, format=xlsx"
+# the cron's parameters, as the controller would pass them on 2024-07-01 02:00 UTC
+expect_exit 0 "run-local --dry-run with the monthly cron's parameters" "$RL" "$A" --dry-run --name m1 --data-dir "$D" \
+	-p period=previous-month -p as-of=2024-07-01T02:00:00Z -p format=xlsx -p upload=s3
+grep -q -- "--period=previous-month --as-of=2024-07-01T02:00:00Z --from= --to=" "$T/out"; ok $? "monthly: extract-sales gets the previous month of the scheduled day"
+grep -q "upload-sales  after: analyze-sales, approve  when 's3' != 'none' && 'xlsx' != 'xlsx' && (.*): false (skipped)" "$T/out"; ok $? "format=xlsx: the CSV uploads are skipped"
+grep -q "report-xlsx  after: analyze-sales, analyze-customers, analyze-products  when 'xlsx' != 'csv': true" "$T/out"; ok $? "format=xlsx: report-xlsx runs after the three analyses"
+grep -q "upload-xlsx.json sales_report.xlsx$" "$T/out"; ok $? "format=xlsx: the workbook is uploaded like a report"
+grep -q "/notify --workdir=$D/m1 m1/sales_report.xlsx$" "$T/out"; ok $? "format=xlsx: notify is given the workbook (path under the working directory /data)"
+expect_exit 2 "format: a value outside its enum" "$RL" "$A" --dry-run -p format=pdf
+expect_err "run-local: parameter 'format': 'pdf' is not one of csv, xlsx, both" "format enum: csv, xlsx, both"
+expect_exit 2 "warehouse: a value outside its enum" "$RL" "$A" --dry-run -p warehouse=yes
+expect_err "run-local: parameter 'warehouse': 'yes' is not one of false, true" "warehouse enum: false, true"
+
+# run-local's expr `+` (strings joined, numbers added; anything else refused)
+cat >"$T/plus.yaml" <<'EOF'
+apiVersion: argoproj.io/v1alpha1
+kind: WorkflowTemplate
+metadata: {name: plus}
+spec:
+  entrypoint: main
+  arguments: {parameters: [{name: n, value: "2"}]}
+  templates:
+    - name: main
+      container: {image: i, command: [echo], args: ["{{=workflow.name + '/x' + '.y'}}", "{{=asInt(workflow.parameters.n) + 3}}"]}
+EOF
+expect_exit 0 "run-local: expr + joins strings and adds numbers" "$RL" "$T/plus.yaml" --dry-run --name p1
+grep -q "^    echo p1/x.y 5$" "$T/out"; ok $? "run-local: 'p1/x.y' and 5"
+sed -i 's/+ 3}}/+ '"'"'3'"'"'}}/' "$T/plus.yaml"
+expect_exit 2 "run-local: expr + of a number and a string" "$RL" "$T/plus.yaml" --dry-run --name p1
+expect_err "cannot add 2 and '3' (+ joins two strings or adds two numbers)" "run-local: a mixed + is refused, naming both values"
+
+# Whole runs on a small sample. The programs are the real ones, except
+# upload-sftp and load-postgres: stand-ins that record their arguments and
+# the connection settings they get (no server needed here; tests/int covers
+# the real ones), and exit with the code in DIR/FAKE_EXIT when it exists.
+if [ -x "$BIN/report-xlsx" ] && [ -x "$BIN/notify" ] && "$TOP/scripts/gen-sample" --rows 300 "$D/incoming" >/dev/null 2>&1; then
+	FB=$T/fakebin-steps
+	mkdir -p "$FB"
+	for f in "$BIN"/*; do ln -s "$f" "$FB/"; done
+	rm -f "$FB/upload-sftp" "$FB/load-postgres"
+	for p in upload-sftp load-postgres; do
+		cat >"$FB/$p" <<EOF
+#!/bin/sh
+echo "$p \$* PGHOST=\${PGHOST-} PGDATABASE=\${PGDATABASE-} PGUSER=\${PGUSER-}" >>"$T/$p.calls"
+[ -f "$T/$p.exit" ] && exit "\$(cat "$T/$p.exit")"
+exit 0
+EOF
+		chmod +x "$FB/$p"
+	done
+	printf 'MAIL_OUTBOX=%s\nMAIL_FROM=stepkit@example.com\nMAIL_ATTACH=yes\n' "$D/outbox" >"$T/notify.env"
+	printf 'PGHOST=db.example\nPGDATABASE=sales\nPGUSER=reader\n' >"$T/db.env"
+	printf 'PGDATABASE=warehouse\nPGUSER=loader\n' >"$T/wh.env"
+	# runs NAME PARAM...: the DAG on the sample, stand-ins in place (approval=never:
+	# the small sample is YELLOW under the default quality file; approval.t tests that); the
+	# task lines of the table (name status attempts) into $T/got
+	runs() {
+		local name=$1; shift
+		rm -f "$T/upload-sftp.calls" "$T/load-postgres.calls"
+		expect_exit "$WANT_EXIT" "run-local: $name" "$RL" "$A" --bin "$FB" --data-dir "$D" --name "$name" --fast-retry \
+			-p source=file:incoming -p period=all -p notify-to=ops@example.com -p approval=never \
+			--env-file stepkit-notify="$T/notify.env" --env-file stepkit-db="$T/db.env" \
+			--env-file stepkit-warehouse="$T/wh.env" --env-file stepkit-upload-sftp="$T/db.env" "$@"
+		awk 'NF >= 3 && $1 !~ /^(task|workflow|files|--)$/ && $3 ~ /^[0-9]+$/ {print $1, $2, $3}' "$T/out" >"$T/got"
+	}
+	WANT_EXIT=0 runs x1 -p format=xlsx -p upload=sftp
+	cat >"$T/want" <<'EOF'
+extract-sales Succeeded 1
+extract-customers Succeeded 1
+extract-products Succeeded 1
+transform Succeeded 1
+analyze-sales Succeeded 1
+analyze-customers Succeeded 1
+analyze-products Succeeded 1
+approval-request Skipped 0
+approve Skipped 0
+rejected Skipped 0
+upload-sales Skipped 0
+upload-customers Skipped 0
+upload-products Skipped 0
+report-xlsx Succeeded 1
+upload-xlsx Succeeded 1
+load Skipped 0
+notify Succeeded 1
+triggers Succeeded 1
+start-triggered Skipped 0
+notify-failure Skipped 0
+EOF
+	same_file "$T/got" "$T/want" "format=xlsx: report-xlsx and its upload run, the CSV uploads and the load are skipped"
+	is "$(cat "$T/upload-sftp.calls")" "upload-sftp --workdir=$D/x1 --event-file=$D/x1/events/upload-xlsx.json sales_report.xlsx PGHOST=db.example PGDATABASE=sales PGUSER=reader" \
+		"format=xlsx: one upload, of sales_report.xlsx"
+	is "$($PY -c '
+import sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1], read_only=True)
+print(" ".join(wb.sheetnames))' "$D/x1/sales_report.xlsx" 2>&1)" "Run Sales Customers Products" "the workbook beside the reports: Run, Sales, Customers, Products"
+	grep -h "^[a-z]*_report\.[a-z]*: " "$D"/outbox/x1-*.eml | sed 's/, [0-9]* bytes, sha256 .*//' >"$T/got"
+	printf 'sales_report.xlsx: attached\n' >"$T/want"
+	same_file "$T/got" "$T/want" "format=xlsx: notify attaches the workbook, not the CSV files"
+
+	WANT_EXIT=0 runs b1 -p format=both -p upload=sftp
+	sed 's/ PGHOST=.*//' "$T/upload-sftp.calls" | sed "s|$D/b1|RUN|g" | sort >"$T/got"
+	cat >"$T/want" <<'EOF'
+upload-sftp --workdir=RUN --event-file=RUN/events/upload-customers.json customer_report.csv
+upload-sftp --workdir=RUN --event-file=RUN/events/upload-products.json product_report.csv
+upload-sftp --workdir=RUN --event-file=RUN/events/upload-sales.json sales_report.csv
+upload-sftp --workdir=RUN --event-file=RUN/events/upload-xlsx.json sales_report.xlsx
+EOF
+	same_file "$T/got" "$T/want" "format=both: the three CSV reports and the workbook are uploaded"
+
+	WANT_EXIT=0 runs c1 -p upload=sftp
+	grep -c "^report-xlsx Skipped 0$\|^upload-xlsx Skipped 0$" "$T/got" >"$T/n"; is "$(cat "$T/n")" 2 "format=csv (the default): no workbook, no workbook upload"
+	is "$(sed 's/ PGHOST=.*//' "$T/upload-sftp.calls" | wc -l)" 3 "format=csv: the three CSV reports are uploaded, as before"
+	[ ! -e "$D/c1/sales_report.xlsx" ]; ok $? "format=csv: no sales_report.xlsx written"
+	grep -q "^product_report.csv: attached" "$D"/outbox/c1-*.eml; ok $? "format=csv: notify attaches the CSV reports (its default)"
+
+	# the warehouse: load after transform, beside the analyses, with the
+	# database Secret and stepkit-warehouse's keys over it
+	WANT_EXIT=0 runs w1 -p warehouse=true -p upload=none
+	grep -q "^load Succeeded 1$" "$T/got"; ok $? "warehouse=true: the load task runs"
+	is "$(cat "$T/load-postgres.calls")" "load-postgres --workdir=$D/w1 --target=sales-star PGHOST=db.example PGDATABASE=warehouse PGUSER=loader" \
+		"warehouse=true: load-postgres --target sales-star, stepkit-db's settings with stepkit-warehouse's keys winning"
+	echo 75 >"$T/load-postgres.exit"
+	WANT_EXIT=1 runs w2 -p warehouse=true -p upload=none
+	grep -q "^load Failed 4$" "$T/got"; ok $? "warehouse: a load that keeps exiting 75 is retried (3 retries), then fails"
+	grep -q "^notify Omitted 0$" "$T/got"; ok $? "warehouse: notify waits for the load (Succeeded or Skipped): omitted after its failure"
+	grep -q "^notify-failure Succeeded 1$" "$T/got"; ok $? "warehouse: the failure notice goes out"
+	grep -q "^analyze-products Succeeded 1$" "$T/got"; ok $? "warehouse: the analyses beside the load still finish"
+	rm -f "$T/load-postgres.exit"
+else
+	skip "run-local runs of report-xlsx and load" "bin/report-xlsx or bin/notify not built, or gen-sample failed"
+fi
+
+# troubleshoot --runs: the runs on the volume, newest first, with period, status and files
+V=$T/volume
+mkdir -p "$V/incoming" "$V/r-ok/events" "$V/r-bad/events" "$V/r-going/events"
+ev() { printf '{\n  "step": "%s",\n  "status": "%s",\n  "details": {\n    "range": "%s"\n  }\n}\n' "$2" "$3" "${4:-}" >"$V/$1/events/$2.json"; }
+ev r-ok extract-sales succeeded 2024-06-01..2024-06-30
+ev r-ok notify succeeded
+: >"$V/r-ok/sales_report.csv"; : >"$V/r-ok/sales_report.xlsx"; : >"$V/r-ok/raw_sales.csv"
+ev r-bad extract-sales succeeded all
+ev r-bad transform failed
+ev r-going extract-sales succeeded 2024-07-01..2024-07-01
+touch -d '2024-07-01 02:10:00 UTC' "$V/r-ok"
+touch -d '2024-07-02 00:10:00 UTC' "$V/r-bad"
+touch -d '2024-07-03 00:10:00 UTC' "$V/r-going" "$V/incoming"
+expect_exit 0 "troubleshoot --runs: the runs on a volume" "$TS" --runs --data-dir "$V"
+sed 's/ *$//' "$T/out" >"$T/got"
+cat >"$T/want" <<EOF
+RUN                                          MODIFIED          PERIOD                 STATUS                     FILES
+r-going                                      2024-07-03T00:10Z 2024-07-01..2024-07-01 incomplete                 -
+r-bad                                        2024-07-02T00:10Z all                    failed: transform          -
+r-ok                                         2024-07-01T02:10Z 2024-06-01..2024-06-30 succeeded                  sales_report.csv sales_report.xlsx
+3 run(s) in $V
+EOF
+same_file "$T/got" "$T/want" "troubleshoot --runs: newest first, period from the extract, status from the events (failed names the step), the report files; incoming/ is no run"
+expect_exit 0 "troubleshoot --runs --pod" "$TS" --runs --pod
+cp "$T/out" "$T/runs-pod.yaml"
+$PY - "$T/runs-pod.yaml" "$V" >"$T/got" <<'EOF'
+import subprocess, sys, yaml
+p = yaml.safe_load(open(sys.argv[1]))
+c = p["spec"]["containers"][0]
+print(p["kind"], p["metadata"]["name"], p["spec"]["automountServiceAccountToken"], c["image"])
+print(p["spec"]["volumes"], c["volumeMounts"], c["securityContext"]["readOnlyRootFilesystem"])
+print(c["command"][:2], c["command"][3:])
+# the pod's script, run here on the test volume, says what --runs says
+out = subprocess.run(c["command"][:3] + ["list-runs", sys.argv[2]], stdout=subprocess.PIPE).stdout.decode()
+print(out.splitlines()[-1])
+EOF
+cat >"$T/want" <<EOF
+Pod stepkit-list-runs False registry.access.redhat.com/ubi9/ubi-minimal:9.5
+[{'name': 'data', 'persistentVolumeClaim': {'claimName': 'stepkit-data', 'readOnly': True}}] [{'name': 'data', 'mountPath': '/data', 'readOnly': True}] True
+['sh', '-c'] ['list-runs', '/data']
+3 run(s) in $V
+EOF
+same_file "$T/got" "$T/want" "troubleshoot --runs --pod: the PVC read-only, no API token, the same listing"
+# --runs --run: the same stand-in oc as above (creates the Pod, shows its log, deletes it)
+rm -f "$T/oc.calls"
+PATH=$T/fakebin:$PATH expect_exit 0 "troubleshoot --runs --run" "$TS" --runs --run -n stepkit
+cat >"$T/want" <<'EOF'
+oc -n stepkit delete pod stepkit-list-runs --ignore-not-found --wait=true
+oc -n stepkit create -f -
+oc -n stepkit get pod stepkit-list-runs -o jsonpath={.status.phase}
+oc -n stepkit logs pod/stepkit-list-runs
+oc -n stepkit delete pod stepkit-list-runs --wait=false
+EOF
+same_file "$T/oc.calls" "$T/want" "troubleshoot --runs --run: the oc calls"
+cmp -s "$T/oc.stdin" "$T/runs-pod.yaml"; ok $? "troubleshoot --runs --run: the Pod it creates is the one --runs --pod prints"
+expect_exit 2 "troubleshoot --runs with a STEP" "$TS" --runs notify
+expect_err "troubleshoot: --runs goes alone, or with --pod or --run (no STEP) (try --help)" "--runs: usage"
+
+# scripts/pin-images: an overlay that runs every image by digest (issue 10, item 14)
+PI=$TOP/scripts/pin-images
+mkdir -p "$T/pin" && cp -r "$A"/. "$T/pin/"
+reg=$(sed -n 's/^ *- registry=//p' "$A/base/kustomization.yaml")
+tag=$(sed -n 's/^ *- tag=//p' "$A/base/kustomization.yaml")
+for s in $("$TOP/scripts/build-images" --list --registry "$reg" --tag "$tag"); do
+	echo "$s sha256:$(printf %s "$s" | sha256sum | cut -c1-64)"
+done >"$T/digests.txt"
+expect_exit 0 "pin-images --digests: writes overlays/pinned" "$PI" --argo "$T/pin" --digests "$T/digests.txt"
+expect_err "pin-images: 14 images pinned by digest in '$T/pin/overlays/pinned/kustomization.yaml'" "pin-images: says how many and where"
+if command -v kubectl >/dev/null 2>&1 && kubectl kustomize --help >/dev/null 2>&1; then
+	expect_exit 0 "kubectl kustomize of the pinned overlay" kubectl kustomize "$T/pin/overlays/pinned"
+	cp "$T/out" "$T/pinned.yaml"
+	if [ -x "$VALIDATE" ]; then
+		expect_exit 0 "validate-argo: the pinned overlay's output" "$VALIDATE" "$T/pinned.yaml"
+	fi
+	# every image each task can run, resolved with run-local's own expression evaluator
+	$PY - "$T/pinned.yaml" "$TOP/scripts/run-local" "$T/digests.txt" >"$T/got" 2>&1 <<'EOF'
+import importlib.machinery, importlib.util, sys, yaml
+loader = importlib.machinery.SourceFileLoader("rl", sys.argv[2])
+rl = importlib.util.module_from_spec(importlib.util.spec_from_loader("rl", loader)); loader.exec_module(rl)
+want = dict(l.split() for l in open(sys.argv[3]))
+wt = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d["kind"] == "WorkflowTemplate"][0]
+tmpl = {t["name"]: t for t in wt["spec"]["templates"]}
+params = {p["name"]: p for p in wt["spec"]["arguments"]["parameters"]}
+print("tag:", params["tag"]["value"], params["tag"]["enum"])
+bad = 0
+for dag in ("pipeline", "notify-on-exit"):
+    for task in tmpl[dag]["dag"]["tasks"]:
+        t = tmpl[task["template"]]
+        if "container" not in t:  # the suspend and the resource template run no image of ours
+            continue
+        ins = {"inputs.parameters." + p["name"]: p["value"] for p in (task.get("arguments") or {}).get("parameters") or []}
+        for up in ("sftp", "s3", "http"):
+            scope = dict(ins, **{"workflow.parameters.upload": up})
+            img = rl.subst(t["container"]["image"], scope, task["name"])
+            ref, _, digest = img.partition("@")
+            prog = ref.rsplit("/stepkit-", 1)[1]
+            if want.get(ref.replace("/stepkit-" + prog, "/stepkit-" + prog) + ":" + params["tag"]["value"]) != digest:
+                bad += 1
+                print("WRONG", task["name"], up, img)
+            if "upload" not in task["name"]:
+                break
+        print(task["name"], prog)
+print("wrong digests:", bad)
+EOF
+	cat >"$T/want" <<EOF
+tag: $tag ['$tag']
+extract-sales extract-sales
+extract-customers extract-customers
+extract-products extract-products
+transform transform
+analyze-sales analyze-sales
+analyze-customers analyze-customers
+analyze-products analyze-products
+approval-request notify
+rejected triggers
+upload-sales upload-http
+upload-customers upload-http
+upload-products upload-http
+report-xlsx report-xlsx
+upload-xlsx upload-http
+load load-postgres
+notify notify
+triggers triggers
+notify-failure notify
+wrong digests: 0
+EOF
+	same_file "$T/got" "$T/want" "pinned: every task runs its own program's image by its digest (uploads: for sftp, s3 and http), the tag an enum of one"
+	grep -q ":{{workflow.parameters.tag}}" "$T/pinned.yaml"; is $? 1 "pinned: no image is left to the tag"
+	expect_exit 0 "run-local --dry-run on the pinned overlay" "$RL" "$T/pinned.yaml" --dry-run --name pin1 -p upload=s3
+	expect_exit 2 "pinned: another tag is refused" "$RL" "$T/pinned.yaml" --dry-run --name pin1 -p tag=latest
+	sed -i 's/"value": "extract-sales"}/"value": "moved"}/' "$T/pin/overlays/pinned/kustomization.yaml"
+	expect_exit 1 "pinned: a template that moved fails the build (the patch's test op)" kubectl kustomize "$T/pin/overlays/pinned"
+else
+	skip "kustomize of the pinned overlay" "kubectl (with kustomize) not installed"
+fi
+sed -i '/stepkit-notify:/d' "$T/digests.txt"
+expect_exit 1 "pin-images: an image without a digest" "$PI" --argo "$T/pin" --digests "$T/digests.txt" --print
+expect_err "pin-images: no digest for '$reg/stepkit-notify:$tag' in '$T/digests.txt' (a line \`$reg/stepkit-notify:$tag sha256:...\`)" "pin-images: names the image"
+# --resolve podman: the RepoDigests a push leaves on the local image
+mkdir -p "$T/podbin"
+cat >"$T/podbin/podman" <<'EOF'
+#!/bin/sh
+ref=$5
+case $ref in *notify*) echo '[]'; exit 0 ;; esac
+printf '["%s@sha256:%064d"]\n' "${ref%:*}" 7
+EOF
+chmod +x "$T/podbin/podman"
+PATH=$T/podbin:$PATH expect_exit 1 "pin-images --resolve podman: an image never pushed" "$PI" --argo "$T/pin" --resolve podman --print
+expect_err "pin-images: podman: no digest for '$reg/stepkit-notify:$tag' (push it first: the digest is the registry's)" "pin-images: says to push first"
+sed -i 's/\*notify\*/*nothing*/' "$T/podbin/podman"
+PATH=$T/podbin:$PATH expect_exit 0 "pin-images --resolve podman" "$PI" --argo "$T/pin" --resolve podman --print
+grep -q "stepkit-transform@sha256:0*7'" "$T/out"; ok $? "pin-images --resolve podman: the digest of the pushed image"
 
 done_testing

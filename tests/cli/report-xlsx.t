@@ -114,6 +114,11 @@ elif what == "equal-text":
     sheet_equals_csv(wb, args[1:], args[0], text=True)
 elif what == "chart":  # chart SHEET KIND CAT VAL
     chart(wb[args[0]], args[1], args[2], args[3])
+elif what == "axisfmt":  # axisfmt SHEET x|y FORMAT: the number format of a chart axis
+    ax = getattr(wb[args[0]]._charts[0], args[1] + "_axis")
+    got = ax.numFmt.formatCode if ax.numFmt is not None else None
+    if got != args[2]:
+        fail("%s: %s axis format %r, want %r" % (args[0], args[1], got, args[2]))
 elif what == "nochart":
     if wb[args[0]]._charts:
         fail("%s has a chart" % args[0])
@@ -155,6 +160,8 @@ check "$B" equal "$d/customer_report.csv" Customers
 check "$B" equal "$d/product_report.csv" Products
 check "$B" chart Sales lineChart 'Sales!$A$2:$A$9' 'Sales!$E$2:$E$9'
 check "$B" chart Products barChart 'Products!$A$2:$A$11' 'Products!$E$2:$E$11'
+check "$B" axisfmt Sales x yyyy-mm-dd   # dates, not serial numbers, under the line
+check "$B" axisfmt Sales y '#,##0.00'
 check "$B" nochart Customers
 check "$B" run 1 1 Template 1 2 sales-report 2 2 r1 3 2 2010-12-01..2011-12-09 \
 	4 1 From 4 2 "2010-12-01 00:00:00" 5 2 "2011-12-09 00:00:00" 6 1 Made 6 2 "2026-11-01 02:00:06"

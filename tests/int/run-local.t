@@ -508,6 +508,9 @@ rejected            Skipped           0         -         -
 upload-sales        Skipped           0         -         -
 upload-customers    Skipped           0         -         -
 upload-products     Skipped           0         -         -
+report-xlsx         Skipped           0         -         -
+upload-xlsx         Skipped           0         -         -
+load                Skipped           0         -         -
 notify              Succeeded         1         0 S
 triggers            Succeeded         1         0 S
 start-triggered     Skipped           0         -         -
@@ -610,6 +613,9 @@ rejected            Omitted           0         -         -
 upload-sales        Omitted           0         -         -
 upload-customers    Omitted           0         -         -
 upload-products     Omitted           0         -         -
+report-xlsx         Omitted           0         -         -
+upload-xlsx         Omitted           0         -         -
+load                Omitted           0         -         -
 notify              Omitted           0         -         -
 triggers            Omitted           0         -         -
 start-triggered     Omitted           0         -         -
@@ -766,6 +772,37 @@ else
 			"$TS" -p upload=sftp --env-file "$T/bad.env" --data-dir "$T/ts" upload-sftp
 		grep -q "^upload-sftp  *FAILED 1 " "$T/out"; ok $? "troubleshoot: the table says FAILED 1 (permanent)"
 	fi
+fi
+
+# --- warehouse=true against a real PostgreSQL (tests/servers/pg-up.sh): the
+# load task fills the star; a rerun of the same run changes nothing
+PGB=${PG_BINDIR:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
+if [ ! -x "$BIN/load-postgres" ] || ! command -v psql >/dev/null 2>&1 || { [ -z "$PGB" ] && ! command -v initdb >/dev/null 2>&1; }; then
+	ok 0 "# skip warehouse=true: needs bin/load-postgres, psql and the PostgreSQL server binaries"
+elif ! PG_BINDIR=$PGB "$TOP/tests/servers/pg-up.sh" "$T/pg" >/dev/null 2>"$T/pg.err"; then
+	ok 1 "pg-up.sh started the test PostgreSQL"; head -5 "$T/pg.err" | sed 's/^/#   /'
+else
+	stop_at_exit "$(sed -n 's/^export PG_PID=//p' "$T/pg/env")"
+	(. "$T/pg/env"; printf 'PGHOST=%s\nPGPORT=%s\nPGDATABASE=%s\nPGUSER=%s\nPGPASSWORD=%s\n' \
+		"$PGHOST" "$PGPORT" "$PGDATABASE" "$PGUSER" "$PGPASSWORD") >"$T/pg.env"
+	(set -a; . "$T/pg.env"; psql -X -q -v ON_ERROR_STOP=1 -f "$TOP/scripts/warehouse.sql") >"$T/wh.out" 2>&1
+	ok $? "warehouse.sql creates the star"
+	expect_exit 0 "argo/: warehouse=true, the load task into the star" \
+		"$RL" "$TOP/argo/" -p "source=file:$SAMPLE" -p upload=none -p period=all -p warehouse=true \
+		--env-file stepkit-db="$T/pg.env" --data-dir "$OUT" --name wh1
+	grep -q "^load  *Succeeded  *1 " "$T/out"; ok $? "the load task succeeded"
+	grep -q "^load  *Succeeded" "$T/out" || tail -5 "$OUT/wh1/logs/load.log" | sed 's/^/#   load.log: /'
+	q() { (set -a; . "$T/pg.env"; psql -X -q -A -t -c "$1"); }
+	is "$(q 'SELECT count(*) FROM fact_sales')" "$(rows transformed_data.csv)" "fact_sales holds every transformed line"
+	is "$(q "SELECT status || ' ' || rows_inserted FROM stepkit_runs WHERE run_id = 'wh1'")" "succeeded $(rows transformed_data.csv)" \
+		"stepkit_runs: the run id is the workflow's name"
+	q "COPY (SELECT * FROM product_report ORDER BY revenue DESC, stock_code COLLATE \"C\") TO STDOUT WITH (FORMAT csv, HEADER)" >"$T/view.csv"
+	same_file "$T/view.csv" "$H/product_report.csv" "the star's product_report view equals the run's product_report.csv"
+	expect_exit 0 "argo/: the same load again (a rerun)" \
+		"$RL" "$TOP/argo/" -p "source=file:$SAMPLE" -p upload=none -p period=all -p warehouse=true \
+		--env-file stepkit-db="$T/pg.env" --data-dir "$OUT" --name wh2
+	is "$(q "SELECT rows_inserted || ' ' || rows_updated || ' ' || rows_unchanged FROM stepkit_runs WHERE run_id = 'wh2'")" \
+		"0 0 $(rows transformed_data.csv)" "the rerun inserts and updates nothing"
 fi
 
 done_testing
