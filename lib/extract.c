@@ -324,6 +324,7 @@ static int from_file(struct sink *k, struct sk_err *err)
 	const char *names[SK_CSV_MAX_COLS];
 	struct sk_csv_reader *r = NULL;
 	struct sk_csv_row row;
+	struct sk_file_info info;
 	int rc, ret = -1;
 
 	for (size_t i = 0; i < k->spec->ncols && i < SK_CSV_MAX_COLS; i++)
@@ -338,6 +339,8 @@ static int from_file(struct sink *k, struct sk_err *err)
 			goto out;
 	if (rc < 0)
 		goto out;
+	if (sk_csv_digest(r, &info) == 0)
+		sk_step_input_info(k->step, &info); /* lineage: size and sha256 */
 	ret = 0;
 out:
 	sk_csv_close(r);
@@ -551,7 +554,7 @@ int sk_extract_run(struct sk_step *s, const struct sk_extract_spec *spec,
 	k.w = NULL;
 	sk_step_output(s, &info);
 	if (k.skipped)
-		sk_step_count(s, "out_of_range", k.skipped);
+		sk_step_dropped(s, "out_of_range", k.skipped);
 	sk_infof("wrote '%s': %lld rows", info.path, k.out);
 	if (k.out == 0) /* an empty night must not look like a good one */
 		sk_warnf("no rows%s%s%s%s: '%s' holds only its header, so the reports will be empty",
