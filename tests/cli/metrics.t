@@ -113,4 +113,20 @@ is "$(jq -c '.inputs | map([(.path | split("/") | last), .bytes, (.sha256 | type
 is "$(jq -c '.metrics | keys_unsorted' "$B/events/transform.json")" "$METRIC_KEYS" \
 	"a failed step still has its metrics"
 
+# ---- an upload: its inputs are the files it sent, with their sha256 ----
+S=$T/sink && mkdir -p "$S"
+python3 "$TOP/tests/servers/http_sink.py" --dir "$S" >"$T/sink.log" 2>&1 &
+stop_at_exit $!
+for _ in $(seq 1 200); do grep -q READY "$T/sink.log" 2>/dev/null && break; sleep 0.05; done
+HTTP_UPLOAD_URL="http://127.0.0.1:$(cat "$S/port")/up/" expect_exit 0 "upload-http of the three reports" \
+	"$BIN/upload-http" --workdir "$W"
+shape upload-http
+for f in sales_report customer_report product_report; do
+	input_is upload-http "$W/$f.csv"
+done
+is "$(ev upload-http '[.inputs[].sha256] == [.outputs[].sha256]')" true \
+	"upload-http: each input's sha256 is what was sent"
+is "$(ev upload-http '.metrics.phases.write >= ([.outputs[].seconds] | add) - 1e-6')" true \
+	"upload-http: the transfers count in its write phase"
+
 done_testing
