@@ -989,10 +989,11 @@ static int settings(struct sk_step *s, const struct sk_analyze_opts *o, char in[
 		    char out[PATH_MAX], int *threads, long long *min_rows, struct sk_err *err)
 {
 	if (resolve(s, o, in, out, err) < 0 ||
-	    sk_threads_setting(o->threads, DEFAULT_THREADS, MAX_THREADS, "--threads", threads,
+	    sk_threads_setting(o->threads, DEFAULT_THREADS, MAX_THREADS,
+			       sk_opt_given_as("--threads"), threads,
 			       err) < 0)
 		return -1;
-	return sk_gate_rows_parse(o->min_rows, "STEPKIT_MIN_ROWS", min_rows, err);
+	return sk_gate_rows_parse(o->min_rows, "--min-rows", min_rows, err);
 }
 
 int sk_analyze_run(struct sk_step *s, const struct sk_analyze_opts *o, struct sk_err *err)
