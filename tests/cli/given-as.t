@@ -57,4 +57,57 @@ ok $(($? != 2)) "STEPKIT_THREADS=9: exit 2"
 expect_err "analyze-sales: STEPKIT_THREADS: '9' is not a number from 1 to 8" "STEPKIT_THREADS=9: the variable is named"
 STEPKIT_THREADS=2 expect_exit 2 "--threads 9 over STEPKIT_THREADS" "$BIN/analyze-sales" --workdir "$W" --threads 9
 expect_err "analyze-sales: --threads: '9' is not a number from 1 to 8" "--threads 9: the flag is named"
+# upload-sftp's settings, checked before any connection
+unset SFTP_HOST SFTP_PORT SFTP_USER SFTP_KNOWN_HOSTS SFTP_KEY_FILE SFTP_TIMEOUT \
+	SFTP_CONNECT_TIMEOUT SFTP_PASSWORD SFTP_PASSWORD_FILE STEPKIT_FOLLOW_SYMLINKS
+touch "$T/known_hosts"
+# pair TOOL NAME WANT_ENV WANT_FLAG "ENV=VALUE..." FLAG VALUE [ARG...]: exit 2,
+# the message with the variable, then with the flag
+pair() {
+	local tool=$1 name=$2 want_env=$3 want_flag=$4 envs=$5 flag=$6 value=$7
+	shift 7
+	# shellcheck disable=SC2086
+	env $envs "$BIN/$tool" --workdir "$W" "$@" >"$T/out" 2>"$T/err"
+	ok $(($? != 2)) "$tool: $name from the environment: exit 2"
+	expect_err "$tool: $want_env" "$tool: $name from the environment: the variable is named"
+	expect_exit 2 "$tool: $name from the flag" "$BIN/$tool" --workdir "$W" "$flag" "$value" "$@"
+	expect_err "$tool: $want_flag" "$tool: $name from the flag: the flag is named"
+}
+S="--host h --user u"
+pair upload-sftp "a bad port" "SFTP_PORT '0': expected a port number from 1 to 65535" \
+	"--port '0': expected a port number from 1 to 65535" "SFTP_PORT=0" --port 0 $S
+pair upload-sftp "a missing known_hosts" "SFTP_KNOWN_HOSTS '$T/none': No such file or directory" \
+	"--known-hosts '$T/none': No such file or directory" "SFTP_KNOWN_HOSTS=$T/none" --known-hosts "$T/none" $S
+pair upload-sftp "a missing key file" "SFTP_KEY_FILE '$T/none': No such file or directory" \
+	"--key-file '$T/none': No such file or directory" "SFTP_KEY_FILE=$T/none" --key-file "$T/none" \
+	$S --known-hosts "$T/known_hosts"
+pair upload-sftp "a bad timeout" "SFTP_TIMEOUT 'x': expected seconds above 0 (at most 86400)" \
+	"--timeout 'x': expected seconds above 0 (at most 86400)" "SFTP_TIMEOUT=x" --timeout x \
+	$S --known-hosts "$T/known_hosts"
+pair upload-sftp "a bad connect timeout" "SFTP_CONNECT_TIMEOUT 'x': expected seconds above 0 (at most 86400)" \
+	"--connect-timeout 'x': expected seconds above 0 (at most 86400)" "SFTP_CONNECT_TIMEOUT=x" \
+	--connect-timeout x $S --known-hosts "$T/known_hosts"
+
+# notify's SMTP settings
+unset SMTP_URL SMTP_TLS SMTP_USER SMTP_PASSWORD SMTP_PASSWORD_FILE SMTP_CA_FILE WEBHOOK_URL \
+	WEBHOOK_URL_FILE MAIL_CC MAIL_OUTBOX
+export MAIL_TO=ops@example.com MAIL_FROM=etl@example.com
+pair notify "a bad scheme" "SMTP_URL 'ftp://x': scheme must be smtp or smtps" \
+	"--smtp-url 'ftp://x': scheme must be smtp or smtps" "SMTP_URL=ftp://x" --smtp-url ftp://x
+pair notify "credentials in the URL" "SMTP_URL must not hold credentials" \
+	"--smtp-url must not hold credentials" "SMTP_URL=smtp://u:p@x" --smtp-url smtp://u:p@x
+pair notify "no TLS with smtps" "SMTP_TLS=none contradicts smtps:// (implicit TLS)" \
+	"--smtp-tls none contradicts smtps:// (implicit TLS)" "SMTP_TLS=none" --smtp-tls none \
+	--smtp-url smtps://x
+pair notify "a missing CA file" "SMTP_CA_FILE '$T/none': No such file or directory" \
+	"--smtp-ca-file '$T/none': No such file or directory" "SMTP_CA_FILE=$T/none" \
+	--smtp-ca-file "$T/none" --smtp-url smtp://x
+pair notify "a user without a password" "SMTP_USER is set but neither SMTP_PASSWORD nor SMTP_PASSWORD_FILE" \
+	"--smtp-user is set but neither SMTP_PASSWORD nor SMTP_PASSWORD_FILE" "SMTP_USER=u" \
+	--smtp-user u --smtp-url smtp://x
+SMTP_PASSWORD=p pair notify "a password without TLS" \
+	"SMTP_TLS=none: refusing to send the password without TLS (drop SMTP_TLS=none or the credentials)" \
+	"--smtp-tls none: refusing to send the password without TLS (drop --smtp-tls none or the credentials)" \
+	"SMTP_TLS=none" --smtp-tls none --smtp-url smtp://x --smtp-user u
+
 done_testing
