@@ -5,6 +5,7 @@
 #include "sig.h"
 
 #include <getopt.h>
+#include <math.h>
 #include <jansson.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -192,9 +193,10 @@ static json_t *metrics_json(const struct sk_step *s, double seconds)
 	json_object_set_new(m, "duration_seconds", json_real(seconds));
 	json_object_set_new(m, "records_in", json_integer(s->rows_in));
 	json_object_set_new(m, "records_out", json_integer(s->rows_out));
-	json_object_set_new(ph, "read", json_real(rd));
-	json_object_set_new(ph, "process", json_real(rest > 0 ? rest : 0));
-	json_object_set_new(ph, "write", json_real(wr));
+	/* to the microsecond, as "seconds" */
+	json_object_set_new(ph, "read", json_real(round(rd * 1e6) / 1e6));
+	json_object_set_new(ph, "process", json_real(rest > 0 ? round(rest * 1e6) / 1e6 : 0));
+	json_object_set_new(ph, "write", json_real(round(wr * 1e6) / 1e6));
 	json_object_set_new(m, "phases", ph);
 	json_array_foreach(s->drops, i, key) {
 		json_t *d = json_object();
