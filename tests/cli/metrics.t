@@ -77,6 +77,16 @@ for a in sales customers products; do
 	input_is "analyze-$a" "$W/transformed_data.csv"
 done
 
+# report-xlsx reads the three reports: lineage from each analysis
+expect_exit 0 "report-xlsx of the three reports" "$BIN/report-xlsx" --workdir "$W"
+shape report-xlsx
+for a in sales customer product; do
+	input_is report-xlsx "$W/${a}_report.csv"
+done
+is "$(ev report-xlsx '[.inputs[].sha256]')" \
+	"[\"$(output_sha analyze-sales)\",\"$(output_sha analyze-customers)\",\"$(output_sha analyze-products)\"]" \
+	"lineage: each analysis's output sha256 = report-xlsx's input sha256"
+
 # the outputs are those of the fixture, byte for byte
 same_file "$W/transformed_data.csv" "$FX/transformed_data.csv" "transform's output is unchanged"
 
