@@ -100,7 +100,7 @@ $(O)/tests/unit/%: $(O)/tests/unit/%.o $(O)/libstepkit.a $(O)/CFLAGS
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(O)/libstepkit.a $(UNIT_LIBS)
 
 -include $(shell find $(O)/lib $(O)/tools $(O)/tests -name '*.d' -type f 2>/dev/null)
-.PRECIOUS: $(O)/%.o $(O)/tools/%.o $(O)/tests/unit/%.o
+.PRECIOUS: $(O)/%.o $(O)/tools/%.o $(O)/tests/unit/%.o $(O)/tests/fuzz/%.o
 
 deps:
 	@scripts/install-deps --if-missing
@@ -134,6 +134,29 @@ test-asan: deps
 		CFLAGS='$(ASAN_CFLAGS)' LDFLAGS='-fsanitize=address,undefined' all unit
 	@STEPKIT_BIN=$(CURDIR)/$(ASAN_O)/bin STEPKIT_UNIT_DIR=$(ASAN_O)/tests/unit \
 		scripts/run-tests --sanitizer-logs $(ASAN_O)/reports unit cli
+
+# Fuzzing, not part of `make test`: the libFuzzer targets of tests/fuzz/ (the CSV reader,
+# the money/date parsers, the UTF-8 validator) built with clang, AddressSanitizer and
+# UndefinedBehaviorSanitizer in build/fuzz/, each run FUZZ_SECONDS (default 60) from a seed
+# corpus of tests/fixtures (tests/fuzz/run). clang and libclang-rt-14-dev come from
+# `scripts/install-deps --fuzz`, installed for this target only.
+FUZZ_O       := build/fuzz
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+		-fno-sanitize-recover=undefined
+FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(O)/tests/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+.PHONY: fuzz fuzz-build fuzz-bins
+fuzz: fuzz-build
+	@tests/fuzz/run $(FUZZ_O)/tests/fuzz $(FUZZ_SECONDS)
+fuzz-build:
+	@scripts/install-deps --if-missing --fuzz
+	@$(MAKE_QUIET) O=$(FUZZ_O) BINDIR=$(FUZZ_O)/bin BUILD_TAG=fuzz WERROR=0 CC='$(FUZZ_CC)' \
+		CFLAGS='$(FUZZ_CFLAGS)' LDFLAGS='-fsanitize=address,undefined' fuzz-bins
+fuzz-bins: $(FUZZ_BINS)
+$(O)/tests/fuzz/%: $(O)/tests/fuzz/%.o $(O)/libstepkit.a $(O)/CFLAGS
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $< $(O)/libstepkit.a $(UNIT_LIBS)
 
 # The demo needs only the build libraries and what it runs (python3-yaml for
 # run-local, openssh-server for the SFTP test server): no test servers.

@@ -41,6 +41,7 @@
 #include "log.h"
 #include "map.h"
 #include "money.h"
+#include "sha256.h"
 #include "sig.h"
 #include "step.h"
 #include "upstream.h"
@@ -839,6 +840,55 @@ static int agg_merge(struct agg *a, const struct agg *b, struct sk_err *err)
 }
 
 /*
+ * The input's size and sha256 for the event, on a thread of its own while
+ * the pieces read the file: no piece's reader can hash it (SHA-256 runs
+ * over the bytes in order), so this is the one second read of the input,
+ * from the page cache the pieces fill. rc 0 with `info`, or -1 (abandoned,
+ * interrupted, an error): the event then has no digest.
+ */
+struct hasher {
+	const char *path;
+	const int *abandon;
+	struct sk_file_info info;
+	int rc, started;
+	pthread_t thread;
+};
+
+#define HASH_BLOCK (256 * 1024)
+
+static void *hash_input(void *arg)
+{
+	struct hasher *h = arg;
+	struct sk_err e = SK_ERR_INIT;
+	struct sk_sha256 *sha = sk_sha256_open(&e);
+	char *buf = malloc(HASH_BLOCK);
+	int fd = open(h->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	ssize_t n;
+
+	h->rc = -1;
+	while (sha && buf && fd >= 0 && !__atomic_load_n(h->abandon, __ATOMIC_RELAXED) &&
+	       !sk_interrupted()) {
+		n = read(fd, buf, HASH_BLOCK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0) {
+			snprintf(h->info.path, sizeof(h->info.path), "%s", h->path);
+			sk_sha256_hex(sha, h->info.sha256);
+			h->rc = 0;
+		}
+		if (n <= 0)
+			break;
+		sk_sha256_update(sha, buf, (size_t)n);
+		h->info.bytes += (unsigned long long)n;
+	}
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	sk_sha256_close(sha);
+	return NULL;
+}
+
+/*
  * Read the input in pieces on `n` threads (this one reads the first,
  * through `r`, whose header is checked), then merge them into `a`. Returns
  * 0 with the rows read in `*nin`; 1 when the pieces did not work out (a cut
@@ -853,6 +903,7 @@ static int read_pieces(struct sk_step *s, struct agg *a, struct sk_csv_reader *r
 		       const char *path, int n, long long *nin, struct sk_err *err)
 {
 	struct piece pieces[MAX_THREADS] = {0};
+	struct hasher hash = {.path = path};
 	unsigned long long cuts[MAX_THREADS];
 	int ncuts = cut_points(path, sk_csv_offset(r), n, cuts), abandon = 0, ret = 1, rc;
 	struct sk_csv_row row;
@@ -860,6 +911,8 @@ static int read_pieces(struct sk_step *s, struct agg *a, struct sk_csv_reader *r
 
 	if (ncuts == 0 || sk_csv_stop_at(r, cuts[0]) < 0)
 		return 2;
+	hash.abandon = &abandon;
+	hash.started = sk_thread_start(&hash.thread, hash_input, &hash) == 0;
 	for (int i = 1; i <= ncuts; i++) {
 		struct piece *p = &pieces[i];
 		p->abandon = &abandon;
@@ -892,6 +945,8 @@ join:
 	for (int i = 1; i <= ncuts; i++)
 		if (pieces[i].started)
 			pthread_join(pieces[i].thread, NULL);
+	if (hash.started)
+		pthread_join(hash.thread, NULL);
 	*nin = rows;
 	for (int i = 1; i <= ncuts && ret == 0; i++) {
 		struct piece *p = &pieces[i];
@@ -912,6 +967,8 @@ join:
 			  path);
 	else if (ret == 0)
 		sk_step_count(s, "threads", ncuts + 1);
+	if (ret == 0 && hash.started && hash.rc == 0)
+		sk_step_input_info(s, &hash.info); /* lineage */
 	return ret;
 }
 
@@ -935,9 +992,9 @@ static int settings(struct sk_step *s, const struct sk_analyze_opts *o, char in[
 		    struct sk_err *err)
 {
 	if (resolve(s, o, in, out, err) < 0 ||
-	    sk_threads_setting(o->threads, DEFAULT_THREADS, MAX_THREADS, "--threads", threads,
-			       err) < 0 ||
-	    sk_gate_rows_parse(o->min_rows, "STEPKIT_MIN_ROWS", min_rows, err) < 0)
+	    sk_threads_setting(o->threads, DEFAULT_THREADS, MAX_THREADS,
+			       sk_opt_given_as("--threads"), threads, err) < 0 ||
+	    sk_gate_rows_parse(o->min_rows, "--min-rows", min_rows, err) < 0)
 		return -1;
 	*q = sk_quality_open(sk_step_name(s), o->quality, sk_opt_given_as("--quality"), err);
 	return *q ? 0 : -1;
@@ -1004,6 +1061,8 @@ int sk_analyze_run(struct sk_step *s, const struct sk_analyze_opts *o, struct sk
 	}
 	if (rc < 0 || flush_pair(&a, err) < 0)
 		goto out;
+	if (sk_csv_digest(r, &info) == 0)
+		sk_step_input_info(s, &info); /* read on one thread: lineage */
 	if (!(rows = sorted_groups(&a, &nout, err)))
 		goto out;
 	if (grade(s, q, (long long)nout, min_rows, out, err) < 0)

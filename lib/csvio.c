@@ -2,6 +2,8 @@
 #include "csvio.h"
 #include "buf.h"
 #include "money.h"
+#include "phase.h"
+#include "sha256.h"
 #include "sig.h"
 #include "utf8.h"
 
@@ -86,6 +88,8 @@ struct sk_csv_reader {
 	int fed_partial;    /* libcsv's last bytes did not end with a LF */
 	size_t checked;     /* buf[pos..checked) is valid UTF-8 (unless utf8_bad) */
 	int utf8_bad;       /* a bad byte is buffered: check records field by field */
+	struct sk_sha256 *hash; /* of every byte read, when read whole from its start */
+	char digest[SK_SHA256_HEX_LEN + 1]; /* its hex, once the end was reached */
 	struct block blk;   /* the block masks split_block left ... */
 	const char *blk_next; /* ... for the line starting here, or NULL */
 
@@ -643,6 +647,7 @@ static int check_row_utf8(struct sk_csv_reader *r, const struct sk_csv_row *row,
 static int refill(struct sk_csv_reader *r, struct sk_err *err)
 {
 	ssize_t n;
+	double t0 = sk_phase_clock();
 
 	r->blk_next = NULL; /* the bytes move */
 	if (r->pos) {
@@ -662,8 +667,10 @@ static int refill(struct sk_csv_reader *r, struct sk_err *err)
 		n = want ? read(r->fd, r->buf + r->end, want) : 0;
 		if (n >= 0)
 			break;
-		if (errno != EINTR)
+		if (errno != EINTR) {
+			sk_phase_add(SK_PHASE_READ, sk_phase_clock() - t0);
 			return sk_err_set(err, SK_E_IO, "read '%s': %s", r->path, strerror(errno));
+		}
 	}
 	if (n == 0) {
 		r->eof = 1;
@@ -675,10 +682,15 @@ static int refill(struct sk_csv_reader *r, struct sk_err *err)
 				   "(the file may be truncated)",
 				   r->path, r->in_parser ? r->phys : r->line);
 	} else {
+		/* hashed here, in the pass that reads it, before the parse
+		 * writes into the buffer */
+		if (r->hash)
+			sk_sha256_update(r->hash, r->buf + r->end, (size_t)n);
 		r->end += (size_t)n;
 		r->bytes += (unsigned long long)n;
 	}
 	check_utf8(r);
+	sk_phase_add(SK_PHASE_READ, sk_phase_clock() - t0);
 	return 0;
 }
 
@@ -851,8 +863,13 @@ struct sk_csv_reader *sk_csv_open(const char *path, const char *const *header,
 {
 	struct sk_csv_reader *r = reader_new(path, ncols, err);
 
-	if (r)
+	if (r) {
 		r->names = header;
+		if (!(r->hash = sk_sha256_open(err))) {
+			sk_csv_close(r);
+			return NULL;
+		}
+	}
 	if (r && check_header(r, header, err) < 0) {
 		sk_csv_close(r);
 		return NULL;
@@ -899,6 +916,9 @@ int sk_csv_stop_at(struct sk_csv_reader *r, unsigned long long stop)
 			r->checked = r->end;
 	}
 	r->limit = stop;
+	/* it will not read the whole file: no digest */
+	sk_sha256_close(r->hash);
+	r->hash = NULL;
 	return 0;
 }
 
@@ -919,6 +939,21 @@ const char *sk_csv_path(const struct sk_csv_reader *r)
 	return r->path;
 }
 
+int sk_csv_digest(struct sk_csv_reader *r, struct sk_file_info *info)
+{
+	if (!r->digest[0]) {
+		if (!r->hash || !r->done || r->pending.code)
+			return -1;
+		sk_sha256_hex(r->hash, r->digest);
+		sk_sha256_close(r->hash);
+		r->hash = NULL;
+	}
+	snprintf(info->path, sizeof(info->path), "%s", r->path);
+	info->bytes = r->bytes;
+	memcpy(info->sha256, r->digest, sizeof(r->digest));
+	return 0;
+}
+
 void sk_csv_close(struct sk_csv_reader *r)
 {
 	if (!r)
@@ -927,6 +962,7 @@ void sk_csv_close(struct sk_csv_reader *r)
 		csv_free(&r->parser);
 	if (r->fd >= 0)
 		close(r->fd);
+	sk_sha256_close(r->hash);
 	sk_buf_release(&r->data);
 	free(r->fields);
 	free(r->recs);
@@ -1194,17 +1230,23 @@ static void stop_thread(struct sk_csv_writer *w)
 static int flush_rows(struct sk_csv_writer *w, int last)
 {
 	struct sk_buf tmp;
+	double t0;
+	int rc, here = 0;
 
 	if (w->out.len == 0)
 		return 0;
-	if (w->threaded && wait_idle(w) < 0)
-		return -1;
-	if (last || (!w->threaded && start_thread(w) < 0)) {
-		if (sk_afile_write(w->f, w->out.data, w->out.len, &w->err) < 0)
-			return -1;
-		w->out.len = 0;
-		return 0;
+	/* the time this thread waits on output (not the writer thread's) */
+	t0 = sk_phase_clock();
+	rc = w->threaded ? wait_idle(w) : 0;
+	if (rc == 0 && (last || (!w->threaded && start_thread(w) < 0))) {
+		here = 1;
+		rc = sk_afile_write(w->f, w->out.data, w->out.len, &w->err);
+		if (rc == 0)
+			w->out.len = 0;
 	}
+	sk_phase_add(SK_PHASE_WRITE, sk_phase_clock() - t0);
+	if (rc < 0 || here)
+		return rc;
 	/* the thread is idle: `busy` is free and empty */
 	tmp = w->busy;
 	w->busy = w->out;
@@ -1267,18 +1309,27 @@ fail:
 
 int sk_csv_commit(struct sk_csv_writer *w, struct sk_file_info *info, struct sk_err *err)
 {
-	int rc;
+	double t0 = 0;
+	int rc = -1;
 
-	if (w->err.code || flush_rows(w, 1) < 0 || (w->threaded && wait_idle(w) < 0)) {
-		*err = w->err;
-		sk_csv_abort(w);
-		return -1;
-	}
+	/* flush_rows counts its own time */
+	if (w->err.code || flush_rows(w, 1) < 0)
+		goto fail;
+	t0 = sk_phase_clock();
+	if (w->threaded && wait_idle(w) < 0)
+		goto fail;
 	stop_thread(w);
 	rc = sk_afile_commit(w->f, info, err);
 	w->f = NULL;
 	sk_csv_abort(w); /* frees the rest; the afile is gone */
+	sk_phase_add(SK_PHASE_WRITE, sk_phase_clock() - t0);
 	return rc;
+fail:
+	*err = w->err;
+	sk_csv_abort(w);
+	if (t0 > 0)
+		sk_phase_add(SK_PHASE_WRITE, sk_phase_clock() - t0);
+	return -1;
 }
 
 void sk_csv_abort(struct sk_csv_writer *w)

@@ -17,6 +17,9 @@
  * unterminated quote or a record that never ends cannot swallow the rest of
  * a large file into memory). Nothing is trimmed or normalised. Errors name
  * the file and the physical line, and the column where there is one.
+ * The time spent in read calls (with the UTF-8 check and the SHA-256 of the
+ * bytes) counts as SK_PHASE_READ, the caller's waits on the writer and its
+ * commit as SK_PHASE_WRITE (phase.h).
  *
  * The writer quotes minimally (a field is quoted iff it holds `,` `"` CR or
  * LF; quotes doubled; an empty value is written as nothing), ends lines with
@@ -84,6 +87,16 @@ unsigned long long sk_csv_offset(const struct sk_csv_reader *r);
 
 /* The next record: 1, or 0 at end of file, or -1 with `err` (SK_E_DATA, SK_E_IO). */
 int sk_csv_next(struct sk_csv_reader *r, struct sk_csv_row *row, struct sk_err *err);
+
+/*
+ * The size and SHA-256 of the file a reader of sk_csv_open() read to its
+ * end (sk_csv_next() returned 0): the bytes are hashed as they are read,
+ * in the same pass, not read twice. Fills `info` (path, bytes, sha256) and
+ * returns 0; -1 when there is none: the end was not reached, an error was
+ * found, or the reader was made with sk_csv_open_range() or given an end
+ * with sk_csv_stop_at().
+ */
+int sk_csv_digest(struct sk_csv_reader *r, struct sk_file_info *info);
 
 /* The path given to sk_csv_open (borrowed). */
 const char *sk_csv_path(const struct sk_csv_reader *r);

@@ -48,7 +48,8 @@ int sk_extract_period(const char *period, const char *as_of, char from[11], char
 	/* "2024-05-01" or "2024-05-01T00:00:00Z": only the date matters */
 	if (!(n == 10 || (n > 10 && as_of[10] == 'T')) || !sk_is_date(as_of, 10) ||
 	    sscanf(as_of, "%4d-%2d-%2d", &y, &m, &d) != 3)
-		return sk_err_set(err, SK_E_USAGE, "--as-of '%s' is not a date (YYYY-MM-DD)", as_of);
+		return sk_err_set(err, SK_E_USAGE, "%s '%s' is not a date (YYYY-MM-DD)",
+				  sk_opt_given_as("--as-of"), as_of);
 	if (!strcmp(period, "all"))
 		return 0;
 	if (!strcmp(period, "daily")) {
@@ -70,8 +71,8 @@ int sk_extract_period(const char *period, const char *as_of, char from[11], char
 		}
 	} else if (strcmp(period, "current-month") != 0) {
 		return sk_err_set(err, SK_E_USAGE,
-				  "--period '%s': use current-month, previous-month, daily or all",
-				  period);
+				  "%s '%s': use current-month, previous-month, daily or all",
+				  sk_opt_given_as("--period"), period);
 	}
 	snprintf(from, 11, "%04d-%02d-01", y, m);
 	snprintf(to, 11, "%04d-%02d-%02d", y, m, days_in_month(y, m));
@@ -83,20 +84,14 @@ static int set(const char *s)
 	return s && *s;
 }
 
-/* The name the user gave a setting by: an option holds the very pointer
- * getenv returns when its value came from the environment. */
-static const char *setting(const char *v, const char *env, const char *flag)
-{
-	return v && v == getenv(env) ? env : flag;
-}
-
 static int check_date(const char *opt, const char *v, char out[11], struct sk_err *err)
 {
 	char buf[64];
 	const char *why = sk_date_problem(v, strlen(v), buf);
 
 	if (why)
-		return sk_err_set(err, SK_E_USAGE, "%s '%s' %s: not a date", opt, v, why);
+		return sk_err_set(err, SK_E_USAGE, "%s '%s' %s: not a date", sk_opt_given_as(opt), v,
+				  why);
 	snprintf(out, 11, "%s", v);
 	return 0;
 }
@@ -111,15 +106,19 @@ static int plan_range(struct plan *p, const struct sk_extract_spec *spec,
 	if (!spec->range_sql)
 		return 0; /* the tool offers no range options */
 	if (set(o->period) && (set(o->from) || set(o->to)))
-		return sk_err_set(err, SK_E_USAGE, "--period and --from/--to exclude each other");
+		return sk_err_set(err, SK_E_USAGE, "%s and %s/%s exclude each other",
+				  sk_opt_given_as("--period"), sk_opt_given_as("--from"),
+				  sk_opt_given_as("--to"));
 	if (set(o->from) != set(o->to))
-		return sk_err_set(err, SK_E_USAGE, "--from and --to go together");
+		return sk_err_set(err, SK_E_USAGE, "%s and %s go together",
+				  sk_opt_given_as("--from"), sk_opt_given_as("--to"));
 	if (set(o->from)) {
 		if (check_date("--from", o->from, p->from, err) < 0 ||
 		    check_date("--to", o->to, p->to, err) < 0)
 			return -1;
 		if (strcmp(p->from, p->to) > 0)
-			return sk_err_set(err, SK_E_USAGE, "--from %s is after --to %s", p->from,
+			return sk_err_set(err, SK_E_USAGE, "%s %s is after %s %s",
+					  sk_opt_given_as("--from"), p->from, sk_opt_given_as("--to"),
 					  p->to);
 		return 0;
 	}
@@ -141,37 +140,39 @@ static int plan_init(struct plan *p, struct sk_step *s, const struct sk_extract_
 	long rt;
 
 	memset(p, 0, sizeof(*p));
-	if (sk_gate_rows_parse(o->min_rows, "STEPKIT_MIN_ROWS", &p->min_rows, err) < 0)
+	if (sk_gate_rows_parse(o->min_rows, "--min-rows", &p->min_rows, err) < 0)
 		return -1;
 	if (!(p->quality = sk_quality_open(sk_step_name(s), o->quality,
 					   sk_opt_given_as("--quality"), err)))
 		return -1;
 	if (set(o->read_timeout) && sk_pg_read_timeout_parse(o->read_timeout,
-		    setting(o->read_timeout, "STEPKIT_PG_READ_TIMEOUT", "--read-timeout"), &rt, err) < 0)
+		    sk_opt_given_as("--read-timeout"), &rt, err) < 0)
 		return -1;
 	if (set(o->source) && strcmp(o->source, "postgres") != 0) {
 		if (strncmp(o->source, "file:", 5) != 0 || !o->source[5])
-			return sk_err_set(err, SK_E_USAGE, "--source '%s': use postgres or file:PATH",
-					  o->source);
+			return sk_err_set(err, SK_E_USAGE, "%s '%s': use postgres or file:PATH",
+					  sk_opt_given_as("--source"), o->source);
 		p->file = o->source + 5;
 	}
 	if (set(o->query) && set(o->query_file))
-		return sk_err_set(err, SK_E_USAGE, "--query and --query-file exclude each other");
+		return sk_err_set(err, SK_E_USAGE, "%s and %s exclude each other",
+				  sk_opt_given_as("--query"), sk_opt_given_as("--query-file"));
 	if (p->file && (set(o->query) || set(o->query_file)))
-		return sk_err_set(err, SK_E_USAGE, "--%s needs the postgres source, not '%s'",
-				  set(o->query) ? "query" : "query-file", o->source);
+		return sk_err_set(err, SK_E_USAGE, "%s needs the postgres source, not '%s'",
+				  sk_opt_given_as(set(o->query) ? "--query" : "--query-file"),
+				  o->source);
 	if (plan_range(p, spec, o, err) < 0)
 		return -1;
 	if (sk_step_path(s, p->out, o->out, spec->out_name, err) < 0)
 		return -1;
 	if (set(o->query)) {
-		p->query_src = "--query";
+		p->query_src = sk_opt_given_as("--query");
 		if (!(p->query = strdup(o->query)))
 			return sk_err_set(err, SK_E_NOMEM, "out of memory");
 	} else if (set(o->query_file)) {
-		p->query_src = "--query-file";
+		p->query_src = sk_opt_given_as("--query-file");
 		if (!(p->query = sk_read_small_file(o->query_file, QUERY_FILE_MAX, 1, err)))
-			return sk_err_prefix(err, "--query-file");
+			return sk_err_prefix(err, "%s", p->query_src);
 	}
 	if (p->query) {
 		/* COPY (...) and DECLARE ... FOR take one statement without ';' */
@@ -337,6 +338,7 @@ static int from_file(struct sink *k, struct sk_err *err)
 	const char *names[SK_CSV_MAX_COLS];
 	struct sk_csv_reader *r = NULL;
 	struct sk_csv_row row;
+	struct sk_file_info info;
 	int rc, ret = -1;
 
 	for (size_t i = 0; i < k->spec->ncols && i < SK_CSV_MAX_COLS; i++)
@@ -351,6 +353,8 @@ static int from_file(struct sink *k, struct sk_err *err)
 			goto out;
 	if (rc < 0)
 		goto out;
+	if (sk_csv_digest(r, &info) == 0)
+		sk_step_input_info(k->step, &info); /* lineage: size and sha256 */
 	ret = 0;
 out:
 	sk_csv_close(r);
@@ -393,9 +397,9 @@ static struct sk_pg *pg_connect(struct sk_step *s, const struct sk_extract_opts 
 	char source[300];
 	struct sk_pg_step_conf c = {
 		.db = o->db,
-		.db_name = setting(o->db, "STEPKIT_DB", "--db"),
+		.db_name = sk_opt_given_as("--db"),
 		.read_timeout = o->read_timeout,
-		.read_timeout_name = setting(o->read_timeout, "STEPKIT_PG_READ_TIMEOUT", "--read-timeout"),
+		.read_timeout_name = sk_opt_given_as("--read-timeout"),
 		.otherwise = "use --source file:DIR",
 	};
 	struct sk_pg *db = sk_pg_step_open(&c, err);
@@ -590,7 +594,7 @@ int sk_extract_run(struct sk_step *s, const struct sk_extract_spec *spec,
 	k.w = NULL;
 	sk_step_output(s, &info);
 	if (k.skipped)
-		sk_step_count(s, "out_of_range", k.skipped);
+		sk_step_dropped(s, "out_of_range", k.skipped);
 	sk_infof("wrote '%s': %lld rows", info.path, k.out);
 	if (k.out == 0) /* an empty night must not look like a good one */
 		sk_warnf("no rows%s%s%s%s: '%s' holds only its header, so the reports will be empty",

@@ -350,7 +350,7 @@ static int load_known_hosts(struct sk_sftp *s, struct sk_err *err)
 	}
 	if (!(text = sk_read_small_file(path, KNOWN_HOSTS_MAX, 0, err))) {
 		err->code = SK_E_USAGE;
-		sk_err_prefix(err, "SFTP_KNOWN_HOSTS");
+		sk_err_prefix(err, "%s", sk_opt_given_as("--known-hosts"));
 		goto out;
 	}
 	for (line = text; line; line = next) {
@@ -1159,7 +1159,8 @@ static int conf_init(struct conf *c, const struct sk_sftp_opts *o, struct sk_err
 	}
 	if (o->port && *o->port &&
 	    (sk_parse_int(o->port, strlen(o->port), &port) < 0 || port < 1 || port > 65535)) {
-		sk_err_set(err, SK_E_USAGE, "SFTP_PORT (--port) '%s': expected a port number from 1 to 65535", o->port);
+		sk_err_set(err, SK_E_USAGE, "%s '%s': expected a port number from 1 to 65535",
+			   sk_opt_given_as("--port"), o->port);
 		goto out;
 	}
 	if (!o->user || !*o->user) {
@@ -1175,17 +1176,19 @@ static int conf_init(struct conf *c, const struct sk_sftp_opts *o, struct sk_err
 		goto out;
 	}
 	if (access(o->known_hosts, R_OK) != 0) {
-		sk_err_set(err, SK_E_USAGE, "SFTP_KNOWN_HOSTS '%s': %s", o->known_hosts, strerror(errno));
+		sk_err_set(err, SK_E_USAGE, "%s '%s': %s", sk_opt_given_as("--known-hosts"),
+			   o->known_hosts, strerror(errno));
 		goto out;
 	}
 	if (o->key_file && *o->key_file && access(o->key_file, R_OK) != 0) {
-		sk_err_set(err, SK_E_USAGE, "SFTP_KEY_FILE '%s': %s", o->key_file, strerror(errno));
+		sk_err_set(err, SK_E_USAGE, "%s '%s': %s", sk_opt_given_as("--key-file"), o->key_file,
+			   strerror(errno));
 		goto out;
 	}
-	if (sk_upload_seconds(o->connect_timeout, "SFTP_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT,
-			      &g->connect_timeout, err) < 0 ||
-	    sk_upload_seconds(o->timeout, "SFTP_TIMEOUT", DEFAULT_IO_TIMEOUT, &g->io_timeout,
-			      err) < 0)
+	if (sk_upload_seconds(o->connect_timeout, sk_opt_given_as("--connect-timeout"),
+			      DEFAULT_CONNECT_TIMEOUT, &g->connect_timeout, err) < 0 ||
+	    sk_upload_seconds(o->timeout, sk_opt_given_as("--timeout"), DEFAULT_IO_TIMEOUT,
+			      &g->io_timeout, err) < 0)
 		goto out;
 	if (sk_upload_secret("SFTP_PASSWORD", 0, &c->password, err) < 0 ||
 	    sk_upload_secret("SFTP_KEY_PASSPHRASE", 0, &c->passphrase, err) < 0)
@@ -1348,7 +1351,8 @@ int sk_sftp_upload_step(struct sk_step *step, const struct sk_sftp_opts *o, int 
 		sk_err_set(err, SK_E_NOMEM, "out of memory");
 		goto out;
 	}
-	if (sk_upload_bool(o->follow_symlinks, "STEPKIT_FOLLOW_SYMLINKS", &follow, err) < 0 ||
+	if (sk_upload_bool(o->follow_symlinks, sk_opt_given_as("--follow-symlinks"), &follow,
+			   err) < 0 ||
 	    local_files(step, &c.cfg, names, n, follow, u.files, err) < 0)
 		goto out;
 	u.step = step;

@@ -4,6 +4,7 @@
 #include "http.h"
 #include "sha256.h"
 #include "sig.h"
+#include "step.h"
 
 #include <curl/curl.h>
 #include <openssl/evp.h>
@@ -890,6 +891,12 @@ static void url_label(const char *url, char *out, size_t outsz)
 	curl_url_cleanup(u);
 }
 
+/* "SMTP_TLS=none" or "--smtp-tls none", as the user gave it, for messages. */
+static const char *tls_none(void)
+{
+	return strcmp(sk_opt_given_as("SMTP_TLS"), "SMTP_TLS") ? "--smtp-tls none" : "SMTP_TLS=none";
+}
+
 int sk_smtp_cfg_check(const struct sk_smtp_cfg *c, struct sk_err *err)
 {
 	CURLU *u = curl_url();
@@ -909,22 +916,24 @@ int sk_smtp_cfg_check(const struct sk_smtp_cfg *c, struct sk_err *err)
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
 		/* not echoed: a malformed URL may still hold a password */
 		sk_err_set(err, SK_E_USAGE,
-			   "SMTP_URL does not parse: want smtp://HOST[:PORT] or smtps://HOST[:PORT]");
+			   "%s does not parse: want smtp://HOST[:PORT] or smtps://HOST[:PORT]",
+			   sk_opt_given_as("SMTP_URL"));
 		goto out;
 	}
 	if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_PASSWORD, &pass, 0) == CURLUE_OK) {
 		sk_err_set(err, SK_E_USAGE,
-			   "SMTP_URL must not hold credentials: use SMTP_USER and SMTP_PASSWORD "
-			   "(or SMTP_PASSWORD_FILE)");
+			   "%s must not hold credentials: use SMTP_USER and SMTP_PASSWORD "
+			   "(or SMTP_PASSWORD_FILE)", sk_opt_given_as("SMTP_URL"));
 		goto out;
 	}
 	if (strcmp(scheme, "smtp") && strcmp(scheme, "smtps")) {
-		sk_err_set(err, SK_E_USAGE, "SMTP_URL '%s': scheme must be smtp or smtps", c->url);
+		sk_err_set(err, SK_E_USAGE, "%s '%s': scheme must be smtp or smtps",
+			   sk_opt_given_as("SMTP_URL"), c->url);
 		goto out;
 	}
 	if (c->tls_none && !strcmp(scheme, "smtps")) {
-		sk_err_set(err, SK_E_USAGE, "SMTP_TLS=none contradicts smtps:// (implicit TLS)");
+		sk_err_set(err, SK_E_USAGE, "%s contradicts smtps:// (implicit TLS)", tls_none());
 		goto out;
 	}
 	if (c->password && !c->user) {
@@ -932,18 +941,19 @@ int sk_smtp_cfg_check(const struct sk_smtp_cfg *c, struct sk_err *err)
 		goto out;
 	}
 	if (c->user && !c->password) {
-		sk_err_set(err, SK_E_USAGE,
-			   "SMTP_USER is set but neither SMTP_PASSWORD nor SMTP_PASSWORD_FILE");
+		sk_err_set(err, SK_E_USAGE, "%s is set but neither SMTP_PASSWORD nor SMTP_PASSWORD_FILE",
+			   sk_opt_given_as("SMTP_USER"));
 		goto out;
 	}
 	if (c->password && c->tls_none) {
 		sk_err_set(err, SK_E_USAGE,
-			   "SMTP_TLS=none: refusing to send the password without TLS "
-			   "(drop SMTP_TLS=none or the credentials)");
+			   "%s: refusing to send the password without TLS "
+			   "(drop %s or the credentials)", tls_none(), tls_none());
 		goto out;
 	}
 	if (c->ca_file && access(c->ca_file, R_OK) < 0) {
-		sk_err_set(err, SK_E_USAGE, "SMTP_CA_FILE '%s': %s", c->ca_file, strerror(errno));
+		sk_err_set(err, SK_E_USAGE, "%s '%s': %s", sk_opt_given_as("SMTP_CA_FILE"), c->ca_file,
+			   strerror(errno));
 		goto out;
 	}
 	ret = 0;
@@ -1010,9 +1020,10 @@ static int classify(CURLcode rc, long code, const struct trace *t, const char *e
 				  "and SMTP_PASSWORD",
 				  label, c->user ? c->user : "", reply);
 	if (code == 530)
-		return sk_err_set(err, SK_E_PERMANENT, "smtp '%s': server replied '%s': %s", label,
+		return sk_err_set(err, SK_E_PERMANENT, "smtp '%s': server replied '%s': %s%s", label,
 				  reply,
-				  c->tls_none ? "the server wants STARTTLS: drop SMTP_TLS=none"
+				  c->tls_none ? "the server wants STARTTLS: drop " : "",
+				  c->tls_none ? tls_none()
 				  : c->user   ? "the server refused the session"
 					      : "set SMTP_USER and SMTP_PASSWORD");
 	if (code >= 500)
@@ -1046,7 +1057,8 @@ static int classify(CURLcode rc, long code, const struct trace *t, const char *e
 				  "TLS (port 465), smtp:// STARTTLS (port 587 or 25)",
 				  label, why);
 	case CURLE_SSL_CACERT_BADFILE:
-		return sk_err_set(err, SK_E_USAGE, "smtp '%s': SMTP_CA_FILE: %s", label, why);
+		return sk_err_set(err, SK_E_USAGE, "smtp '%s': %s: %s", label,
+				  sk_opt_given_as("SMTP_CA_FILE"), why);
 	default:
 		return sk_err_set(err, SK_E_PERMANENT, "smtp '%s': %s", label, why);
 	}

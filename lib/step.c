@@ -1,9 +1,11 @@
 #include "base.h"
 #include "step.h"
 #include "log.h"
+#include "phase.h"
 #include "sig.h"
 
 #include <getopt.h>
+#include <math.h>
 #include <jansson.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -23,6 +25,8 @@ struct sk_step {
 	json_t *inputs, *outputs, *counts, *details;
 	json_t *quality, *history; /* sk_step_set_quality, NULL: not graded */
 	const char *level;
+	json_t *drops;           /* the keys of "counts" that are drop reasons */
+	double transfer_seconds; /* uploads: the transfers, a write phase */
 };
 
 /* Options every tool has, with their environment variables. */
@@ -172,6 +176,58 @@ static json_t *jstr(const char *s)
 	return v ? v : json_string("(not utf-8)");
 }
 
+/* ---- metrics (issue 11): what the run did and where its time went ---- */
+
+/*
+ * "metrics": the wall time `seconds` of the run split into phases: read and
+ * write as the library timed them on this thread (phase.h) plus the
+ * uploads' transfers (write), process the rest; rows in and out as
+ * records; the drop reasons with their rows (sk_step_dropped).
+ */
+static json_t *metrics_json(const struct sk_step *s, double seconds)
+{
+	json_t *m = json_object(), *ph = json_object(), *drops = json_array();
+	double rd = sk_phase_seconds(SK_PHASE_READ);
+	double wr = sk_phase_seconds(SK_PHASE_WRITE) + s->transfer_seconds;
+	double rest = seconds - rd - wr;
+	size_t i;
+	json_t *key;
+
+	json_object_set_new(m, "duration_seconds", json_real(seconds));
+	json_object_set_new(m, "records_in", json_integer(s->rows_in));
+	json_object_set_new(m, "records_out", json_integer(s->rows_out));
+	/* to the microsecond, as "seconds" */
+	json_object_set_new(ph, "read", json_real(round(rd * 1e6) / 1e6));
+	json_object_set_new(ph, "process", json_real(rest > 0 ? round(rest * 1e6) / 1e6 : 0));
+	json_object_set_new(ph, "write", json_real(round(wr * 1e6) / 1e6));
+	json_object_set_new(m, "phases", ph);
+	json_array_foreach(s->drops, i, key) {
+		json_t *d = json_object();
+		const char *reason = json_string_value(key);
+		json_object_set_new(d, "reason", json_string(reason));
+		json_object_set(d, "rows", json_object_get(s->counts, reason));
+		json_array_append_new(drops, d);
+	}
+	json_object_set_new(m, "drop_reasons", drops);
+	return m;
+}
+
+/* The entry of "inputs" for `path` still without its digest, or NULL. */
+static json_t *input_entry(const struct sk_step *s, const char *path)
+{
+	size_t i;
+	json_t *o;
+
+	json_array_foreach(s->inputs, i, o) {
+		const char *p = json_string_value(json_object_get(o, "path"));
+		if (p && !strcmp(p, path) && json_is_null(json_object_get(o, "sha256")))
+			return o;
+	}
+	return NULL;
+}
+
+/* ---- the event ---- */
+
 static int write_event(struct sk_step *s, int exit_code, const struct sk_err *e,
 		       struct sk_err *err)
 {
@@ -180,6 +236,7 @@ static int write_event(struct sk_step *s, int exit_code, const struct sk_err *e,
 	json_t *o = json_object();
 	char *text = NULL;
 	const char *status;
+	double seconds;
 	int ret = -1;
 
 	gettimeofday(&end, NULL);
@@ -197,9 +254,9 @@ static int write_event(struct sk_step *s, int exit_code, const struct sk_err *e,
 	json_object_set_new(o, "exit_code", json_integer(exit_code));
 	json_object_set_new(o, "started", json_string(t0));
 	json_object_set_new(o, "finished", json_string(t1));
-	json_object_set_new(o, "seconds",
-			    json_real((double)(end.tv_sec - s->start.tv_sec) +
-				      (double)(end.tv_usec - s->start.tv_usec) / 1e6));
+	seconds = (double)(end.tv_sec - s->start.tv_sec) +
+		  (double)(end.tv_usec - s->start.tv_usec) / 1e6;
+	json_object_set_new(o, "seconds", json_real(seconds));
 	json_object_set_new(o, "rows_in", json_integer(s->rows_in));
 	json_object_set_new(o, "rows_out", json_integer(s->rows_out));
 	json_object_set(o, "inputs", s->inputs);
@@ -212,6 +269,7 @@ static int write_event(struct sk_step *s, int exit_code, const struct sk_err *e,
 		json_object_set(o, "quality", s->quality);
 		json_object_set(o, "history", s->history ? s->history : json_null());
 	}
+	json_object_set_new(o, "metrics", metrics_json(s, seconds));
 	if (e->code == SK_E_NONE) {
 		json_object_set_new(o, "error", json_null());
 	} else {
@@ -457,6 +515,7 @@ static int step_main(const struct sk_tool *tool, int argc, char **argv)
 	s.outputs = json_array();
 	s.counts = json_object();
 	s.details = json_object();
+	s.drops = json_array();
 
 	if (opt_check) {
 		if (!tool->check)
@@ -506,6 +565,7 @@ static int step_main(const struct sk_tool *tool, int argc, char **argv)
 	json_decref(s.details);
 	json_decref(s.quality);
 	json_decref(s.history);
+	json_decref(s.drops);
 	return code;
 }
 
@@ -569,12 +629,38 @@ void sk_step_count(struct sk_step *s, const char *key, long long n)
 			    json_integer((v ? json_integer_value(v) : 0) + n));
 }
 
+void sk_step_dropped(struct sk_step *s, const char *reason, long long rows)
+{
+	size_t i;
+	json_t *k;
+
+	sk_step_count(s, reason, rows);
+	json_array_foreach(s->drops, i, k)
+		if (!strcmp(json_string_value(k), reason))
+			return;
+	json_array_append_new(s->drops, json_string(reason));
+}
+
 void sk_step_input(struct sk_step *s, const char *path)
 {
 	json_t *o = json_object();
 
 	json_object_set_new(o, "path", jstr(path));
+	json_object_set_new(o, "bytes", json_null());
+	json_object_set_new(o, "sha256", json_null());
 	json_array_append_new(s->inputs, o);
+}
+
+void sk_step_input_info(struct sk_step *s, const struct sk_file_info *info)
+{
+	json_t *o = input_entry(s, info->path);
+
+	if (!o) {
+		sk_step_input(s, info->path);
+		o = json_array_get(s->inputs, json_array_size(s->inputs) - 1);
+	}
+	json_object_set_new(o, "bytes", json_integer((json_int_t)info->bytes));
+	json_object_set_new(o, "sha256", json_string(info->sha256));
 }
 
 void sk_step_output(struct sk_step *s, const struct sk_file_info *info)
@@ -593,6 +679,13 @@ void sk_step_output_copy(struct sk_step *s, const struct sk_file_info *info, con
 	json_t *o;
 
 	sk_step_output(s, info);
+	/* what was sent is the input: its size and hash, taken as it was read */
+	s->transfer_seconds += seconds > 0 ? seconds : 0;
+	if (source && input_entry(s, source)) {
+		struct sk_file_info in = *info;
+		snprintf(in.path, sizeof(in.path), "%s", source);
+		sk_step_input_info(s, &in);
+	}
 	o = json_array_get(s->outputs, json_array_size(s->outputs) - 1);
 	json_object_set_new(o, "source", jstr(source));
 	if (url)

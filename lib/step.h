@@ -94,8 +94,26 @@ void sk_step_rows(struct sk_step *s, long long in, long long out);
 /* Add `n` to the named counter under "counts" in the event (e.g. drop reasons). */
 void sk_step_count(struct sk_step *s, const char *key, long long n);
 
-/* Record an input file in the event. */
+/*
+ * Drop reasons: add `rows` to the count `reason` (as sk_step_count) and
+ * list it under metrics.drop_reasons in the event ("dropped_duplicate").
+ */
+void sk_step_dropped(struct sk_step *s, const char *reason, long long rows);
+
+/*
+ * Record an input file in the event: its path, with "bytes" and "sha256"
+ * null until sk_step_input_info() gives them (a run that stopped before
+ * reading it whole leaves them null).
+ */
 void sk_step_input(struct sk_step *s, const char *path);
+
+/*
+ * The size and sha256 of an input, read whole (sk_csv_digest(), or what an
+ * upload sent): set on the entry of sk_step_input() with the same path not
+ * yet given them, or recorded as a new input. The sha256 equals that of the
+ * step that wrote the file in its "outputs": the lineage link.
+ */
+void sk_step_input_info(struct sk_step *s, const struct sk_file_info *info);
 
 /* Record a committed output file (path, bytes, sha256) in the event. */
 void sk_step_output(struct sk_step *s, const struct sk_file_info *info);
@@ -103,7 +121,9 @@ void sk_step_output(struct sk_step *s, const struct sk_file_info *info);
 /*
  * Record an output that is a copy of a local file stored elsewhere (an
  * upload): `info` as above, its path the remote name (sftp://, s3://, the
- * URL), then "source" (the local file), "url" when given (the request URL
+ * URL), then "source" (the local file; its entry in "inputs", when there is
+ * one, gets the bytes and sha256 of `info`; the seconds count as the write
+ * phase of metrics), "url" when given (the request URL
  * of an s3:// object), "seconds" of the transfer and, when not 0,
  * "attempts" (1, plus every retry of its requests; an SFTP session serves
  * every file, so there it is counted per step only).

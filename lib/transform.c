@@ -291,6 +291,15 @@ static int new_id(struct tx *t, uint32_t *id, struct sk_err *err)
 	return 0;
 }
 
+/* An input read to its end: its size and sha256 into the event (lineage). */
+static void input_digest(struct sk_step *s, struct sk_csv_reader *r)
+{
+	struct sk_file_info info;
+
+	if (sk_csv_digest(r, &info) == 0)
+		sk_step_input_info(s, &info);
+}
+
 static int load_customers(struct tx *t, const char *path, struct sk_err *err)
 {
 	struct sk_csv_reader *r = sk_csv_open(path, customer_cols, CUSTOMER_COLS, err);
@@ -322,6 +331,7 @@ static int load_customers(struct tx *t, const char *path, struct sk_err *err)
 	}
 	if (rc < 0)
 		goto out;
+	input_digest(t->s, r);
 	ret = 0;
 out:
 	sk_step_count(t->s, "customers", (long long)sk_map_count(t->customers));
@@ -376,6 +386,7 @@ static int load_products(struct tx *t, const char *path, struct sk_err *err)
 	}
 	if (rc < 0)
 		goto out;
+	input_digest(t->s, r);
 	ret = 0;
 out:
 	sk_step_count(t->s, "products", (long long)sk_map_count(t->products));
@@ -713,7 +724,10 @@ int sk_transform_run(struct sk_step *s, const struct sk_transform_opts *files,
 			goto out;
 		t.rows_out += rc;
 	}
-	if (rc < 0 || gates_check(&t, &g, p, err) < 0)
+	if (rc < 0)
+		goto out;
+	input_digest(s, in);
+	if (gates_check(&t, &g, p, err) < 0)
 		goto out;
 	rc = sk_csv_commit(w, &info, err);
 	w = NULL;
@@ -725,7 +739,7 @@ out:
 	sk_csv_abort(w);
 	sk_csv_close(in);
 	sk_step_rows(s, t.rows_in, ret == 0 ? t.rows_out : 0);
-	sk_step_count(s, "dropped_duplicate", t.dropped_duplicate);
+	sk_step_dropped(s, "dropped_duplicate", t.dropped_duplicate);
 	sk_step_count(s, "guest", t.guest);
 	sk_step_count(s, "customer_unmatched", t.customer_unmatched);
 	sk_step_count(s, "product_unmatched", t.product_unmatched);

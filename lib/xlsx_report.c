@@ -658,6 +658,11 @@ static int write_input(struct book *b, struct input *in, struct runinfo *ri, str
 	}
 	if (rc < 0)
 		goto fail;
+	{
+		struct sk_file_info info; /* lineage: the bytes read, hashed as read */
+		if (sk_csv_digest(r, &info) == 0)
+			sk_step_input_info(b->s, &info);
+	}
 	finish_sheet(ws, in, width, on_sheet, b);
 	add_charts(b, first, in);
 	if (in->sheets > 1) {

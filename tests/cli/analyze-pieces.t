@@ -123,7 +123,7 @@ done
 STEPKIT_THREADS=0 "$BIN/analyze-customers" --workdir "$d" 2>"$T/err"
 [ $? -eq 2 ]
 ok $? "STEPKIT_THREADS=0: usage error"
-expect_err "analyze-customers: --threads: '0' is not a number from 1 to 8" "STEPKIT_THREADS=0: message"
+expect_err "analyze-customers: STEPKIT_THREADS: '0' is not a number from 1 to 8" "STEPKIT_THREADS=0: the message names the variable"
 
 # --- SIGTERM while the pieces are read ---
 input sig "$T/rows" "$T/rows" "$T/rows" "$T/rows" "$T/rows" "$T/rows" "$T/rows" "$T/rows"

@@ -310,7 +310,7 @@ nrun 2 "header injection in MAIL_TO refused" --workdir "$W" --smtp-url "smtp://1
 expect_err "MAIL_TO: an address contains a line break" "line break named"
 nrun 2 "two @ refused" --workdir "$W" --smtp-url "smtp://127.0.0.1:$PLAIN_PORT" --smtp-tls none --to 'a@b@example.com'
 nrun 2 "credentials in SMTP_URL refused" --workdir "$W" --smtp-url "smtp://mailer:$PW@127.0.0.1:$PLAIN_PORT" --to ops@example.com
-expect_err "SMTP_URL must not hold credentials" "says where credentials go"
+expect_err "notify: --smtp-url must not hold credentials" "says where credentials go, naming the flag given"
 nrun 2 "recipients without SMTP_URL or MAIL_OUTBOX" --workdir "$W" --to ops@example.com
 nrun 2 "bad --status" --workdir "$W" --to ops@example.com --outbox "$T/outbox2" --status Done
 
