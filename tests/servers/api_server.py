@@ -12,6 +12,9 @@ Endpoints (every answer JSON unless a fault says otherwise):
   POST /v1/cursor  body {"limit": N, "last_id": "..."} (no last_id: the first
        page) -> {"result": {"items": [...], "last_id": "..."}}; "" when done
   GET  /__stats                           -> {"requests": N} (not counted)
+  POST /__reset  body {"rows": 25, "script": "2=503", ...}: a new scenario
+       (the options below by their names, with '_' for '-'; the others back to
+       the command line's), the request counter and DIR/requests.jsonl emptied
 
 Checks: with --client-id/--api-key both headers must match, else 401 with a
 JSON message that quotes the Api-Key it got (so a test can see the client
@@ -67,15 +70,29 @@ def make_row(i, bad):
 class State:
     def __init__(self, args):
         self.args = args
+        self.defaults = dict(vars(args))
         self.lock = threading.Lock()
-        self.n = 0
-        self.last = 0.0
-        self.script = {}
-        for part in filter(None, (args.script or "").split(",")):
-            k, v = part.split("=", 1)
-            self.script[k] = v
-        self.bad = {int(x) for x in filter(None, (args.bad_rows or "").split(","))}
-        self.log = open(os.path.join(args.dir, "requests.jsonl"), "a", buffering=1)
+        self.log = None
+        self.reset({})
+
+    def reset(self, settings):
+        """A new scenario: the command line's settings, then `settings`
+        (the same names: rows, script, quota, delay, repeat_cursor, bad_rows);
+        the request counter and the request log start again."""
+        with self.lock:
+            for k, v in self.defaults.items():
+                setattr(self.args, k, settings.get(k, v))
+            self.gen = getattr(self, "gen", 0) + 1
+            self.n = 0
+            self.last = 0.0
+            self.script = {}
+            for part in filter(None, (self.args.script or "").split(",")):
+                k, v = part.split("=", 1)
+                self.script[k] = v
+            self.bad = {int(x) for x in filter(None, (self.args.bad_rows or "").split(","))}
+            if self.log:
+                self.log.close()
+            self.log = open(os.path.join(self.args.dir, "requests.jsonl"), "w", buffering=1)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -109,6 +126,9 @@ class Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(n_len) if n_len else b""
         if u.path == "/__stats":
             return self.reply(200, {"requests": st.n})
+        if u.path == "/__reset":
+            st.reset(json.loads(raw or b"{}"))
+            return self.reply(200, {"ok": True})
         try:
             body = json.loads(raw) if raw else None
         except ValueError:
@@ -116,6 +136,7 @@ class Handler(BaseHTTPRequestHandler):
         with st.lock:
             st.n += 1
             n = st.n
+            gen = st.gen
             now = time.monotonic()
             too_fast = a.quota and st.last and now - st.last < 1.0 / a.quota
             st.last = now
@@ -126,7 +147,9 @@ class Handler(BaseHTTPRequestHandler):
                  "body": body, "action": action}
         status = self.serve(u, body, action, entry)
         entry["status"] = status
-        st.log.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        with st.lock:
+            if gen == st.gen:  # not a request of an earlier scenario that ends late
+                st.log.write(json.dumps(entry, ensure_ascii=False) + "\n")
 
     def serve(self, u, body, action, entry):
         a = self.server.state.args
