@@ -96,7 +96,10 @@ struct run {
 	char shown_url[1024];
 	/* counters */
 	long long requests, failed, retries, consecutive, pages, resumed, records, rows;
-	long long dropped_missing, dropped_type, dropped_rule, shown_drops;
+	long long dropped_missing, dropped_type, dropped_rule, dropped_duplicate, shown_drops;
+	size_t key[SK_CSV_MAX_COLS]; /* --key: column indexes */
+	size_t nkey;
+	struct sk_map *keys;         /* the keys seen (--key) */
 	double api_seconds, last_start;
 	int tripped;
 };
@@ -781,6 +784,7 @@ static int fetch_page(struct run *r, const struct vars *v, long long page, int o
 	req.url = url.data;
 	req.headers = (const char *const *)r->hdrs.v;
 	req.what = r->shown_url;
+	req.accept_encoding = ""; /* gzip answers are common; libcurl decodes them */
 	if (r->c.body) {
 		req.body = SK_HTTP_BODY_MEM;
 		req.data = body.data ? body.data : "";
@@ -947,8 +951,6 @@ static int put_value(const struct col *k, json_t *rec, struct sk_buf *row, struc
 	double x = 0;
 	int has_x = 0;
 
-	if (row->len && sk_buf_add(row, ",", 1, err) < 0)
-		return -1;
 	if (!v || json_is_null(v)) {
 		if (k->required) {
 			vd->reason = "missing";
@@ -1043,8 +1045,8 @@ static int page_rows(struct run *r, json_t *root, long long page, struct sk_csv_
 		     size_t *nrec, struct sk_err *err)
 {
 	json_t *recs = sk_json_ptr_get(root, r->c.records), *rec;
-	struct sk_buf row = SK_BUF_INIT(ROW_MAX);
-	size_t i;
+	struct sk_buf row = SK_BUF_INIT(ROW_MAX), key = SK_BUF_INIT(ROW_MAX);
+	size_t i, fs[SK_CSV_MAX_COLS], fe[SK_CSV_MAX_COLS];
 	int ret = -1;
 
 	if (!json_is_array(recs)) {
@@ -1065,8 +1067,13 @@ static int page_rows(struct run *r, json_t *root, long long page, struct sk_csv_
 				 sk_json_type_name(rec));
 		}
 		for (size_t j = 0; !vd.reason && j < r->c.ncols; j++) {
+			/* the separator by position: the fields before may be empty */
+			if (j && sk_buf_add(&row, ",", 1, err) < 0)
+				goto out;
+			fs[j] = row.len;
 			if (put_value(&r->c.cols[j], rec, &row, &vd, err) < 0)
 				goto out;
+			fe[j] = row.len;
 			if (vd.reason)
 				bad = &r->c.cols[j];
 		}
@@ -1088,6 +1095,25 @@ static int page_rows(struct run *r, json_t *root, long long page, struct sk_csv_
 				sk_warnf("dropped %s: %s", where, vd.why);
 			continue;
 		}
+		if (r->nkey) {
+			int inserted;
+			/* the CSV text of the key fields joined by ',': one text per key */
+			sk_buf_reset(&key);
+			for (size_t k = 0; k < r->nkey; k++)
+				if ((k && sk_buf_add(&key, ",", 1, err) < 0) ||
+				    sk_buf_add(&key, row.data + fs[r->key[k]],
+					       fe[r->key[k]] - fs[r->key[k]], err) < 0)
+					goto out;
+			if (!sk_map_upsert(r->keys, key.data ? key.data : "", key.len, &inserted, err))
+				goto out;
+			if (!inserted) {
+				r->dropped_duplicate++;
+				if (r->shown_drops++ < SHOW_DROPS)
+					sk_infof("dropped page %lld, record %zu: key %s seen before (first "
+						 "wins)", page, i, key.data ? key.data : "");
+				continue;
+			}
+		}
 		if (w) {
 			sk_csv_put_encoded(w, row.data, row.len);
 			if (sk_csv_end_row(w, err) < 0)
@@ -1099,6 +1125,7 @@ static int page_rows(struct run *r, json_t *root, long long page, struct sk_csv_
 	ret = 0;
 out:
 	sk_buf_release(&row);
+	sk_buf_release(&key);
 	return ret;
 }
 
@@ -1221,8 +1248,37 @@ static int parse_count(const char *v, const char *name, long long lo, long long 
 	return 0;
 }
 
+/* --key a,b: the columns whose values together identify a record. */
+static int parse_key(struct run *r, const char *v, struct sk_err *err)
+{
+	const char *p = v;
+
+	if (!v || !*v)
+		return 0;
+	while (*p) {
+		size_t n = strcspn(p, ","), j;
+		for (j = 0; j < r->c.ncols; j++)
+			if (strlen(r->c.cols[j].name) == n && !strncmp(r->c.cols[j].name, p, n))
+				break;
+		if (j == r->c.ncols || n == 0)
+			return sk_err_set(err, SK_E_USAGE, "%s '%s': '%.*s' is not a column of '%s'",
+					  sk_opt_given_as("--key"), v, (int)n, p, r->c.name);
+		if (r->nkey == SK_CSV_MAX_COLS)
+			return sk_err_set(err, SK_E_USAGE, "%s: too many columns",
+					  sk_opt_given_as("--key"));
+		r->key[r->nkey++] = j;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	if (!(r->keys = sk_map_open(0, err)))
+		return -1;
+	return 0;
+}
+
 static void run_release(struct run *r)
 {
+	sk_map_close(r->keys);
 	sk_http_close(r->h);
 	sk_http_headers_release(&r->hdrs);
 	for (size_t i = 0; i < r->nsecrets; i++) {
@@ -1259,6 +1315,8 @@ static int run_init(struct run *r, struct sk_step *s, const struct sk_api_opts *
 	    sk_gate_rows_parse(o->min_rows, "--min-rows", &r->min_rows, err) < 0 ||
 	    sk_gate_percent_parse(o->max_invalid, "--max-invalid", &r->max_invalid, err) < 0 ||
 	    sk_step_retry_policy(&r->retry, err) < 0)
+		return -1;
+	if (parse_key(r, o->key, err) < 0)
 		return -1;
 	if (mib > 4096)
 		return sk_err_set(err, SK_E_USAGE, "%s '%s': at most 4096",
@@ -1298,6 +1356,8 @@ static void record_event(struct run *r)
 		sk_step_count(r->s, "dropped_type", r->dropped_type);
 	if (r->dropped_rule)
 		sk_step_count(r->s, "dropped_rule", r->dropped_rule);
+	if (r->dropped_duplicate)
+		sk_step_count(r->s, "dropped_duplicate", r->dropped_duplicate);
 }
 
 /* Page `page`: the kept file, or a request (then kept). The parsed answer. */

@@ -69,6 +69,9 @@
  * configuration are never used (the directory records the configuration's
  * SHA-256).
  *
+ * --key COL[,COL...]: a record whose values of those columns were seen
+ * before is dropped (the first wins) and counted (dropped_duplicate).
+ *
  * Event counts: pages, pages_resumed, records, api_requests_made,
  * api_requests_failed, api_retries, total_api_time_ms, dropped_REASON.
  */
@@ -87,6 +90,7 @@ struct sk_api_opts {
 	const char *timeout, *connect_timeout;
 	const char *fresh, *keep_pages;
 	const char *min_rows, *max_invalid;
+	const char *key;                /* --key COL,COL: drop later duplicates */
 };
 
 /*

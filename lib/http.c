@@ -714,6 +714,8 @@ int sk_http_perform(struct sk_http *h, const struct sk_http_req *req, struct sk_
 		SETOPT(CURLOPT_CAINFO, h->cfg.ca_file);
 	SETOPT(CURLOPT_HEADERFUNCTION, on_header);
 	SETOPT(CURLOPT_HEADERDATA, &x);
+	if (req->accept_encoding)
+		SETOPT(CURLOPT_ACCEPT_ENCODING, req->accept_encoding);
 	SETOPT(CURLOPT_WRITEFUNCTION, on_body);
 	SETOPT(CURLOPT_WRITEDATA, &x);
 	SETOPT(CURLOPT_NOPROGRESS, 0L);

@@ -116,6 +116,10 @@ struct sk_http_req {
 					its answer a byte at a time (never a stall) still
 					cannot hold the request longer. sk_http_perform_retry()
 					sets it to the time left before the policy's deadline. */
+	const char *accept_encoding; /* "": ask for every compression libcurl decodes
+					(gzip, deflate...) and decode the answer before it
+					reaches resp->body (body.max counts decoded bytes);
+					NULL: ask for none */
 	int no_interrupt;            /* 1: keep going after SIGTERM (cleanup requests such
 					as an S3 abort; bounded by the timeouts) */
 	/* Called about once a second while the body is sent; may be NULL. */

@@ -20,6 +20,7 @@ static const struct sk_opt opts[] = {
 	{"fresh", "STEPKIT_API_FRESH", NULL, "ignore the pages an earlier run kept; fetch every page again", &o.fresh},
 	{"keep-pages", "STEPKIT_API_KEEP_PAGES", NULL, "keep WORKDIR/api/NAME/page-*.json after the CSV is written", &o.keep_pages},
 	{"max-invalid", "STEPKIT_MAX_INVALID", "PERCENT", "drop invalid records (counted) instead of failing; fail (exit 3) above PERCENT of them", &o.max_invalid},
+	{"key", "STEPKIT_API_DEDUP_KEY", "COLS", "drop a record whose values of these columns (comma list) came before", &o.key},
 	SK_GATE_MIN_ROWS_OPT(o.min_rows),
 	{0},
 };

@@ -246,6 +246,24 @@ expect_err "extract-api: data-quality gate: 2500 rows, fewer than --min-rows 300
 no_file "$OUT" "min-rows: no output"
 
 
+# --- --key, an empty first field, gzip ---------------------------------------------
+scenario '{"rows": 25}'
+conf "$T/k25.json" "$port" 10
+api "--key warehouse_name: the first record of each wins" 0 --config "$T/k25.json" --key warehouse_name
+expected 3 >"$T/want-key.csv"
+same_file "$OUT" "$T/want-key.csv" "--key: 3 rows, the first of each warehouse"
+is "$(ev '"\(.counts.dropped_duplicate) \(.rows_in) \(.rows_out)"')" "22 25 3" "--key: 22 duplicates counted"
+api "--key naming no column" 2 --config "$T/k25.json" --key sku,warehouse
+expect_err "extract-api: --key 'sku,warehouse': 'warehouse' is not a column of '$T/k25.json'" "--key: the unknown column named"
+sed 's#"columns": \[#"columns": [\n   {"name": "note", "path": "/note", "type": "text"},#' "$T/k25.json" >"$T/note.json"
+api "an optional field missing from every record, first column" 0 --config "$T/note.json"
+sed 's/^/,/; 1s/^,/note,/' "$T/want25.csv" >"$T/want-note.csv"
+same_file "$OUT" "$T/want-note.csv" "missing optional field: an empty first field, separators kept"
+scenario '{"rows": 2500, "gzip": true}'
+api "gzip answers are decoded" 0 --config "$T/ref.json"
+same_file "$OUT" "$T/want2500.csv" "gzip: the same CSV"
+is "$(reqs 'map(.gzip) | all')" true "gzip: every answer was compressed"
+
 # --- other pagination kinds and stop rules ------------------------------------------
 cols=$(sed -n '/"columns"/,$p' "$T/ref.json")
 scenario '{"rows": 25}'

@@ -29,7 +29,8 @@ and half the body, then silence for 30 s), 400 (a bad request message).
 "*=503" applies to every request. --quota R answers 429 (Retry-After 1) to
 a request that comes less than 1/R s after the previous one. --delay S sleeps
 S seconds before every data answer (slow pages). --repeat-cursor makes the
-cursor endpoint answer the same last_id forever. --bad-rows 3,7 makes those
+cursor endpoint answer the same last_id forever. --gzip sends answers
+gzip-compressed (Content-Encoding: gzip) to a client that accepts it. --bad-rows 3,7 makes those
 rows' sku a string that is not a number.
 
 Every data request is one JSON line in DIR/requests.jsonl: n, method, path,
@@ -37,6 +38,7 @@ query, body (parsed JSON or null), status, action. The port goes to DIR/port;
 "READY <port>" is printed once listening.
 """
 import argparse
+import gzip
 import json
 import os
 import signal
@@ -234,6 +236,10 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(30)
             self.close_connection = True
             return 200
+        if a.gzip and "gzip" in (self.headers.get("Accept-Encoding") or ""):
+            entry["gzip"] = True
+            self.reply(200, raw=gzip.compress(data), headers=[("Content-Encoding", "gzip")])
+            return 200
         self.reply(200, raw=data)
         return 200
 
@@ -250,6 +256,7 @@ def main():
     p.add_argument("--delay", type=float, default=0)
     p.add_argument("--repeat-cursor", action="store_true")
     p.add_argument("--bad-rows")
+    p.add_argument("--gzip", action="store_true")
     args = p.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     srv = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
