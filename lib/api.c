@@ -98,6 +98,10 @@ struct run {
 	long long requests, failed, retries, consecutive, pages, resumed, records, rows;
 	long long dropped_missing, dropped_type, dropped_rule, dropped_duplicate, shown_drops;
 	size_t key[SK_CSV_MAX_COLS]; /* --key: column indexes */
+	long long map_col;           /* --map: the column mapped, -1: none */
+	struct sk_map *map;          /* raw value -> offset of its mapping in map_vals */
+	struct sk_buf map_vals;      /* the mapped values, NUL-terminated one after another */
+	long long unmapped;
 	size_t nkey;
 	struct sk_map *keys;         /* the keys seen (--key) */
 	double api_seconds, last_start;
@@ -942,7 +946,7 @@ struct verdict {
 
 /* Append the value of column `k` in record `rec` to `row` (CSV-encoded). */
 static int put_value(const struct col *k, json_t *rec, struct sk_buf *row, struct verdict *vd,
-		     struct sk_err *err)
+		     const char **raw, size_t *rawlen, struct sk_err *err)
 {
 	json_t *v = sk_json_ptr_get(rec, k->path);
 	char num[64];
@@ -1027,6 +1031,8 @@ static int put_value(const struct col *k, json_t *rec, struct sk_buf *row, struc
 	}
 	if (!len)
 		len = strlen(text);
+	*raw = text;
+	*rawlen = len;
 	return sk_csv_encode(row, text, len, err);
 }
 
@@ -1040,12 +1046,39 @@ static void count_drop(struct run *r, const char *reason)
 		r->dropped_rule++;
 }
 
+/*
+ * The mapped column: its value through the --map table into `row`, the
+ * value as the API sent it (CSV-encoded) into `orig` for COLUMN_original.
+ * A value the table lacks is written unchanged and counted.
+ */
+static int map_value(struct run *r, const struct col *k, json_t *rec, struct sk_buf *row,
+		     struct sk_buf *orig, struct verdict *vd, struct sk_err *err)
+{
+	const char *raw = NULL;
+	size_t rawlen = 0, *at;
+
+	sk_buf_reset(orig);
+	if (put_value(k, rec, orig, vd, &raw, &rawlen, err) < 0)
+		return -1;
+	if (!raw || vd->reason) /* empty, or invalid: nothing to map */
+		return sk_buf_add(row, orig->data ? orig->data : "", orig->len, err);
+	if ((at = sk_map_get(r->map, raw, rawlen))) {
+		const char *to = r->map_vals.data + *at;
+		return sk_csv_encode(row, to, strlen(to), err);
+	}
+	if (r->unmapped++ < SHOW_DROPS)
+		sk_warnf("--map: %s value '%.*s' is not in the mapping; written unchanged", k->name,
+			 (int)(rawlen > 80 ? 80 : rawlen), raw);
+	return sk_buf_add(row, orig->data, orig->len, err);
+}
+
 /* The records of one page to rows of `w` (NULL: check only). */
 static int page_rows(struct run *r, json_t *root, long long page, struct sk_csv_writer *w,
 		     size_t *nrec, struct sk_err *err)
 {
 	json_t *recs = sk_json_ptr_get(root, r->c.records), *rec;
 	struct sk_buf row = SK_BUF_INIT(ROW_MAX), key = SK_BUF_INIT(ROW_MAX);
+	struct sk_buf orig = SK_BUF_INIT(ROW_MAX);
 	size_t i, fs[SK_CSV_MAX_COLS], fe[SK_CSV_MAX_COLS];
 	int ret = -1;
 
@@ -1071,9 +1104,20 @@ static int page_rows(struct run *r, json_t *root, long long page, struct sk_csv_
 			if (j && sk_buf_add(&row, ",", 1, err) < 0)
 				goto out;
 			fs[j] = row.len;
-			if (put_value(&r->c.cols[j], rec, &row, &vd, err) < 0)
-				goto out;
+			if ((long long)j == r->map_col) {
+				if (map_value(r, &r->c.cols[j], rec, &row, &orig, &vd, err) < 0)
+					goto out;
+			} else {
+				const char *raw = "";
+				size_t rawlen = 0;
+				if (put_value(&r->c.cols[j], rec, &row, &vd, &raw, &rawlen, err) < 0)
+					goto out;
+			}
 			fe[j] = row.len;
+			if ((long long)j == r->map_col &&
+			    (sk_buf_add(&row, ",", 1, err) < 0 ||
+			     sk_buf_add(&row, orig.data ? orig.data : "", orig.len, err) < 0))
+				goto out;
 			if (vd.reason)
 				bad = &r->c.cols[j];
 		}
@@ -1126,6 +1170,7 @@ static int page_rows(struct run *r, json_t *root, long long page, struct sk_csv_
 out:
 	sk_buf_release(&row);
 	sk_buf_release(&key);
+	sk_buf_release(&orig);
 	return ret;
 }
 
@@ -1248,6 +1293,60 @@ static int parse_count(const char *v, const char *name, long long lo, long long 
 	return 0;
 }
 
+/* --map COLUMN=FILE: a two-column CSV (a header line, then raw,normalised). */
+static int parse_map(struct run *r, const char *v, struct sk_err *err)
+{
+	const char *eq = v ? strchr(v, '=') : NULL;
+	struct sk_csv_reader *rd = NULL;
+	struct sk_csv_row row;
+	size_t j;
+	int rc, ret = -1, first = 1;
+
+	r->map_col = -1;
+	if (!v || !*v)
+		return 0;
+	for (j = 0; eq && j < r->c.ncols; j++)
+		if (strlen(r->c.cols[j].name) == (size_t)(eq - v) &&
+		    !strncmp(r->c.cols[j].name, v, (size_t)(eq - v)))
+			break;
+	if (!eq || !eq[1] || j == r->c.ncols)
+		return sk_err_set(err, SK_E_USAGE, "%s '%s': give COLUMN=FILE, COLUMN one of the "
+				  "columns of '%s'", sk_opt_given_as("--map"), v, r->c.name);
+	if (r->c.ncols + 1 > SK_CSV_MAX_COLS)
+		return sk_err_set(err, SK_E_USAGE, "%s: no room for %s_original (at most %d columns)",
+				  sk_opt_given_as("--map"), r->c.cols[j].name, SK_CSV_MAX_COLS);
+	r->map_col = (long long)j;
+	r->map_vals = (struct sk_buf)SK_BUF_INIT(256u << 20);
+	if (!(r->map = sk_map_open(sizeof(size_t), err)) ||
+	    !(rd = sk_csv_open_range(eq + 1, 2, 0, 0, err)))
+		goto out;
+	while ((rc = sk_csv_next(rd, &row, err)) > 0) {
+		int inserted;
+		size_t *at;
+		if (first) { /* the header */
+			first = 0;
+			continue;
+		}
+		if (!(at = sk_map_upsert(r->map, row.f[0], row.len[0], &inserted, err)))
+			goto out;
+		if (!inserted)
+			continue; /* the first line of a value wins */
+		*at = r->map_vals.len;
+		if (sk_buf_add(&r->map_vals, row.f[1], row.len[1], err) < 0 ||
+		    sk_buf_add(&r->map_vals, "", 1, err) < 0)
+			goto out;
+	}
+	if (rc < 0)
+		goto out;
+	sk_infof("--map %s: %zu values from '%s'", r->c.cols[j].name, sk_map_count(r->map), eq + 1);
+	ret = 0;
+out:
+	if (ret < 0)
+		sk_err_prefix(err, "%s", sk_opt_given_as("--map"));
+	sk_csv_close(rd);
+	return ret;
+}
+
 /* --key a,b: the columns whose values together identify a record. */
 static int parse_key(struct run *r, const char *v, struct sk_err *err)
 {
@@ -1279,6 +1378,8 @@ static int parse_key(struct run *r, const char *v, struct sk_err *err)
 static void run_release(struct run *r)
 {
 	sk_map_close(r->keys);
+	sk_map_close(r->map);
+	sk_buf_release(&r->map_vals);
 	sk_http_close(r->h);
 	sk_http_headers_release(&r->hdrs);
 	for (size_t i = 0; i < r->nsecrets; i++) {
@@ -1298,6 +1399,7 @@ static int run_init(struct run *r, struct sk_step *s, const struct sk_api_opts *
 
 	memset(r, 0, sizeof(*r));
 	r->s = s;
+	r->map_col = -1;
 	r->max_pages = DEFAULT_MAX_PAGES;
 	r->breaker = DEFAULT_BREAKER;
 	r->timeout = 60;
@@ -1316,7 +1418,7 @@ static int run_init(struct run *r, struct sk_step *s, const struct sk_api_opts *
 	    sk_gate_percent_parse(o->max_invalid, "--max-invalid", &r->max_invalid, err) < 0 ||
 	    sk_step_retry_policy(&r->retry, err) < 0)
 		return -1;
-	if (parse_key(r, o->key, err) < 0)
+	if (parse_key(r, o->key, err) < 0 || parse_map(r, o->map, err) < 0)
 		return -1;
 	if (mib > 4096)
 		return sk_err_set(err, SK_E_USAGE, "%s '%s': at most 4096",
@@ -1356,6 +1458,8 @@ static void record_event(struct run *r)
 		sk_step_count(r->s, "dropped_type", r->dropped_type);
 	if (r->dropped_rule)
 		sk_step_count(r->s, "dropped_rule", r->dropped_rule);
+	if (r->map_col >= 0)
+		sk_step_count(r->s, "unmapped", r->unmapped);
 	if (r->dropped_duplicate)
 		sk_step_count(r->s, "dropped_duplicate", r->dropped_duplicate);
 }
@@ -1400,7 +1504,9 @@ int sk_api_run(struct sk_step *s, const struct sk_api_opts *o, struct sk_err *er
 	struct sk_csv_writer *w = NULL;
 	struct sk_map *seen = NULL;
 	struct sk_file_info info;
-	const char *names[SK_CSV_MAX_COLS];
+	const char *names[SK_CSV_MAX_COLS + 1];
+	char orig_name[300];
+	size_t nnames = 0;
 	struct vars v = {0};
 	char cursor[4096];
 	long long page = 1; /* pages count from 1 in messages and file names */
@@ -1415,9 +1521,14 @@ int sk_api_run(struct sk_step *s, const struct sk_api_opts *o, struct sk_err *er
 	sk_step_detail(s, "config", r.c.name);
 	if (sk_mkdir_p(sk_step_workdir(s), err) < 0 || pages_open(&r, o->fresh != NULL, err) < 0)
 		goto out;
-	for (size_t i = 0; i < r.c.ncols; i++)
-		names[i] = r.c.cols[i].name;
-	if (!(w = sk_csv_create(r.out, names, r.c.ncols, err)) ||
+	for (size_t i = 0; i < r.c.ncols; i++) {
+		names[nnames++] = r.c.cols[i].name;
+		if ((long long)i == r.map_col) {
+			snprintf(orig_name, sizeof(orig_name), "%s_original", r.c.cols[i].name);
+			names[nnames++] = orig_name;
+		}
+	}
+	if (!(w = sk_csv_create(r.out, names, nnames, err)) ||
 	    !(seen = sk_map_open(0, err)))
 		goto out;
 	v.limit = r.c.limit;

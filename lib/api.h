@@ -72,6 +72,13 @@
  * --key COL[,COL...]: a record whose values of those columns were seen
  * before is dropped (the first wins) and counted (dropped_duplicate).
  *
+ * --map COLUMN=FILE: FILE is a CSV with a header line and two columns, a
+ * value as the API sends it and the value to write instead (the first line
+ * of a value wins). COLUMN holds the mapped value and a new column
+ * COLUMN_original, right after it, the value as sent; a value the file
+ * lacks is written unchanged and counted (counts.unmapped, the first few
+ * logged).
+ *
  * Event counts: pages, pages_resumed, records, api_requests_made,
  * api_requests_failed, api_retries, total_api_time_ms, dropped_REASON.
  */
@@ -91,6 +98,7 @@ struct sk_api_opts {
 	const char *fresh, *keep_pages;
 	const char *min_rows, *max_invalid;
 	const char *key;                /* --key COL,COL: drop later duplicates */
+	const char *map;                /* --map COLUMN=FILE */
 };
 
 /*

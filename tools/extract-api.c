@@ -21,6 +21,7 @@ static const struct sk_opt opts[] = {
 	{"keep-pages", "STEPKIT_API_KEEP_PAGES", NULL, "keep WORKDIR/api/NAME/page-*.json after the CSV is written", &o.keep_pages},
 	{"max-invalid", "STEPKIT_MAX_INVALID", "PERCENT", "drop invalid records (counted) instead of failing; fail (exit 3) above PERCENT of them", &o.max_invalid},
 	{"key", "STEPKIT_API_DEDUP_KEY", "COLS", "drop a record whose values of these columns (comma list) came before", &o.key},
+	{"map", "STEPKIT_API_MAP", "COLUMN=FILE", "replace COLUMN's values through FILE (CSV: header, then raw,normalised); the raw value goes to COLUMN_original", &o.map},
 	SK_GATE_MIN_ROWS_OPT(o.min_rows),
 	{0},
 };

@@ -259,6 +259,22 @@ sed 's#"columns": \[#"columns": [\n   {"name": "note", "path": "/note", "type": 
 api "an optional field missing from every record, first column" 0 --config "$T/note.json"
 sed 's/^/,/; 1s/^,/note,/' "$T/want25.csv" >"$T/want-note.csv"
 same_file "$OUT" "$T/want-note.csv" "missing optional field: an empty first field, separators kept"
+printf 'raw,normalised\nMOSCOW_RFC,Moscow\n"KAZAN, RFC",Kazan\nMOSCOW_RFC,Moskva\n' >"$T/wh.csv"
+api "--map warehouse_name=FILE" 0 --config "$T/k25.json" --map "warehouse_name=$T/wh.csv"
+python3 - "$T/want25.csv" >"$T/want-map.csv" <<'PY'
+import csv, sys
+m = {"MOSCOW_RFC": "Moscow", "KAZAN, RFC": "Kazan"}
+w = csv.writer(sys.stdout, lineterminator="\n")
+for n, row in enumerate(csv.reader(open(sys.argv[1], newline=""))):
+    w.writerow(row[:2] + ["warehouse_name_original"] + row[2:] if n == 0 else row[:1] + [m.get(row[1], row[1]), row[1]] + row[2:])
+PY
+same_file "$OUT" "$T/want-map.csv" "--map: values replaced, the original in warehouse_name_original, the first line of a value wins"
+is "$(ev .counts.unmapped)" 8 "--map: the 8 SPB_PARNAS values counted as unmapped"
+expect_err "warning: --map: warehouse_name value 'SPB_PARNAS' is not in the mapping; written unchanged" "--map: an unmapped value logged"
+api "--map with a column that does not exist" 2 --config "$T/k25.json" --map "warehouse=$T/wh.csv"
+expect_err "extract-api: --map 'warehouse=$T/wh.csv': give COLUMN=FILE, COLUMN one of the columns of '$T/k25.json'" "--map: bad column named"
+api "--map with a missing file" 1 --config "$T/k25.json" --map "warehouse_name=$T/nope.csv"
+expect_err "extract-api: --map: '$T/nope.csv': No such file or directory" "--map: the missing file named"
 scenario '{"rows": 2500, "gzip": true}'
 api "gzip answers are decoded" 0 --config "$T/ref.json"
 same_file "$OUT" "$T/want2500.csv" "gzip: the same CSV"
