@@ -200,7 +200,7 @@ api "failures with successes between them do not open the breaker" 0 STEPKIT_RET
 same_file "$OUT" "$T/want2500.csv" "blips: the CSV complete"
 
 # --- bad answers: clear errors, never an empty file -----------------------------
-for f in html badjson empty 400; do
+for f in html badjson badutf8 empty 400; do
 	scenario "{\"rows\": 2500, \"script\": \"2=$f\"}"
 	conf "$T/bad-$f.json" "$port"
 	rm -f "$OUT"
@@ -212,6 +212,8 @@ cp "$T/err-html" "$T/err"
 expect_err "extract-api: page 2: the answer is HTML, not JSON (Content-Type 'text/html') (a proxy's or login page?): '<html><body><h1>Maintenance</h1></body></html>'" "html: said so, with the first bytes"
 cp "$T/err-badjson" "$T/err"
 expect_err "extract-api: page 2: the answer is not valid JSON: " "broken JSON: said so"
+cp "$T/err-badutf8" "$T/err"
+expect_err "extract-api: page 2: the answer is not valid JSON: unable to decode byte 0xe9" "invalid UTF-8: said so, naming the byte"
 cp "$T/err-empty" "$T/err"
 expect_err "extract-api: page 2: the answer is empty, not JSON" "empty answer: said so"
 cp "$T/err-400" "$T/err"

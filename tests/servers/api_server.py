@@ -23,7 +23,8 @@ redact it from its logs).
 Faults, by the number of the data request (1-based, every endpoint counted,
 in arrival order): --script "2=503,3=429,5=html" where an action is
 500, 502, 503 (Retry-After 0), 429[:SECONDS] (Retry-After SECONDS, default 1),
-html (200 with an HTML page), badjson (200, JSON cut short), empty (200, no
+html (200 with an HTML page), badjson (200, JSON cut short), badutf8
+(200, a Latin-1 byte in a string), empty (200, no
 body), reset (headers, then the connection closes mid-body), stall (headers
 and half the body, then silence for 30 s), 400 (a bad request message).
 "*=503" applies to every request. --quota R answers 429 (Retry-After 1) to
@@ -173,6 +174,9 @@ class Handler(BaseHTTPRequestHandler):
             return 200
         if action == "badjson":
             self.reply(200, raw=b'{"result": {"rows": [{"sku": 1,')
+            return 200
+        if action == "badutf8":
+            self.reply(200, raw=b'{"result": {"rows": [{"sku": 1, "item_name": "caf\xe9"}]}}')
             return 200
         if action == "empty":
             self.reply(200, raw=b"")
