@@ -26,6 +26,7 @@
 #include "utf8.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
 #include <strings.h>
@@ -857,6 +858,59 @@ static int page_path(const struct run *r, long long page, char out[PATH_MAX], st
 	return 0;
 }
 
+/*
+ * Keep one page: a temporary file renamed into place, not fsynced. A page
+ * is a cache of what the server would send again: an fsync per page (two,
+ * with the directory's) cost 50 ms a page here, more than the request, and
+ * a page that a power loss leaves empty or cut short is refetched, since a
+ * kept page that does not parse is dropped (get_page).
+ */
+static int page_keep(const char *path, const void *data, size_t len, struct sk_err *err)
+{
+	char tmp[PATH_MAX];
+	const char *base = strrchr(path, '/');
+	size_t dirlen = base ? (size_t)(base - path + 1) : 0;
+	const char *p = data;
+	int fd, n, ret = -1;
+
+	n = snprintf(tmp, sizeof(tmp), "%.*s.%s.tmp-%ld", (int)dirlen, path, base ? base + 1 : path,
+		     (long)getpid());
+	if (n < 0 || n >= (int)sizeof(tmp))
+		return sk_err_set(err, SK_E_IO, "'%s': path too long", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0664);
+	if (fd < 0)
+		return sk_err_set(err, SK_E_IO, "keep page '%s': %s", tmp, strerror(errno));
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			sk_err_set(err, SK_E_IO, "keep page '%s': %s", tmp,
+				   w < 0 ? strerror(errno) : "no progress");
+			goto out;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		sk_err_set(err, SK_E_IO, "keep page '%s': %s", tmp, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		sk_err_set(err, SK_E_IO, "keep page '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (ret < 0)
+		unlink(tmp);
+	return ret;
+}
+
 /* Remove the kept pages (and the directory, when empty). */
 static void pages_remove(const struct run *r)
 {
@@ -867,7 +921,8 @@ static void pages_remove(const struct run *r)
 	if (!d)
 		return;
 	while ((e = readdir(d))) {
-		if (strncmp(e->d_name, "page-", 5) && strcmp(e->d_name, "config.sha256"))
+		if (strncmp(e->d_name, "page-", 5) && strncmp(e->d_name, ".page-", 6) &&
+		    strcmp(e->d_name, "config.sha256"))
 			continue;
 		if (snprintf(p, sizeof(p), "%s/%s", r->pages_dir, e->d_name) < (int)sizeof(p))
 			unlink(p);
@@ -1476,21 +1531,23 @@ static json_t *get_page(struct run *r, const struct vars *v, long long page,
 	if (page_path(r, page, path, err) < 0)
 		return NULL;
 	if ((kept = sk_read_small_file(path, r->max_page_bytes, 0, &miss))) {
-		root = parse_page(kept, strlen(kept), NULL, page, err);
+		struct sk_err bad = SK_ERR_INIT;
+		root = parse_page(kept, strlen(kept), NULL, page, &bad);
 		free(kept);
-		if (!root)
-			return NULL;
-		r->resumed++;
-		sk_debugf("page %lld: resumed from '%s'", page, path);
-		return root;
+		if (root) {
+			r->resumed++;
+			sk_debugf("page %lld: resumed from '%s'", page, path);
+			return root;
+		}
+		/* cut short by a crash (pages are not fsynced): ask again */
+		sk_warnf("kept %s; asking for it again", bad.msg);
 	}
 	if (fetch_page(r, v, page, 0, resp, err) < 0)
 		return NULL;
 	if (!(root = parse_page(resp->body.data ? resp->body.data : "", resp->body.len,
 				resp->content_type, page, err)))
 		return NULL;
-	if (sk_write_file_atomic(path, resp->body.data ? resp->body.data : "", resp->body.len, 0,
-				 NULL, err) < 0) {
+	if (page_keep(path, resp->body.data ? resp->body.data : "", resp->body.len, err) < 0) {
 		json_decref(root);
 		return NULL;
 	}

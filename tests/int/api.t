@@ -351,6 +351,12 @@ api "a rerun reads the kept pages instead of asking" 0 --config "$T/ref.json"
 is "$(ev '"\(.counts.api_requests_made) \(.counts.pages_resumed)"')" "0 3" "rerun: no request, 3 pages resumed"
 same_file "$OUT" "$T/want2500.csv" "rerun: the same CSV"
 no_file "$W/api" "rerun: the pages removed after the commit"
+api "(keep the pages again)" 0 --config "$T/ref.json" --keep-pages
+head -c 1000 "$W/api/api_data/page-000002.json" >"$T/cut" && mv "$T/cut" "$W/api/api_data/page-000002.json"
+api "a kept page cut short (a crash: pages are not fsynced) is asked for again" 0 --config "$T/ref.json"
+same_file "$OUT" "$T/want2500.csv" "cut page: the same CSV"
+is "$(ev '"\(.counts.api_requests_made) \(.counts.pages_resumed)"')" "1 2" "cut page: one request, two pages resumed"
+expect_err "warning: kept page 2: the answer is not valid JSON" "cut page: said so"
 api "pages kept under another configuration are not used" 0 --config "$T/ref.json" --keep-pages
 sed 's/"warehouse_type": "ALL"/"warehouse_type": "FBO"/' "$T/ref.json" >"$T/fbo.json"
 api "(another configuration)" 0 --config "$T/fbo.json"

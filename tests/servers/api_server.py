@@ -30,7 +30,8 @@ and half the body, then silence for 30 s), 400 (a bad request message).
 "*=503" applies to every request. --quota R answers 429 (Retry-After 1) to
 a request that comes less than 1/R s after the previous one. --delay S sleeps
 S seconds before every data answer (slow pages). --repeat-cursor makes the
-cursor endpoint answer the same last_id forever. --gzip sends answers
+cursor endpoint answer the same last_id forever. --static-page (the benchmark)
+answers every stock page with the first page's rows. --gzip sends answers
 gzip-compressed (Content-Encoding: gzip) to a client that accepts it. --bad-rows 3,7 makes those
 rows' sku a string that is not a number.
 
@@ -195,6 +196,17 @@ class Handler(BaseHTTPRequestHandler):
             if not isinstance(limit, int) or not 1 <= limit <= 1000 or not isinstance(offset, int) or offset < 0:
                 self.reply(400, {"code": 3, "message": "limit must be 1..1000 and offset >= 0 (numbers)"})
                 return 400
+            if a.static_page:
+                # the benchmark: the same encoded rows on every page, so that
+                # the server (Python) costs little and the clients are measured
+                n = max(0, min(offset + limit, a.rows) - offset)
+                cache = self.server.state.__dict__.setdefault("static", {})
+                if limit not in cache:
+                    cache[limit] = [json.dumps(make_row(i, set()), ensure_ascii=False).encode()
+                                    for i in range(limit)]
+                data = b'{"result": {"rows": [' + b", ".join(cache[limit][:n]) + b"]}}"
+                self.reply(200, raw=data)
+                return 200
             rows = [make_row(i, self.server.state.bad) for i in range(offset, min(offset + limit, a.rows))]
             obj = {"result": {"rows": rows}}
         elif u.path == "/v1/items" and self.command == "GET":
@@ -261,6 +273,7 @@ def main():
     p.add_argument("--repeat-cursor", action="store_true")
     p.add_argument("--bad-rows")
     p.add_argument("--gzip", action="store_true")
+    p.add_argument("--static-page", action="store_true")
     args = p.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     srv = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
