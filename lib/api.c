@@ -42,7 +42,7 @@
 #define SHOW_DROPS 5                /* invalid records quoted in the log */
 #define MAX_SECRETS 16
 
-enum ptype { P_NONE, P_OFFSET, P_PAGE, P_CURSOR };
+enum ptype { P_NONE, P_OFFSET, P_PAGE, P_CURSOR, P_LINK };
 enum ctype { C_TEXT, C_INT, C_DEC, C_BOOL, C_TS };
 
 static const char *const ctype_names[] = {"text", "integer", "decimal", "boolean", "timestamp"};
@@ -76,6 +76,7 @@ struct cfg {
 struct vars {
 	long long offset, limit, page;
 	const char *cursor;      /* NULL: none yet */
+	const char *next_url;    /* link: the URL of this page (NULL: the first) */
 };
 
 /* A run's settings and counters. */
@@ -107,6 +108,7 @@ struct run {
 	struct sk_map *keys;         /* the keys seen (--key) */
 	double api_seconds, last_start;
 	int tripped;
+	char next[2048];             /* link: the current page's rel="next", absolute, or "" */
 };
 
 static int cfg_err(struct sk_err *err, const struct cfg *c, const char *key, const char *fmt, ...)
@@ -260,9 +262,11 @@ static int parse_pagination(struct cfg *c, json_t *p, struct sk_err *err)
 		c->ptype = P_PAGE;
 	else if (!strcmp(type, "cursor"))
 		c->ptype = P_CURSOR;
+	else if (!strcmp(type, "link"))
+		c->ptype = P_LINK;
 	else
-		return cfg_err(err, c, "pagination.type", "'%s': use offset, page, cursor or none",
-			       type);
+		return cfg_err(err, c, "pagination.type", "'%s': use offset, page, cursor, link or "
+			       "none", type);
 	if ((v = json_object_get(p, "limit"))) {
 		if (!json_is_integer(v) || json_integer_value(v) < 1)
 			return cfg_err(err, c, "pagination.limit",
@@ -283,7 +287,8 @@ static int parse_pagination(struct cfg *c, json_t *p, struct sk_err *err)
 	    get_ptr(c, p, "has_more", "pagination.has_more", &c->has_more_ptr, err) < 0 ||
 	    get_ptr(c, p, "total", "pagination.total", &c->total_ptr, err) < 0)
 		return -1;
-	c->stop_short = c->limit > 0 && !c->has_more_ptr && c->ptype != P_CURSOR;
+	c->stop_short = c->limit > 0 && !c->has_more_ptr && c->ptype != P_CURSOR &&
+			c->ptype != P_LINK;
 	if (get_bool(c, p, "stop_on_short", "pagination.stop_on_short", &c->stop_short, err) < 0)
 		return -1;
 	if (c->ptype == P_OFFSET && !c->limit)
@@ -661,9 +666,9 @@ static int build_request(const struct cfg *c, const struct vars *v, struct sk_bu
 
 	sk_buf_reset(url);
 	sk_buf_reset(body);
-	if (sk_buf_adds(url, c->url, err) < 0)
+	if (sk_buf_adds(url, v->next_url ? v->next_url : c->url, err) < 0)
 		return -1;
-	if (c->query) {
+	if (c->query && !v->next_url) { /* a next link carries its own query */
 		json_object_foreach(c->query, key, m) {
 			int omit;
 			json_t *x = expand(m, v, &omit);
@@ -1306,6 +1311,22 @@ static int next_page(struct run *r, json_t *root, long long page, size_t nrec,
 		v->cursor = cursor;
 		break;
 	}
+	case P_LINK: {
+		int inserted;
+		if (!r->next[0])
+			return 0;
+		if (!sk_map_upsert(seen, r->next, strlen(r->next), &inserted, err))
+			return -1;
+		if (!inserted) {
+			char shown[512];
+			sk_http_url_redact(r->next, shown, sizeof(shown));
+			return sk_err_set(err, SK_E_DATA, "page %lld: the next link '%s' came before: "
+					  "it would loop; stopping", page, shown);
+		}
+		snprintf(cursor, cursz, "%s", r->next);
+		v->next_url = cursor;
+		break;
+	}
 	case P_NONE:
 		return 0;
 	}
@@ -1519,17 +1540,114 @@ static void record_event(struct run *r)
 		sk_step_count(r->s, "dropped_duplicate", r->dropped_duplicate);
 }
 
+/* The length of the scheme://host[:port] part of an absolute http(s) URL, or 0. */
+static size_t origin_len(const char *u)
+{
+	const char *p = NULL, *e;
+
+	if (!strncasecmp(u, "http://", 7))
+		p = u + 7;
+	else if (!strncasecmp(u, "https://", 8))
+		p = u + 8;
+	if (!p)
+		return 0;
+	e = p + strcspn(p, "/?#");
+	return e > p ? (size_t)(e - u) : 0;
+}
+
+/*
+ * The rel="next" target of a Link header value (RFC 8288), made absolute
+ * against `base` (the URL just asked), into `out` ("" when there is none).
+ * A target on another scheme, host or port is refused: our headers (the
+ * credentials) would go with it.
+ */
+static int link_next(const char *link, const char *base, long long page, char *out,
+		     size_t outsz, struct sk_err *err)
+{
+	const char *p = link;
+
+	out[0] = '\0';
+	while ((p = strchr(p, '<'))) {
+		const char *ue = strchr(p, '>'), *pe;
+		int next = 0;
+
+		if (!ue)
+			break;
+		pe = strchr(ue, '<'); /* the parameters end where the next link starts */
+		if (!pe)
+			pe = ue + strlen(ue);
+		for (const char *r = ue; (r = strstr(r, "rel=")) && r < pe; r += 4) {
+			const char *v = r + 4, *ve;
+			if (*v == '"')
+				v++;
+			ve = v + strcspn(v, "\";,");
+			for (const char *t = v; t < ve;) {
+				size_t n = strcspn(t, " \";,");
+				if (n == 4 && !strncasecmp(t, "next", 4))
+					next = 1;
+				t += n ? n : 1;
+			}
+		}
+		if (next) {
+			size_t n = (size_t)(ue - p - 1), ob = origin_len(base), ot;
+			char target[2048], shown[512];
+			int w;
+
+			if (n >= sizeof(target))
+				return sk_err_set(err, SK_E_DATA, "page %lld: the next link is over %zu "
+						  "bytes", page, sizeof(target) - 1);
+			memcpy(target, p + 1, n);
+			target[n] = '\0';
+			if ((ot = origin_len(target))) {
+				if (ot != ob || strncasecmp(target, base, ob)) {
+					sk_http_url_redact(target, shown, sizeof(shown));
+					return sk_err_set(err, SK_E_DATA, "page %lld: the next link goes "
+							  "to another host ('%s'): not followed, the "
+							  "credentials would go with it", page, shown);
+				}
+				w = snprintf(out, outsz, "%s", target);
+			} else if (target[0] == '/' && target[1] != '/') {
+				w = snprintf(out, outsz, "%.*s%s", (int)ob, base, target);
+			} else {
+				return sk_err_set(err, SK_E_DATA, "page %lld: the next link '%s' is "
+						  "neither absolute nor a path from '/'", page, target);
+			}
+			if (w < 0 || (size_t)w >= outsz)
+				return sk_err_set(err, SK_E_DATA, "page %lld: the next link is too long",
+						  page);
+			return 0;
+		}
+		p = ue;
+	}
+	return 0;
+}
+
 /* Page `page`: the kept file, or a request (then kept). The parsed answer. */
 static json_t *get_page(struct run *r, const struct vars *v, long long page,
 			struct sk_http_resp *resp, struct sk_err *err)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], nextpath[PATH_MAX + 8];
 	struct sk_err miss = SK_ERR_INIT;
 	char *kept;
 	json_t *root;
 
 	if (page_path(r, page, path, err) < 0)
 		return NULL;
+	if (snprintf(nextpath, sizeof(nextpath), "%s.next", path) >= (int)sizeof(nextpath)) {
+		sk_err_set(err, SK_E_USAGE, "'%s': path too long", path);
+		return NULL;
+	}
+	r->next[0] = '\0';
+	if (r->c.ptype == P_LINK) {
+		/* the next link came in a header: kept beside the page, before it */
+		char *nx = sk_read_small_file(nextpath, sizeof(r->next) - 1, 0, &miss);
+		if (nx) {
+			snprintf(r->next, sizeof(r->next), "%s", nx);
+			free(nx);
+		} else {
+			unlink(path); /* a page without its link cannot be resumed */
+		}
+	}
 	if ((kept = sk_read_small_file(path, r->max_page_bytes, 0, &miss))) {
 		struct sk_err bad = SK_ERR_INIT;
 		root = parse_page(kept, strlen(kept), NULL, page, &bad);
@@ -1547,6 +1665,13 @@ static json_t *get_page(struct run *r, const struct vars *v, long long page,
 	if (!(root = parse_page(resp->body.data ? resp->body.data : "", resp->body.len,
 				resp->content_type, page, err)))
 		return NULL;
+	if (r->c.ptype == P_LINK &&
+	    (link_next(resp->link, v->next_url ? v->next_url : r->c.url, page, r->next,
+		       sizeof(r->next), err) < 0 ||
+	     page_keep(nextpath, r->next, strlen(r->next), err) < 0)) {
+		json_decref(root);
+		return NULL;
+	}
 	if (page_keep(path, resp->body.data ? resp->body.data : "", resp->body.len, err) < 0) {
 		json_decref(root);
 		return NULL;

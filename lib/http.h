@@ -138,6 +138,8 @@ struct sk_http_resp {
 	char location[512];          /* Location header (a redirect's target) as sent,
 					or "": may hold a token in its query, show it
 					only through sk_http_location_redact() */
+	char link[2048];             /* the Link header(s) as sent, joined by ", " (RFC 8288:
+					pagination's rel="next"), or ""; cut at 2047 bytes */
 	double retry_after;          /* Retry-After in seconds from now, 0 when absent */
 	long long content_length;    /* Content-Length header, -1 when absent */
 	unsigned long long sent;     /* body bytes sent (of the file alone for FORM_FILE) */

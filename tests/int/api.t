@@ -150,7 +150,7 @@ badconf() { # badconf NAME SED-EXPR WANT-MESSAGE
 	expect_err "extract-api: config '$T/bad.json': $3" "config: $1: named"
 }
 badconf "unknown pagination type" 's/"type": "offset"/"type": "offest"/' \
-	"pagination.type: 'offest': use offset, page, cursor or none"
+	"pagination.type: 'offest': use offset, page, cursor, link or none"
 badconf "unknown column type" 's/"path": "\/item_code", "type": "text"/"path": "\/item_code", "type": "string"/' \
 	"columns[2].type: 'string': use text, integer, decimal, boolean or timestamp"
 badconf "a misspelt key" 's/"records"/"record"/' "record: unknown key (known here: url, method, headers, query, body, pagination, records, columns, rate)"
@@ -323,6 +323,25 @@ is "$(reqs ".[$n0:] | map(.body)")" \
 scenario '{"rows": 25, "repeat_cursor": true}'
 api "a cursor that repeats" 1 --config "$T/cursor.json"
 expect_err "extract-api: page 2: the API returned cursor 'c1' again: it would loop; stopping" "repeated cursor: an error, not a loop"
+
+cat >"$T/link.json" <<JSON
+{"url": "http://127.0.0.1:$port/v1/linked", "headers": {"Client-Id": "\${OZON_CLIENT_ID}", "Api-Key": "\${OZON_API_KEY}"},
+ "query": {"page_size": "\${limit}"},
+ "pagination": {"type": "link", "limit": 10},
+ "records": "",
+$cols
+JSON
+scenario '{"rows": 25}'
+api "the Link header's rel=\"next\"" 0 --config "$T/link.json" --keep-pages
+same_file "$OUT" "$T/want25.csv" "link: the CSV"
+is "$(reqs 'map(.query)')" '["page_size=10","page=2&page_size=10","page=3&page_size=10"]' "link: the first URL, then the next links as sent"
+is "$(cat "$W/api/api_data/page-000002.json.next")" "http://127.0.0.1:$port/v1/linked?page=3&page_size=10" "link: the next link kept beside the page"
+api "link: a rerun resumes from the kept pages and links" 0 --config "$T/link.json"
+is "$(ev '"\(.counts.api_requests_made) \(.counts.pages_resumed)"')" "0 3" "link: resumed without a request"
+scenario '{"rows": 25, "link_host": "localhost"}'
+api "a next link to another host" 1 --config "$T/link.json"
+expect_err "extract-api: page 1: the next link goes to another host ('http://localhost:$port/v1/linked'): not followed, the credentials would go with it" \
+	"link to another host: refused, said why"
 
 # --- resume after a kill ----------------------------------------------------------------
 scenario '{"rows": 2500, "delay": 0.1}'

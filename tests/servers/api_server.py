@@ -11,6 +11,9 @@ Endpoints (every answer JSON unless a fault says otherwise):
        "total": ROWS} (pages from 1)
   POST /v1/cursor  body {"limit": N, "last_id": "..."} (no last_id: the first
        page) -> {"result": {"items": [...], "last_id": "..."}}; "" when done
+  GET  /v1/linked?page=N&page_size=M    -> [...] (the records), with
+       `Link: <...>; rel="first"` and `Link: </v1/linked?page=N+1...>; rel="next"`
+       while more follow (--link-host H: the next link absolute, on host H)
   GET  /__stats                           -> {"requests": N} (not counted)
   POST /__reset  body {"rows": 25, "script": "2=503", ...}: a new scenario
        (the options below by their names, with '_' for '-'; the others back to
@@ -219,6 +222,25 @@ class Handler(BaseHTTPRequestHandler):
             lo = (page - 1) * size
             rows = [make_row(i, self.server.state.bad) for i in range(max(lo, 0), min(lo + size, a.rows))]
             obj = {"items": rows, "has_next": lo + size < a.rows, "total": a.rows}
+        elif u.path == "/v1/linked" and self.command == "GET":
+            q = parse_qs(u.query)
+            try:
+                page, size = int(q.get("page", ["1"])[0]), int(q.get("page_size", ["10"])[0])
+            except ValueError:
+                self.reply(400, {"message": "page and page_size must be numbers"})
+                return 400
+            lo = (page - 1) * size
+            rows = [make_row(i, self.server.state.bad) for i in range(max(lo, 0), min(lo + size, a.rows))]
+            links = []
+            if lo + size < a.rows:
+                nxt = "/v1/linked?page=%d&page_size=%d" % (page + 1, size)
+                if a.link_host:
+                    nxt = "http://%s:%d%s" % (a.link_host, self.server.server_address[1], nxt)
+                links = [("Link", '</v1/linked?page=1&page_size=%d>; rel="first"' % size),
+                         ("Link", '<%s>; rel="next"' % nxt)]
+            data = json.dumps(rows, ensure_ascii=False).encode()
+            self.reply(200, raw=data, headers=links)
+            return 200
         elif u.path == "/v1/cursor" and self.command == "POST":
             body = body if isinstance(body, dict) else {}
             limit = body.get("limit", 100)
@@ -274,6 +296,7 @@ def main():
     p.add_argument("--bad-rows")
     p.add_argument("--gzip", action="store_true")
     p.add_argument("--static-page", action="store_true")
+    p.add_argument("--link-host")
     args = p.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     srv = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
