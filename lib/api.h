@@ -26,7 +26,7 @@
  *   "${page}" or "${cursor}" becomes that page variable: a JSON number for
  *   the first three, a string for the cursor. On the first page a member
  *   whose value is "${cursor}" is left out (pagination.first_cursor sets it).
- *   pagination {"type": "none" | "offset" | "page" | "cursor",
+ *   pagination {"type": "none" | "offset" | "page" | "cursor" | "link",
  *               "limit": N           page size (offset: required),
  *               "start": N           first offset (0) or page number (1),
  *               "cursor": "/ptr"     cursor: where the next cursor is in an answer,
@@ -35,6 +35,9 @@
  *               "total": "/ptr"      a total record count in the answer: reached stops,
  *               "stop_on_short": bool  a page shorter than limit stops (default
  *                                    true when limit is set)}
+ *              "link": the next page is the Link header's rel="next" target
+ *              (a path, or a URL of the same origin: another host is refused,
+ *              the credentials would go with it), kept as page-NNNNNN.json.next.
  *              Every kind stops at an empty page; a cursor that repeats, or more
  *              pages than --max-pages, is an error (never an endless loop).
  *   records    JSON pointer to the array of records in each answer ("" = the answer)
