@@ -127,26 +127,36 @@ static int cfg_err(struct sk_err *err, const struct cfg *c, const char *key, con
 
 /* ---- secrets ---- */
 
-/* Replace every copy of `secret` in `msg` by "***". */
-static void scrub_one(char *msg, const char *secret)
+void sk_api_scrub(char *msg, const char *secret)
 {
 	size_t n;
-	char *p;
+	char *p = msg;
 
 	if (!secret || (n = strlen(secret)) < 1)
 		return;
-	while ((p = strstr(msg, secret))) {
-		memcpy(p, "***", 3);
+	/* past each replacement: a secret that is or holds "*" cannot loop */
+	while ((p = strstr(p, secret))) {
+		size_t len = strlen(msg);
+		if (n < 3 && len + 3 - n >= SK_ERR_MSG_MAX) {
+			/* no room to grow: drop the message's last bytes, or from the
+			 * secret on when they would reach into it */
+			size_t drop = len + 3 - n - (SK_ERR_MSG_MAX - 1);
+			if ((size_t)(p - msg) + n + drop > len) {
+				*p = '\0';
+				break;
+			}
+			msg[len - drop] = '\0';
+		}
 		memmove(p + 3, p + n, strlen(p + n) + 1);
-		if (n < 3) /* "***" may hold the secret itself: stop after one pass */
-			break;
+		memcpy(p, "***", 3);
+		p += 3;
 	}
 }
 
 static void scrub(const struct run *r, struct sk_err *err)
 {
 	for (size_t i = 0; err && i < r->nsecrets; i++)
-		scrub_one(err->msg, r->secrets[i]);
+		sk_api_scrub(err->msg, r->secrets[i]);
 }
 
 /* ---- configuration ---- */

@@ -133,6 +133,14 @@ int sk_api_check(struct sk_step *s, const struct sk_api_opts *o, struct sk_err *
 int sk_api_config_validate(const char *name, const char *text, size_t len, struct sk_err *err);
 
 /*
+ * Replace every copy of `secret` in `msg` (a NUL-terminated message of an
+ * SK_ERR_MSG_MAX buffer) by "***". Where a short secret leaves no room to
+ * grow, the message loses its last bytes instead; a secret is never left
+ * in it. For the unit tests (the run scrubs its header secrets this way).
+ */
+void sk_api_scrub(char *msg, const char *secret);
+
+/*
  * The shortest decimal text (no exponent) that reads back as `v`, into
  * `out`; -1 when `v` is not finite or needs an exponent. For the unit tests.
  */

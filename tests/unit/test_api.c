@@ -98,5 +98,25 @@ int main(void)
 	is_str(out, "18", "18.0 is 18");
 	ok(sk_api_format_decimal(1e22, out, sizeof(out)) < 0, "1e22 would need an exponent: refused");
 	ok(sk_api_format_decimal(NAN, out, sizeof(out)) < 0, "NaN refused");
+	/* secrets out of messages */
+	{
+		char m[SK_ERR_MSG_MAX];
+		snprintf(m, sizeof(m), "key 42 and 42!");
+		sk_api_scrub(m, "42");
+		is_str(m, "key *** and ***!", "a short secret: every copy replaced");
+		snprintf(m, sizeof(m), "a *** b ***");
+		sk_api_scrub(m, "***");
+		is_str(m, "a *** b ***", "a secret that is \"***\" ends");
+		snprintf(m, sizeof(m), "x Key-s3cr3t y Key-s3cr3t");
+		sk_api_scrub(m, "Key-s3cr3t");
+		is_str(m, "x *** y ***", "a long secret: replaced");
+		memset(m, 'a', sizeof(m) - 1);
+		m[sizeof(m) - 1] = '\0';
+		m[sizeof(m) - 2] = '7';
+		m[10] = '7';
+		sk_api_scrub(m, "7");
+		ok(strchr(m, '7') == NULL, "a full message: no copy of a 1-byte secret left");
+		ok(strncmp(m + 10, "***", 3) == 0 && strlen(m) == sizeof(m) - 1, "a full message: cut at the end to make room");
+	}
 	return done_testing();
 }
