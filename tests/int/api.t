@@ -415,6 +415,12 @@ kill -TERM $pid; wait $pid 2>/dev/null # the server is gone: its port refuses
 conf "$T/gone.json" "$gport"
 api "--check with the server down: tried once" 75 --config "$T/gone.json" --check
 expect_err "tried once: page 1: POST 'http://127.0.0.1:$gport/v2/analytics/stock_on_warehouses'" "check down: tried once"
+rm -f "$OUT"
+api "the server down: retried, then temporary" 75 STEPKIT_RETRIES=2 --config "$T/gone.json"
+expect_err "attempt 1/2 failed: page 1: POST 'http://127.0.0.1:$gport/v2/analytics/stock_on_warehouses': " "server down: the retry logged"
+is "$(ev '"\(.counts.api_requests_made) \(.counts.api_requests_failed) \(.error.kind)"')" "2 2 transient" "server down: the event says transient, 2 requests failed"
+no_file "$OUT" "server down: no output"
+no_temp "$W" "server down: no temporary file"
 
 # --- no secret anywhere ------------------------------------------------------------------
 for s in "$KEY" "$CID"; do
