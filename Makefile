@@ -62,6 +62,7 @@ LIBS_upload-http       := -lcurl
 LIBS_notify            := -lcurl
 LIBS_load-postgres     := -lpq -lcsv
 LIBS_report-xlsx       := -lxlsxwriter -lcsv
+LIBS_extract-api       := -lcurl -lcsv
 UNIT_LIBS := -lpq -lcsv -lcurl -lssh2 $(BASE_LIBS)
 
 .PHONY: all test test-unit test-cli test-int test-images demo bench deps check-headers style clean images FORCE

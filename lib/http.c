@@ -62,6 +62,7 @@ static void resp_reset(struct sk_http_resp *r)
 	r->status = 0;
 	r->reason[0] = r->etag[0] = r->content_type[0] = '\0';
 	r->location[0] = '\0';
+	r->link[0] = '\0';
 	r->retry_after = 0;
 	r->content_length = -1;
 	r->truncated = 0;
@@ -450,6 +451,17 @@ static size_t on_header(char *line, size_t size, size_t nitems, void *ctx)
 		   sk_http_header_value(line, len, "location", r->location,
 					sizeof(r->location))) {
 		/* stored */
+	} else if (len > 5 && !strncasecmp(line, "link:", 5)) {
+		char link[sizeof(r->link)];
+		size_t have = strlen(r->link);
+		if (sk_http_header_value(line, len, "link", link, sizeof(link))) {
+			/* several Link headers read as one list */
+			size_t n = strlen(link), sep = have ? 2 : 0;
+			if (have + sep + n < sizeof(r->link)) {
+				memcpy(r->link + have, ", ", sep);
+				memcpy(r->link + have + sep, link, n + 1);
+			}
+		}
 	} else if (sk_http_header_value(line, len, "retry-after", val, sizeof(val))) {
 		r->retry_after = sk_retry_after_parse(val);
 	} else if (sk_http_header_value(line, len, "content-length", val, sizeof(val))) {
@@ -714,6 +726,8 @@ int sk_http_perform(struct sk_http *h, const struct sk_http_req *req, struct sk_
 		SETOPT(CURLOPT_CAINFO, h->cfg.ca_file);
 	SETOPT(CURLOPT_HEADERFUNCTION, on_header);
 	SETOPT(CURLOPT_HEADERDATA, &x);
+	if (req->accept_encoding)
+		SETOPT(CURLOPT_ACCEPT_ENCODING, req->accept_encoding);
 	SETOPT(CURLOPT_WRITEFUNCTION, on_body);
 	SETOPT(CURLOPT_WRITEDATA, &x);
 	SETOPT(CURLOPT_NOPROGRESS, 0L);

@@ -116,6 +116,10 @@ struct sk_http_req {
 					its answer a byte at a time (never a stall) still
 					cannot hold the request longer. sk_http_perform_retry()
 					sets it to the time left before the policy's deadline. */
+	const char *accept_encoding; /* "": ask for every compression libcurl decodes
+					(gzip, deflate...) and decode the answer before it
+					reaches resp->body (body.max counts decoded bytes);
+					NULL: ask for none */
 	int no_interrupt;            /* 1: keep going after SIGTERM (cleanup requests such
 					as an S3 abort; bounded by the timeouts) */
 	/* Called about once a second while the body is sent; may be NULL. */
@@ -134,6 +138,8 @@ struct sk_http_resp {
 	char location[512];          /* Location header (a redirect's target) as sent,
 					or "": may hold a token in its query, show it
 					only through sk_http_location_redact() */
+	char link[2048];             /* the Link header(s) as sent, joined by ", " (RFC 8288:
+					pagination's rel="next"), or ""; cut at 2047 bytes */
 	double retry_after;          /* Retry-After in seconds from now, 0 when absent */
 	long long content_length;    /* Content-Length header, -1 when absent */
 	unsigned long long sent;     /* body bytes sent (of the file alone for FORM_FILE) */
