@@ -390,9 +390,18 @@ int sk_load_fk_bulk(struct sk_pg *db, const char *oid, long long rows,
 		return -1;
 	bulk = sk_pgx_rows(r) == 1 && sk_pgx_get(r, 0, 0) && !strcmp(sk_pgx_get(r, 0, 0), "t");
 	if (bulk) {
+		/*
+		 * ALTER TABLE waits for every reader of the table to finish: not
+		 * for long (SK_LOAD_FK_LOCK_WAIT), then the per-row way instead.
+		 */
 		if (sk_pgx_exec(db, "drop the foreign keys", "SAVEPOINT stepkit_fk", 0, NULL, NULL,
 				err) < 0 ||
+		    sk_pgx_exec(db, "drop the foreign keys",
+				"SET LOCAL lock_timeout = '" SK_LOAD_FK_LOCK_WAIT "'", 0, NULL, NULL,
+				err) < 0 ||
 		    sk_pgx_exec(db, "drop the foreign keys", sk_pgx_get(r, 0, 1), 0, NULL, NULL, err) < 0 ||
+		    sk_pgx_exec(db, "drop the foreign keys", "RESET lock_timeout", 0, NULL, NULL,
+				err) < 0 ||
 		    write(db, ctx, err) < 0 ||
 		    sk_pgx_exec(db, "check the foreign keys", sk_pgx_get(r, 0, 2), 0, NULL, NULL, err) < 0 ||
 		    sk_pgx_exec(db, "check the foreign keys", "RELEASE SAVEPOINT stepkit_fk", 0, NULL,

@@ -444,6 +444,20 @@ ex 0 "fk bulk: the upsert again" "$LP" --workdir "$W" --table fkc --mode upsert 
 expect_err "20000 rows read, 0 inserted, 0 updated, 20000 unchanged" "fk bulk: the rerun changes nothing"
 is "$(fkoid)" "$o1" "fk bulk: nothing to write, the key not touched"
 
+# a reader holding the table: no waiting for its lock past 5 s, the per-row way instead
+sql -c "TRUNCATE fkc"
+PGAPPNAME=sk-reader-$$ psql -X -q -c "BEGIN" -c "SELECT count(*) FROM fkc" -c "SELECT pg_sleep(60)" >/dev/null 2>&1 &
+reader=$!
+for i in $(seq 1 100); do
+	[ "$(admin -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'sk-reader-$$' AND query LIKE '%pg_sleep%'")" = 1 ] && break
+	sleep 0.1
+done
+o1=$(fkoid)
+ex 0 "fk bulk: a reader holds the table" "$LP" --workdir "$W" --table fkc
+is "$(sql -c "SELECT count(*) FROM fkc")/$(fkoid)" "20000/$o1" "fk bulk: loaded the per-row way, the key not touched"
+admin -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'sk-reader-$$'" >/dev/null
+wait "$reader" 2>/dev/null
+
 # --- the server down ---
 "$TOP/tests/servers/pg-down.sh" "$T/pg"
 ok $? "server stopped"
