@@ -894,10 +894,6 @@ static int run_upsert(struct sk_pg *db, struct sk_load_plan *p, struct sk_step *
 		goto out;
 	if (copy_into(db, p, "pg_temp." STAGE, STAGE, 1, s, &c->read, err) < 0)
 		goto out;
-	/* the planner's row counts and distinct keys for the joins and groupings below */
-	if (sk_pgx_exec(db, "analyze the stage table", "ANALYZE pg_temp." STAGE, 0, NULL, NULL,
-			err) < 0)
-		goto out;
 	if (p->spec.dedup == SK_LOAD_DEDUP_NONE && find_duplicate(db, p, err) < 0)
 		goto out;
 

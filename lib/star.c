@@ -171,10 +171,7 @@ int sk_star_load(struct sk_pg *db, const char *path, struct sk_step *s,
 	if (sk_load_copy(db, path, cols, SK_ARRAY_SIZE(cols), copy_sql, STAGE, 1, s, &c->read,
 			 err) < 0)
 		goto out;
-	/* the planner's row counts and distinct keys for the joins and groupings below */
-	if (sk_pgx_exec(db, "analyze the stage table", "ANALYZE pg_temp." STAGE, 0, NULL, NULL,
-			err) < 0 ||
-	    repeated_key(db, path, err) < 0)
+	if (repeated_key(db, path, err) < 0)
 		goto out;
 	if (sk_pgx_exec(db, "load dim_date", dim_date_sql, 0, NULL, NULL, err) < 0 ||
 	    sk_pgx_exec(db, "load dim_customer", dim_customer_sql, 0, NULL, NULL, err) < 0 ||
