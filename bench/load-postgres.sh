@@ -1,20 +1,34 @@
 #!/bin/bash
 # bench/load-postgres.sh [ROWS]: load-postgres against psql's \copy and
 # pandas DataFrame.to_sql on a throwaway PostgreSQL (tests/servers/pg-up.sh),
-# with ROWS generated sales rows (default 5,000,000) through transform.
-# Measures, wall time and peak RSS (GNU time):
-#   star      load-postgres --target sales-star, into an empty star
+# with ROWS generated sales rows (ROWS, else $BENCH_ROWS, else 5,000,000)
+# through transform. Each measurement runs $BENCH_REPEAT times (default 3);
+# the median is printed with the range [min-max] of wall seconds, the peak
+# RSS, and the CPU seconds of the client and of the server (the postmaster
+# and every backend): on a shared machine the CPU seconds vary much less
+# than the wall time, which also holds the waits for a busy CPU and disk.
+#   star        load-postgres --target sales-star, into an empty star
 #   star-rerun  the same again (every row unchanged)
-#   copy      psql -c "\copy fact_sales(...) FROM file" (the server's own limit)
-#   append    load-postgres --table fact_sales, same file, same empty table
+#   copy        psql -c "\copy fact_sales(...) FROM file" (the server's own limit)
+#   append      load-postgres --table fact_sales, same file, same empty table
 #   upsert-rerun  load-postgres --table fact_sales --mode upsert (nothing changed)
-#   to_sql    pandas read_csv + DataFrame.to_sql (SQLAlchemy + psycopg2), when installed
+#   to_sql      pandas read_csv + DataFrame.to_sql (SQLAlchemy + psycopg2) into
+#               the same empty table, when installed, in three forms: pandas'
+#               default (executemany), method='multi' (multi-row INSERTs), and
+#               method=<COPY callable> (the psql_insert_copy of pandas' own
+#               documentation, the fastest form a pandas user would write).
+# BENCH_LOADER=PATH times another load-postgres binary (an older build, for
+# before/after figures); BENCH_TO_SQL=0 leaves out the to_sql peers (they
+# do not depend on load-postgres: measure them once).
 # Goals (issue 12): append <= 1.3x copy; upsert rerun <= 2.5x copy; >= 10x
-# faster than to_sql; RSS < 50 MiB.
+# faster than to_sql; RSS < 50 MiB. Timing on a shared machine is noisy:
+# read the ranges.
 set -euo pipefail
-ROWS=${1:-5000000}
+ROWS=${1:-${BENCH_ROWS:-5000000}}
+REPEAT=${BENCH_REPEAT:-3}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BIN=$TOP/bin
+LPG=${BENCH_LOADER:-$BIN/load-postgres}
 T=$(mktemp -d "${TMPDIR:-/tmp}/lpgbench.XXXXXX")
 chmod 755 "$T"
 trap '"$TOP/tests/servers/pg-down.sh" "$T/pg" >/dev/null 2>&1 || true; rm -rf "$T"' EXIT
@@ -24,7 +38,8 @@ export STEPKIT_LOG_LEVEL=warn
 D=$T/d
 "$TOP/scripts/gen-sample" --rows "$ROWS" "$D" 2>/dev/null
 "$BIN/transform" --workdir "$D"
-psql -X -q -v ON_ERROR_STOP=1 -f "$TOP/scripts/warehouse.sql" 2>/dev/null
+schema() { psql -X -q -v ON_ERROR_STOP=1 -f "$TOP/scripts/warehouse.sql" 2>/dev/null; }
+schema
 # the facts as a CSV of fact_sales' columns (date_key is generated)
 python3 - "$D/transformed_data.csv" "$D/fact_sales.csv" <<'PY'
 import csv, sys
@@ -33,33 +48,87 @@ with open(sys.argv[1], newline='') as f, open(sys.argv[2], 'w', newline='') as o
     for row in r:
         w.writerow([row[0], row[1], row[5], row[3], row[2], row[4], row[6]])
 PY
+cat >"$T/to_sql.py" <<'PY'
+import csv, io, sys
+import pandas as pd, sqlalchemy as sa
+
+def copy_callable(table, conn, keys, data_iter):
+    # pandas' documented COPY insertion method (psql_insert_copy)
+    with conn.connection.cursor() as cur:
+        buf = io.StringIO()
+        csv.writer(buf).writerows(data_iter)
+        buf.seek(0)
+        cols = ', '.join('"{}"'.format(k) for k in keys)
+        name = '{}.{}'.format(table.schema, table.name) if table.schema else table.name
+        cur.copy_expert('COPY {} ({}) FROM STDIN WITH CSV'.format(name, cols), buf)
+
+method = {'default': None, 'multi': 'multi', 'copy': copy_callable}[sys.argv[2]]
+e = sa.create_engine('postgresql+psycopg2://')
+df = pd.read_csv(sys.argv[1], dtype=str, keep_default_na=False, na_values=[''])
+df.to_sql('fact_sales', e, if_exists='append', index=False, chunksize=10000, method=method)
+PY
 COLS="invoice_no,stock_code,customer_id,invoice_date,quantity,unit_price,line_total"
-# m NAME CMD...: wall seconds and peak RSS (MiB) of CMD
-m() {
-	local name=$1; shift
-	/usr/bin/time -f '%e %M' -o "$T/time" "$@" >/dev/null
-	read -r s k <"$T/time"
-	printf '%-13s %8.2f s %7.1f MiB\n' "$name" "$s" "$(echo "$k / 1024" | bc -l)"
-	eval "t_${name//-/_}=$s"
+TCK=$(getconf CLK_TCK)
+# CPU ticks of the server: the postmaster, its reaped backends, its live ones
+server_ticks() {
+	local t c
+	t=$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$PG_PID/stat")
+	for c in $(pgrep -P "$PG_PID"); do
+		t=$((t + $(awk '{ print $14 + $15 }' "/proc/$c/stat" 2>/dev/null || echo 0)))
+	done
+	echo "$t"
+}
+# run NAME SETUP CMD...: SETUP (a shell function) then CMD, REPEAT times;
+# prints the median wall time with its range, RSS, CPU; sets t_NAME
+run() {
+	local name=$1 setup=$2 i a b s k u y
+	shift 2
+	: >"$T/runs"
+	for ((i = 0; i < REPEAT; i++)); do
+		$setup
+		a=$(server_ticks)
+		/usr/bin/time -f '%e %M %U %S' -o "$T/time" "$@" >/dev/null
+		sleep 1 # the backend's exit, so that its CPU is counted
+		b=$(server_ticks)
+		read -r s k u y <"$T/time"
+		echo "$s $k $(echo "$u + $y" | bc) $(echo "($b - $a) / $TCK" | bc -l)" >>"$T/runs"
+	done
+	local m=$(((REPEAT + 1) / 2))
+	col() { cut -d' ' -f"$1" "$T/runs" | sort -g | sed -n "$2p"; }
+	printf '%-17s %8.2f s [%.2f-%.2f]  %6.1f MiB  cpu client %6.2f s  server %7.2f s\n' "$name" \
+		"$(col 1 $m)" "$(col 1 1)" "$(col 1 "$REPEAT")" "$(echo "$(col 2 "$REPEAT") / 1024" | bc -l)" \
+		"$(col 3 $m)" "$(col 4 $m)"
+	eval "t_${name//-/_}=$(col 1 $m)"
+}
+nothing() { :; }
+empty_star() {
+	psql -X -q -c "DROP TABLE IF EXISTS fact_sales, dim_date, dim_customer, dim_product CASCADE" \
+		>/dev/null 2>&1
+	schema
 }
 empty_facts() { psql -X -q -c "TRUNCATE fact_sales" -c "VACUUM ANALYZE fact_sales" >/dev/null; }
-echo "# $ROWS generated rows, $(($(wc -l <"$D/transformed_data.csv") - 1)) transformed; PostgreSQL on 127.0.0.1"
-m star "$BIN/load-postgres" --workdir "$D" --target sales-star
-m star-rerun "$BIN/load-postgres" --workdir "$D" --target sales-star
-empty_facts
-m copy psql -X -q -c "\\copy fact_sales($COLS) FROM '$D/fact_sales.csv' WITH (FORMAT csv, HEADER true)"
-empty_facts
-m append "$BIN/load-postgres" --workdir "$D" --table fact_sales
-m upsert-rerun "$BIN/load-postgres" --workdir "$D" --table fact_sales --mode upsert --key invoice_no,stock_code
-if /usr/bin/python3 -c 'import pandas, sqlalchemy, psycopg2' 2>/dev/null; then
-	empty_facts
-	m to_sql /usr/bin/python3 -c "
-import os, pandas as pd, sqlalchemy as sa
-e = sa.create_engine('postgresql+psycopg2://', connect_args={})
-df = pd.read_csv('$D/fact_sales.csv', dtype=str, keep_default_na=False, na_values=[''])
-df.to_sql('fact_sales', e, if_exists='append', index=False, chunksize=10000)
-"
+facts_once() { empty_facts; "$LPG" --workdir "$D" --table fact_sales >/dev/null; }
+ratio() { echo "$1 / $2" | bc -l | cut -c1-5; }
+echo "# $ROWS generated rows, $(($(wc -l <"$D/transformed_data.csv") - 1)) transformed; PostgreSQL on 127.0.0.1;" \
+	"median of $REPEAT [range]; load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
+run star empty_star "$LPG" --workdir "$D" --target sales-star
+run star-rerun nothing "$LPG" --workdir "$D" --target sales-star
+run copy empty_facts psql -X -q -c "\\copy fact_sales($COLS) FROM '$D/fact_sales.csv' WITH (FORMAT csv, HEADER true)"
+run append empty_facts "$LPG" --workdir "$D" --table fact_sales
+facts_once
+run upsert-rerun nothing "$LPG" --workdir "$D" --table fact_sales --mode upsert --key invoice_no,stock_code
+if [ "${BENCH_TO_SQL:-1}" = 0 ]; then
+	echo "to_sql            left out (BENCH_TO_SQL=0)"
+elif /usr/bin/python3 -c 'import pandas, sqlalchemy, psycopg2' 2>/dev/null; then
+	for m in copy multi default; do
+		run "to_sql-$m" empty_facts /usr/bin/python3 "$T/to_sql.py" "$D/fact_sales.csv" "$m"
+	done
 else
-	echo "to_sql        skipped: python3-sqlalchemy and python3-psycopg2 are not installed (scripts/install-deps)"
+	echo "to_sql            skipped: python3-pandas, python3-sqlalchemy, python3-psycopg2 are not installed (scripts/install-deps)"
 fi
-echo "append/copy $(echo "$t_append / $t_copy" | bc -l | cut -c1-5) (goal <= 1.3); upsert-rerun/copy $(echo "$t_upsert_rerun / $t_copy" | bc -l | cut -c1-5) (goal <= 2.5)${t_to_sql:+; to_sql/append $(echo "$t_to_sql / $t_append" | bc -l | cut -c1-5) (goal >= 10)}"
+echo "# load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "append/copy $(ratio "$t_append" "$t_copy") (goal <= 1.3); upsert-rerun/copy $(ratio "$t_upsert_rerun" "$t_copy") (goal <= 2.5)"
+if [ -n "${t_to_sql_default:-}" ]; then
+	echo "to_sql/append: default $(ratio "$t_to_sql_default" "$t_append"), multi $(ratio "$t_to_sql_multi" "$t_append")," \
+		"COPY callable $(ratio "$t_to_sql_copy" "$t_append") (goal >= 10)"
+fi

@@ -126,4 +126,28 @@ struct sk_buf;
 int sk_load_header(const char *path, const char **names, size_t max, struct sk_buf *store,
 		   struct sk_err *err);
 
+
+/*
+ * Write many rows into table `oid` (a regclass or oid, as text) through
+ * write(db, ctx, err), which may run more than once. Each foreign key of
+ * the table is checked per row, by the server's triggers: a lookup and a
+ * row lock in the referenced table for every row written, most of the
+ * time of a large load. When `rows` is large (at least SK_LOAD_FK_BULK_MIN,
+ * and an eighth of the rows the table already holds), the user owns the
+ * table and its foreign keys are all its own and validated, they are
+ * dropped, the rows written, and the same constraints added again, which
+ * checks every row of the table in one join per key; all under a savepoint
+ * of the caller's transaction, so other sessions never see the table
+ * without them (ALTER TABLE takes an ACCESS EXCLUSIVE lock on the table
+ * until the transaction ends: readers wait for the load; it waits for the
+ * lock SK_LOAD_FK_LOCK_WAIT at most, then goes the per-row way). If any of that
+ * fails (a row without its referenced row, say), it is undone and write()
+ * runs again the per-row way, which reports the failure as it always does.
+ * 0, or -1 with `err`.
+ */
+#define SK_LOAD_FK_BULK_MIN 10000
+#define SK_LOAD_FK_LOCK_WAIT "5s"
+int sk_load_fk_bulk(struct sk_pg *db, const char *oid, long long rows,
+		    int (*write)(struct sk_pg *db, void *ctx, struct sk_err *err), void *ctx,
+		    struct sk_err *err);
 #endif

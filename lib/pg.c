@@ -247,30 +247,51 @@ static int stalled(struct sk_pg *db, struct sk_err *err)
 			  db->read_timeout_name);
 }
 
+/*
+ * One wait for the socket to be ready for `events`, bounded by 200 ms
+ * slices: a signal is seen between them, and `*deadline` (0: none) is
+ * the read timeout. 0 with the ready events in `*revents` (0: nothing yet,
+ * try again), or -1 with `err`.
+ */
+static int wait_socket(struct sk_pg *db, short events, long long deadline, short *revents,
+		       struct sk_err *err)
+{
+	struct pollfd p = {PQsocket(db->conn), events, 0};
+	int rc, ms = POLL_MS;
+
+	*revents = 0;
+	if (sk_interrupted())
+		return interrupted(db, err);
+	if (deadline) {
+		long long left = deadline - now_ms();
+
+		if (left <= 0)
+			return stalled(db, err);
+		if (left < ms)
+			ms = (int)left;
+	}
+	rc = poll(&p, 1, ms);
+	if (rc < 0 && errno != EINTR)
+		return sk_err_set(err, SK_E_TRANSIENT, "postgres %s: poll: %s", db->target,
+				  strerror(errno));
+	if (rc > 0)
+		*revents = p.revents;
+	return 0;
+}
+
+static long long read_deadline(const struct sk_pg *db)
+{
+	return db->read_timeout_ms > 0 ? now_ms() + db->read_timeout_ms : 0;
+}
+
 static int wait_input(struct sk_pg *db, struct sk_err *err)
 {
-	struct pollfd p = {PQsocket(db->conn), POLLIN, 0};
-	long long deadline = db->read_timeout_ms > 0 ? now_ms() + db->read_timeout_ms : 0;
+	long long deadline = read_deadline(db);
+	short ev = 0;
 
-	for (;;) {
-		int rc, ms = POLL_MS;
-
-		if (sk_interrupted())
-			return interrupted(db, err);
-		if (deadline) {
-			long long left = deadline - now_ms();
-			if (left <= 0)
-				return stalled(db, err);
-			if (left < ms)
-				ms = (int)left;
-		}
-		rc = poll(&p, 1, ms);
-		if (rc > 0)
-			break;
-		if (rc < 0 && errno != EINTR)
-			return sk_err_set(err, SK_E_TRANSIENT, "postgres %s: poll: %s", db->target,
-					  strerror(errno));
-	}
+	while (!ev)
+		if (wait_socket(db, POLLIN, deadline, &ev, err) < 0)
+			return -1;
 	if (!PQconsumeInput(db->conn))
 		return fail_conn(db, "connection lost", err);
 	return 0;
@@ -285,33 +306,22 @@ static int wait_input(struct sk_pg *db, struct sk_err *err)
  */
 static int flush_out(struct sk_pg *db, struct sk_err *err)
 {
-	long long deadline = db->read_timeout_ms > 0 ? now_ms() + db->read_timeout_ms : 0;
+	long long deadline = read_deadline(db);
 
 	for (;;) {
-		struct pollfd p = {PQsocket(db->conn), POLLIN | POLLOUT, 0};
-		int rc = PQflush(db->conn), ms = POLL_MS;
+		int rc = PQflush(db->conn);
+		short ev;
 
 		if (rc == 0)
 			return 0;
 		if (rc < 0)
 			return fail_conn(db, "send", err);
-		if (sk_interrupted())
-			return interrupted(db, err);
-		if (deadline) {
-			long long left = deadline - now_ms();
-			if (left <= 0)
-				return stalled(db, err);
-			if (left < ms)
-				ms = (int)left;
-		}
-		rc = poll(&p, 1, ms);
-		if (rc < 0 && errno != EINTR)
-			return sk_err_set(err, SK_E_TRANSIENT, "postgres %s: poll: %s", db->target,
-					  strerror(errno));
-		if (rc > 0 && (p.revents & POLLIN) && !PQconsumeInput(db->conn))
+		if (wait_socket(db, POLLIN | POLLOUT, deadline, &ev, err) < 0)
+			return -1;
+		if ((ev & POLLIN) && !PQconsumeInput(db->conn))
 			return fail_conn(db, "connection lost", err);
-		if (rc > 0 && (p.revents & POLLOUT) && deadline)
-			deadline = now_ms() + db->read_timeout_ms; /* progress */
+		if ((ev & POLLOUT) && deadline)
+			deadline = read_deadline(db); /* progress */
 	}
 }
 

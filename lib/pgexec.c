@@ -11,45 +11,54 @@
 #define RES(r) ((PGresult *)(r))
 
 /*
- * Collect the results of the statement just sent, never blocking outside
- * sk_pg_wait (which watches for signals): the first error wins, else the
- * last result. A COPY IN result ends the loop: data is expected next.
+ * Read the results of the statement just sent, never blocking outside
+ * sk_pg_wait (which watches for signals and the read timeout): the first
+ * error wins, else the last result, left in `*keep` (NULL: none). A COPY IN
+ * result ends the loop: data is expected next.
  */
-static int collect(struct sk_pg *db, const char *what, PGresult **out, struct sk_err *err)
+static int drain(struct sk_pg *db, PGresult **keep, struct sk_err *err)
 {
 	PGconn *c = sk_pg_conn(db);
-	PGresult *keep = NULL, *r;
-	int ret = -1;
+	PGresult *r;
 
+	*keep = NULL;
 	for (;;) {
 		while (PQisBusy(c))
 			if (sk_pg_wait(db, err) < 0)
-				goto out;
+				return -1;
 		r = PQgetResult(c);
 		if (!r)
-			break;
+			return 0;
 		if (PQresultStatus(r) == PGRES_COPY_IN) {
-			PQclear(keep);
-			keep = r;
-			break;
+			PQclear(*keep);
+			*keep = r;
+			return 0;
 		}
-		if (keep && PQresultStatus(keep) == PGRES_FATAL_ERROR) {
+		if (*keep && PQresultStatus(*keep) == PGRES_FATAL_ERROR) {
 			PQclear(r);
 		} else {
-			PQclear(keep);
-			keep = r;
+			PQclear(*keep);
+			*keep = r;
 		}
+	}
+}
+
+/* drain(), and an error result (or none at all) reported as `what` failing */
+static int collect(struct sk_pg *db, const char *what, PGresult **out, struct sk_err *err)
+{
+	PGresult *keep = NULL;
+
+	if (drain(db, &keep, err) < 0) {
+		PQclear(keep);
+		return -1;
 	}
 	if (!keep || PQresultStatus(keep) == PGRES_FATAL_ERROR) {
 		sk_pg_fail(db, what, keep, err);
-		goto out;
+		PQclear(keep);
+		return -1;
 	}
 	*out = keep;
-	keep = NULL;
-	ret = 0;
-out:
-	PQclear(keep);
-	return ret;
+	return 0;
 }
 
 int sk_pgx_exec(struct sk_pg *db, const char *what, const char *sql, int np,
@@ -236,22 +245,14 @@ int sk_pgx_copy_put(struct sk_pg *db, const char *data, size_t len, struct sk_er
 
 void sk_pgx_copy_abort(struct sk_pg *db, const char *why)
 {
-	PGconn *c = sk_pg_conn(db);
-	PGresult *r;
+	PGresult *r = NULL;
 	struct sk_err ignore = SK_ERR_INIT;
 
-	if (end_data(db, why, &ignore) < 0 || PQsetnonblocking(c, 0) != 0)
+	if (end_data(db, why, &ignore) < 0 || PQsetnonblocking(sk_pg_conn(db), 0) != 0)
 		return;
 	/* the server answers the CopyFail with an error: read it, quietly */
-	for (;;) {
-		while (PQisBusy(c))
-			if (sk_pg_wait(db, &ignore) < 0)
-				return;
-		r = PQgetResult(c);
-		if (!r)
-			return;
-		PQclear(r);
-	}
+	(void)drain(db, &r, &ignore);
+	PQclear(r);
 }
 
 /*
@@ -293,29 +294,16 @@ int sk_pgx_copy_end(struct sk_pg *db, const char *relname, long long *rows,
 		    struct sk_pgx_copy_fail *fail, const char *const *columns, size_t ncolumns,
 		    struct sk_err *err)
 {
-	PGconn *c = sk_pg_conn(db);
-	PGresult *keep = NULL, *r;
+	PGresult *keep = NULL;
 	int ret = -1;
 
 	memset(fail, 0, sizeof(*fail));
 	if (end_data(db, NULL, err) < 0)
 		return -1;
-	if (PQsetnonblocking(c, 0) != 0)
+	if (PQsetnonblocking(sk_pg_conn(db), 0) != 0)
 		return sk_pg_fail(db, "copy", NULL, err);
-	for (;;) {
-		while (PQisBusy(c))
-			if (sk_pg_wait(db, err) < 0)
-				goto out;
-		r = PQgetResult(c);
-		if (!r)
-			break;
-		if (keep && PQresultStatus(keep) == PGRES_FATAL_ERROR) {
-			PQclear(r);
-		} else {
-			PQclear(keep);
-			keep = r;
-		}
-	}
+	if (drain(db, &keep, err) < 0)
+		goto out;
 	if (!keep || PQresultStatus(keep) != PGRES_COMMAND_OK) {
 		const char *ctx = keep ? PQresultErrorField(keep, PG_DIAG_CONTEXT) : NULL;
 		const char *msg = keep ? PQresultErrorField(keep, PG_DIAG_MESSAGE_PRIMARY) : NULL;

@@ -399,6 +399,65 @@ expect_err "load-postgres: postgres host=127.0.0.1 port=$PGPORT dbname=etldb use
 is "$(sql -c "SELECT count(*) FROM sleepy")" 0 "read timeout: nothing committed"
 has "$W/events/load-postgres.json" '"kind": "transient"' "read timeout: event transient"
 
+# --- foreign keys checked in one pass for large loads ---
+# 20,000 rows (over SK_LOAD_FK_BULK_MIN): the keys are dropped, the rows
+# written, the same keys added again (a new constraint oid); a missing
+# parent undoes that and the per-row way reports it as it always did.
+sql -c "CREATE TABLE fkp (id integer PRIMARY KEY); INSERT INTO fkp SELECT generate_series(1, 100)"
+sql -c "CREATE TABLE fkc (id integer PRIMARY KEY, pid integer NOT NULL CONSTRAINT fkc_parent REFERENCES fkp, note text)"
+awk 'BEGIN { print "id,pid,note"; for (i = 1; i <= 20000; i++) printf "%d,%d,note %050d\n", i, i % 100 + 1, i }' >"$W/fkc.csv"
+fkdef() { sql -c "SELECT conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint WHERE conrelid = 'fkc'::regclass AND contype = 'f'"; }
+fkoid() { sql -c "SELECT oid FROM pg_constraint WHERE conrelid = 'fkc'::regclass AND contype = 'f'"; }
+want_fk="fkc_parent,FOREIGN KEY (pid) REFERENCES fkp(id),t"
+o1=$(fkoid)
+ex 0 "fk bulk: append 20,000 rows" "$LP" --workdir "$W" --table fkc
+is "$(sql -c "SELECT count(*), sum(pid) FROM fkc")" "20000,1010000" "fk bulk: every row appended"
+is "$(fkdef)" "$want_fk" "fk bulk: the same foreign key, validated, after the append"
+[ "$(fkoid)" != "$o1" ]
+ok $? "fk bulk: the append checked the key in one pass (the constraint was added again)"
+# a child whose parent is missing, in the small way and in the large way: the same message
+sql -c "CREATE TABLE fkc2 (LIKE fkc); ALTER TABLE fkc2 ADD CONSTRAINT fkc_parent2 FOREIGN KEY (pid) REFERENCES fkp"
+printf 'id,pid,note\n1,1,a\n2,999,b\n' >"$W/small.csv"
+ex 1 "fk: a missing parent, few rows" "$LP" --workdir "$W" --table fkc2 "$W/small.csv"
+small_msg=$(sed -n 's/.*load-postgres: //p' "$T/err" | sed "s|$W/small.csv|FILE|" | tail -1)
+{ head -1 "$W/fkc.csv"; tail -n +2 "$W/fkc.csv" | sed '2s/^2,3,/2,999,/'; } >"$W/orphan.csv"
+sql -c "CREATE TABLE fkc3 (LIKE fkc); ALTER TABLE fkc3 ADD CONSTRAINT fkc_parent3 FOREIGN KEY (pid) REFERENCES fkp"
+o3=$(sql -c "SELECT oid FROM pg_constraint WHERE conname = 'fkc_parent3'")
+ex 1 "fk bulk: a missing parent, 20,000 rows" "$LP" --workdir "$W" --table fkc3 "$W/orphan.csv"
+large_msg=$(sed -n 's/.*load-postgres: //p' "$T/err" | sed "s|$W/orphan.csv|FILE|" | tail -1)
+has "$T/err" 'violates foreign key constraint "fkc_parent3"' "fk bulk: the violation is reported"
+is "$large_msg" "$(echo "$small_msg" | sed 's/fkc2/fkc3/g; s/fkc_parent2/fkc_parent3/')" "fk bulk: the same message as the per-row way"
+is "$(sql -c "SELECT count(*) FROM fkc3")/$(sql -c "SELECT oid, convalidated FROM pg_constraint WHERE conname = 'fkc_parent3'")" \
+	"0/$o3,t" "fk bulk: the failed load changed nothing, the key untouched and valid"
+# upsert: 20,000 changed rows go the bulk way; a rerun changes nothing and keeps the key
+sed 's/,note /,changed /' "$W/fkc.csv" >"$W/fkc-up.csv"
+o1=$(fkoid)
+ex 0 "fk bulk: upsert 20,000 changed rows" "$LP" --workdir "$W" --table fkc --mode upsert --key id --audit fkc_audit "$W/fkc-up.csv"
+expect_err "20000 rows read, 0 inserted, 20000 updated, 0 unchanged" "fk bulk: the upsert's counts"
+is "$(sql -c "SELECT count(*) FROM fkc WHERE note LIKE 'changed %'")/$(sql -c "SELECT count(*) FROM fkc_audit")" "20000/20000" \
+	"fk bulk: every row updated and audited"
+is "$(fkdef)" "$want_fk" "fk bulk: the foreign key valid after the upsert"
+[ "$(fkoid)" != "$o1" ]
+ok $? "fk bulk: the upsert checked the key in one pass"
+o1=$(fkoid)
+ex 0 "fk bulk: the upsert again" "$LP" --workdir "$W" --table fkc --mode upsert --key id --audit fkc_audit "$W/fkc-up.csv"
+expect_err "20000 rows read, 0 inserted, 0 updated, 20000 unchanged" "fk bulk: the rerun changes nothing"
+is "$(fkoid)" "$o1" "fk bulk: nothing to write, the key not touched"
+
+# a reader holding the table: no waiting for its lock past 5 s, the per-row way instead
+sql -c "TRUNCATE fkc"
+PGAPPNAME=sk-reader-$$ psql -X -q -c "BEGIN" -c "SELECT count(*) FROM fkc" -c "SELECT pg_sleep(60)" >/dev/null 2>&1 &
+reader=$!
+for i in $(seq 1 100); do
+	[ "$(admin -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'sk-reader-$$' AND query LIKE '%pg_sleep%'")" = 1 ] && break
+	sleep 0.1
+done
+o1=$(fkoid)
+ex 0 "fk bulk: a reader holds the table" "$LP" --workdir "$W" --table fkc
+is "$(sql -c "SELECT count(*) FROM fkc")/$(fkoid)" "20000/$o1" "fk bulk: loaded the per-row way, the key not touched"
+admin -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'sk-reader-$$'" >/dev/null
+wait "$reader" 2>/dev/null
+
 # --- the server down ---
 "$TOP/tests/servers/pg-down.sh" "$T/pg"
 ok $? "server stopped"
