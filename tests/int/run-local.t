@@ -565,20 +565,24 @@ is "$(grep -c -- "--period=daily --as-of=${next}T00:00:00Z " "$OUT/asof/logs/ext
 	"both attempts got the same --as-of"
 [ "$(wc -l <"$OUT/asof/raw_sales.csv")" -gt 1 ]; ok $? "the day has sales lines ($day)"
 
-# An empty night (no sales on the day) succeeds, but loudly: extract-sales
-# warns, the table shows 0 rows, notify's subject says the reports are empty.
+# An empty night (no sales on the day) is YELLOW (argo/base/quality.json:
+# extract-sales rows below 1): extract-sales warns, the run waits for an
+# approval (answered yes here), the table shows 0 rows, notify's subject says
+# YELLOW and that the reports are empty.
 mkdir -p "$T/outbox3"
 printf 'MAIL_OUTBOX=%s\nMAIL_FROM=stepkit@example.com\n' "$T/outbox3" >"$T/mail3.env"
 expect_exit 0 "argo/: a day without sales (as-of=2030-01-02)" \
 	"$RL" "$TOP/argo/" -p "source=file:$SAMPLE" -p upload=none -p as-of=2030-01-02 -p notify-to=ops@example.com \
-	--env-file "$T/mail3.env" --data-dir "$OUT" --name empty
+	--env-file "$T/mail3.env" --data-dir "$OUT" --name empty --approve yes
+is "$(cat "$OUT/empty/events/extract-sales.quality")" YELLOW "an empty night is YELLOW"
+grep -q "^approve  *Succeeded" "$T/out"; ok $? "the empty night waited for an approval"
 grep -q "^extract-sales  *Succeeded  *1  *0 " "$T/out"; ok $? "the table's rows column shows 0 for extract-sales"
 grep -qF "\"level\":\"warn\",\"step\":\"extract-sales\",\"run\":\"empty\",\"msg\":\"no rows from 2030-01-01 to 2030-01-01: '$OUT/empty/raw_sales.csv' holds only its header, so the reports will be empty\"" "$OUT/empty/logs/extract-sales.log"
 ok $? "extract-sales logs a warning naming the period and the file"
-eml=$(ls "$T/outbox3"/*.eml 2>/dev/null | head -1)
+eml=$(grep -l "^extract-sales wrote no rows" "$T/outbox3"/*.eml 2>/dev/null | head -1)
 if [ -n "$eml" ]; then
 	# unfolded first: with the level in it the subject passes 78 columns and is folded
-	sed -e ':a' -e 'N' -e '$!ba' -e 's/\r\n / /g' "$eml" | grep -q "^Subject: .*: Succeeded (no rows: empty reports)"
+	sed -e ':a' -e 'N' -e '$!ba' -e 's/\r\n / /g' "$eml" | grep -q "^Subject: \[stepkit\] YELLOW .*: Succeeded (no rows: empty reports)"
 	ok $? "notify's subject says the reports are empty"
 	grep -q "^extract-sales wrote no rows: the reports are empty" "$eml"; ok $? "notify's body says which extract was empty"
 else
