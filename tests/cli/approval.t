@@ -99,6 +99,9 @@ rejected Skipped
 upload-sales Succeeded
 upload-customers Succeeded
 upload-products Succeeded
+report-xlsx Skipped
+upload-xlsx Skipped
+load Skipped
 notify Succeeded
 triggers Succeeded
 start-triggered Succeeded
@@ -145,6 +148,9 @@ rejected Failed
 upload-sales Skipped
 upload-customers Skipped
 upload-products Skipped
+report-xlsx Skipped
+upload-xlsx Skipped
+load Skipped
 notify Omitted
 triggers Omitted
 start-triggered Omitted
@@ -169,6 +175,9 @@ rejected Skipped
 upload-sales Succeeded
 upload-customers Succeeded
 upload-products Succeeded
+report-xlsx Skipped
+upload-xlsx Skipped
+load Skipped
 notify Succeeded
 triggers Succeeded
 start-triggered Succeeded
@@ -226,13 +235,16 @@ fi
 # --- failure: the trigger list is never computed, nothing is created
 FAKE_QUALITY="transform=YELLOW" FAKE_FAIL=transform rl f1 --approve yes
 is "$rc" 1 "a failed step fails the run"
-is "$(table | sed -n '4p;8,17p')" "transform Failed
+is "$(table | sed -n '4p;8,20p')" "transform Failed
 approval-request Omitted
 approve Omitted
 rejected Omitted
 upload-sales Omitted
 upload-customers Omitted
 upload-products Omitted
+report-xlsx Omitted
+upload-xlsx Omitted
+load Omitted
 notify Omitted
 triggers Omitted
 start-triggered Omitted
