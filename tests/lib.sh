@@ -79,6 +79,23 @@ no_secret_in() {
 		fi
 	done
 }
+# run_kept TOOL NAME WANT [VAR=VALUE]... [ARG]...: run $BIN/TOOL --workdir $W
+# with those variables (a later one wins) and arguments, expecting exit WANT;
+# its stderr and event are appended to $T/all.err and $T/all.events for the
+# secret scan at the end (no_secret_in)
+run_kept() {
+	local tool=$1 name=$2 want=$3 envs=()
+	shift 3
+	while [ $# -gt 0 ] && [[ $1 =~ ^[A-Z_][A-Z0-9_]*= ]]; do
+		envs+=("$1")
+		shift
+	done
+	rm -f "$W/events/$tool.json"
+	expect_exit "$want" "$name" env "${envs[@]}" "$BIN/$tool" --workdir "$W" "$@"
+	cat "$T/err" >>"$T/all.err"
+	if [ -f "$W/events/$tool.json" ]; then cat "$W/events/$tool.json" >>"$T/all.events"; fi
+	return 0
+}
 skip_all() { echo "1..0 # SKIP $*"; trap - EXIT; rm -rf "$T"; exit 0; }
 
 done_testing() { echo "1..$_n"; [ "$_failed" -eq 0 ]; }

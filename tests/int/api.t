@@ -56,20 +56,7 @@ EOF
 
 # api NAME WANT [VAR=VALUE]... [ARG]...: run extract-api in $W; stderr and the
 # event are kept for the secret grep at the end
-api() {
-	local name=$1 want=$2
-	local envs=()
-	shift 2
-	while [ $# -gt 0 ] && [[ $1 =~ ^[A-Z_][A-Z0-9_]*= ]]; do
-		envs+=("$1")
-		shift
-	done
-	rm -f "$W/events/extract-api.json"
-	expect_exit "$want" "$name" env "${envs[@]}" "$BIN/extract-api" --workdir "$W" "$@"
-	cat "$T/err" >>"$T/all.err"
-	[ -f "$W/events/extract-api.json" ] && cat "$W/events/extract-api.json" >>"$T/all.events"
-	return 0
-}
+api() { run_kept extract-api "$@"; }
 
 # ev FILTER: a jq filter over the event (raw output)
 ev() { jq -r "$1" "$W/events/extract-api.json"; }

@@ -40,20 +40,7 @@ stop() {
 
 # up NAME WANT [VAR=VALUE]... [ARG]...: run upload-http with those settings and
 # arguments; stderr and the event are kept for the secret grep at the end
-up() {
-	local name=$1 want=$2
-	local envs=()
-	shift 2
-	while [ $# -gt 0 ] && [[ $1 =~ ^[A-Z_][A-Z0-9_]*= ]]; do
-		envs+=("$1")
-		shift
-	done
-	rm -f "$W/events/upload-http.json"
-	expect_exit "$want" "$name" env "${envs[@]}" "$BIN/upload-http" --workdir "$W" "$@"
-	cat "$T/err" >>"$T/all.err"
-	[ -f "$W/events/upload-http.json" ] && cat "$W/events/upload-http.json" >>"$T/all.events"
-	return 0
-}
+up() { run_kept upload-http "$@"; }
 
 # ev EXPR: evaluate a Python expression over the event as `e`
 ev() { python3 -c "import json,sys; e=json.load(open(sys.argv[1])); print($1)" "$W/events/upload-http.json"; }

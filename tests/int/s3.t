@@ -50,18 +50,8 @@ stop() {
 # endpoint of server $port preset; VAR= overrides), keep stderr and event
 up() {
 	local name=$1 want=$2
-	local envs=(S3_ENDPOINT="http://127.0.0.1:$port" S3_BUCKET=reports AWS_ACCESS_KEY_ID=$ACCESS
-		AWS_SECRET_ACCESS_KEY="$SECRET")
 	shift 2
-	while [ $# -gt 0 ] && [[ $1 =~ ^[A-Z_][A-Z0-9_]*= ]]; do
-		envs+=("$1")
-		shift
-	done
-	rm -f "$W/events/upload-s3.json"
-	expect_exit "$want" "$name" env "${envs[@]}" "$BIN/upload-s3" --workdir "$W" "$@"
-	cat "$T/err" >>"$T/all.err"
-	[ -f "$W/events/upload-s3.json" ] && cat "$W/events/upload-s3.json" >>"$T/all.events"
-	return 0
+	run_kept upload-s3 "$name" "$want" S3_ENDPOINT="http://127.0.0.1:$port" S3_BUCKET=reports AWS_ACCESS_KEY_ID=$ACCESS AWS_SECRET_ACCESS_KEY="$SECRET" "$@"
 }
 
 ev() { python3 -c "import json,sys; e=json.load(open(sys.argv[1])); print($1)" "$W/events/upload-s3.json"; }

@@ -42,19 +42,7 @@ printf 'sku,units\nA-1,4\n' >"$W/product_report.csv"
 
 # up WANT NAME [VAR=VALUE]... [--] [ARG]...: run upload-sftp in $W; keep
 # its stderr and event for the secret grep at the end
-up() {
-	local want=$1 name=$2
-	local envs=()
-	shift 2
-	while [ $# -gt 0 ] && [[ $1 =~ ^[A-Z_][A-Z0-9_]*= ]]; do
-		envs+=("$1")
-		shift
-	done
-	rm -f "$EV"
-	expect_exit "$want" "$name" env "${envs[@]}" "$BIN/upload-sftp" --workdir "$W" "$@"
-	cat "$T/err" >>"$T/all.err"
-	[ -f "$EV" ] && cat "$EV" >>"$T/all.events"
-}
+up() { local want=$1 name=$2; shift 2; run_kept upload-sftp "$name" "$want" "$@"; }
 
 # ev JQ: a value from the last event
 ev() { jq -r "$1" "$EV"; }
