@@ -1675,6 +1675,14 @@ static json_t *get_page(struct run *r, const struct vars *v, long long page,
 	if (!(root = parse_page(resp->body.data ? resp->body.data : "", resp->body.len,
 				resp->content_type, page, err)))
 		return NULL;
+	if (r->c.ptype == P_LINK && resp->link_cut) {
+		json_decref(root);
+		return (void)sk_err_set(err, SK_E_DATA,
+					"page %lld: the Link header is longer than %zu bytes: its next link "
+					"cannot be read whole, so the pages cannot be followed safely",
+					page, sizeof(resp->link) - 1),
+		       NULL;
+	}
 	if (r->c.ptype == P_LINK &&
 	    (link_next(resp->link, v->next_url ? v->next_url : r->c.url, page, r->next,
 		       sizeof(r->next), err) < 0 ||

@@ -63,6 +63,7 @@ static void resp_reset(struct sk_http_resp *r)
 	r->reason[0] = r->etag[0] = r->content_type[0] = '\0';
 	r->location[0] = '\0';
 	r->link[0] = '\0';
+	r->link_cut = 0;
 	r->retry_after = 0;
 	r->content_length = -1;
 	r->truncated = 0;
@@ -455,9 +456,12 @@ static size_t on_header(char *line, size_t size, size_t nitems, void *ctx)
 		char link[sizeof(r->link)];
 		size_t have = strlen(r->link);
 		if (sk_http_header_value(line, len, "link", link, sizeof(link))) {
-			/* several Link headers read as one list */
+			/* several Link headers read as one list; one that does not
+			 * fit whole is marked, never silently dropped or cut */
 			size_t n = strlen(link), sep = have ? 2 : 0;
-			if (have + sep + n < sizeof(r->link)) {
+			if (n == sizeof(link) - 1 || have + sep + n >= sizeof(r->link)) {
+				r->link_cut = 1;
+			} else {
 				memcpy(r->link + have, ", ", sep);
 				memcpy(r->link + have + sep, link, n + 1);
 			}

@@ -139,7 +139,9 @@ struct sk_http_resp {
 					or "": may hold a token in its query, show it
 					only through sk_http_location_redact() */
 	char link[2048];             /* the Link header(s) as sent, joined by ", " (RFC 8288:
-					pagination's rel="next"), or ""; cut at 2047 bytes */
+					pagination's rel="next"), or "" */
+	int link_cut;                /* a Link header did not fit in `link`: what is there
+					is incomplete and must not be followed */
 	double retry_after;          /* Retry-After in seconds from now, 0 when absent */
 	long long content_length;    /* Content-Length header, -1 when absent */
 	unsigned long long sent;     /* body bytes sent (of the file alone for FORM_FILE) */

@@ -33,7 +33,7 @@ for _ in $(seq 1 400); do
 	sleep 0.05
 done
 port=$(cat "$T/srv/port") || exit 1
-scenario() { curl -sf -o /dev/null -X POST --data-binary "$1" "http://127.0.0.1:$port/__reset"; }
+scenario() { curl -sf -o "$T/reset.out" -X POST --data-binary "$1" "http://127.0.0.1:$port/__reset"; }
 
 # the configuration of issue 13, as written: only the port and (optionally) the limit differ
 conf() { # conf FILE PORT [LIMIT]
@@ -329,6 +329,13 @@ scenario '{"rows": 25, "link_host": "localhost"}'
 api "a next link to another host" 1 --config "$T/link.json"
 expect_err "extract-api: page 1: the next link goes to another host ('http://localhost:$port/v1/linked'): not followed, the credentials would go with it" \
 	"link to another host: refused, said why"
+# a Link header longer than the client keeps: never a silent last page
+scenario '{"rows": 25, "link_pad": 3000}'
+rm -f "$OUT"
+api "a Link header too long to keep" 1 --config "$T/link.json" --fresh
+expect_err "extract-api: page 1: the Link header is longer than 2047 bytes: its next link cannot be read whole, so the pages cannot be followed safely" \
+	"a cut Link header: an error, not the end of the pages"
+no_file "$OUT" "a cut Link header: no CSV"
 
 # --- resume after a kill ----------------------------------------------------------------
 scenario '{"rows": 2500, "delay": 0.1}'

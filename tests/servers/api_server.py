@@ -13,7 +13,8 @@ Endpoints (every answer JSON unless a fault says otherwise):
        page) -> {"result": {"items": [...], "last_id": "..."}}; "" when done
   GET  /v1/linked?page=N&page_size=M    -> [...] (the records), with
        `Link: <...>; rel="first"` and `Link: </v1/linked?page=N+1...>; rel="next"`
-       while more follow (--link-host H: the next link absolute, on host H)
+       while more follow (--link-host H: the next link absolute, on host H;
+       --link-pad N: N bytes of padding in the first Link header)
   GET  /__stats                           -> {"requests": N} (not counted)
   POST /__reset  body {"rows": 25, "script": "2=503", ...}: a new scenario
        (the options below by their names, with '_' for '-'; the others back to
@@ -236,7 +237,8 @@ class Handler(BaseHTTPRequestHandler):
                 nxt = "/v1/linked?page=%d&page_size=%d" % (page + 1, size)
                 if a.link_host:
                     nxt = "http://%s:%d%s" % (a.link_host, self.server.server_address[1], nxt)
-                links = [("Link", '</v1/linked?page=1&page_size=%d>; rel="first"' % size),
+                pad = '; title="%s"' % ("x" * a.link_pad) if a.link_pad else ""
+                links = [("Link", '</v1/linked?page=1&page_size=%d>; rel="first"%s' % (size, pad)),
                          ("Link", '<%s>; rel="next"' % nxt)]
             data = json.dumps(rows, ensure_ascii=False).encode()
             self.reply(200, raw=data, headers=links)
@@ -297,6 +299,7 @@ def main():
     p.add_argument("--gzip", action="store_true")
     p.add_argument("--static-page", action="store_true")
     p.add_argument("--link-host")
+    p.add_argument("--link-pad", type=int, default=0)  # bytes of padding in the first Link header
     args = p.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     srv = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
