@@ -531,6 +531,14 @@ static int step_main(const struct sk_tool *tool, int argc, char **argv)
 	}
 	if (rc < 0 && err.code == SK_E_NONE)
 		err.code = SK_E_PERMANENT; /* a tool forgot to classify: never exit 0 */
+	/* the level before the event, so that the event tells when it could
+	 * not be written (history and the upstream check trust the event) */
+	if (!opt_check && write_quality_status(&s, outcome(&err, &sig), &eerr) < 0) {
+		if (err.code == SK_E_NONE)
+			err = eerr;
+		else
+			sk_errorf("%s", eerr.msg);
+	}
 	for (;;) {
 		code = outcome(&err, &sig);
 		if (opt_check)
@@ -546,11 +554,6 @@ static int step_main(const struct sk_tool *tool, int argc, char **argv)
 		/* a signal while the event was written: write it again, interrupted */
 		if (sk_interrupt_signal() == sig)
 			break;
-	}
-	if (!opt_check && write_quality_status(&s, code, &eerr) < 0) {
-		sk_errorf("%s", eerr.msg);
-		if (code == SK_EXIT_OK)
-			code = sk_ecode_exit(eerr.code);
 	}
 	if (err.code != SK_E_NONE)
 		sk_errorf("%s", err.msg);

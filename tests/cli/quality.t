@@ -250,4 +250,14 @@ d=$RUNS/default
 inputs "$d"
 expect_exit 0 "argo/base/quality.json: transform of the golden set (YELLOW)" "$BIN/transform" --workdir "$d" --quality "$TOP/argo/base/quality.json"
 jq_is "$d/events/transform.json" '.quality.status' '"YELLOW"' "the default file: the golden set is YELLOW"
+
+# --- the level cannot be written: the event says so (history and the
+# upstream check trust the event, so it must never say succeeded here)
+d=$RUNS/nostatus
+inputs "$d"
+mkdir -p "$d/events/transform.quality"
+expect_exit 2 "a status file that is a directory" "$BIN/transform" --workdir "$d" --quality "$TOP/argo/base/quality.json"
+grep -qxF "transform: quality status: '$d/events/transform.quality' is a directory: an output must be a regular file, a character device or a FIFO" "$T/err"
+ok $? "the status file's failure is the step's error"
+jq_is "$d/events/transform.json" '[.status, .exit_code, .error.kind]' '["failed",2,"usage"]' "the event says failed, with the exit code the step returned"
 done_testing
