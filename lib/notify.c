@@ -168,6 +168,14 @@ static int k8s_name(const char *v, size_t max, int dots)
 	return 1;
 }
 
+/* An approval request that reaches nobody would leave the run waiting for
+ * an answer no one was asked for: a configuration error, never a skip. */
+#define NOBODY_TO_ASK                                                                              \
+	"--approval-request: %s (MAIL_TO, MAIL_CC; NOTIFY_TO_WARNING from YELLOW, "                \
+	"NOTIFY_TO_CRITICAL for RED) and WEBHOOK_URL is not set: nobody would be asked and the "   \
+	"run would wait until its approval timeout; set MAIL_TO (in Argo: approval-to or "         \
+	"notify-to)"
+
 static int approval_load(const struct sk_notify_opts *o, struct cfg *c, struct sk_err *err)
 {
 	long long n;
@@ -965,6 +973,10 @@ int sk_notify_run(struct sk_step *s, const struct sk_notify_opts *o, int argc, c
 	}
 	if (cfg_load(o, c, err) < 0)
 		goto out;
+	if (!c->nlisted && !c->webhook && c->approval) {
+		sk_err_set(err, SK_E_USAGE, NOBODY_TO_ASK, "no recipient is set");
+		goto out;
+	}
 	if (!c->nlisted && !c->webhook) {
 		sk_infof("no recipients (MAIL_TO, MAIL_CC, NOTIFY_TO_WARNING, NOTIFY_TO_CRITICAL) and "
 			 "no WEBHOOK_URL: nothing to send, skipped");
@@ -1000,6 +1012,10 @@ int sk_notify_run(struct sk_step *s, const struct sk_notify_opts *o, int argc, c
 	}
 	if (route(c, rank, err) < 0)
 		goto out;
+	if (c->approval && !c->nrcpt && !c->webhook) {
+		sk_err_set(err, SK_E_USAGE, NOBODY_TO_ASK, "no recipient is set for this level");
+		goto out;
+	}
 	c->appr.now = time(NULL);
 	if ((c->approval ? approval_subject(sm, c, run, &subject, err)
 			 : sk_summary_subject(sm, c->prefix, c->pipeline, run, &subject, err)) < 0 ||

@@ -233,6 +233,13 @@ nrun 2 "a bad namespace" "$Y" --to ops@example.com --approval-request --workflow
 expect_err "notify: STEPKIT_NAMESPACE 'Prod': not a namespace name" "bad namespace refused"
 nrun 2 "a bad timeout" "$Y" --to ops@example.com --approval-request --workflow wf --approval-timeout 0
 expect_err "notify: NOTIFY_APPROVAL_TIMEOUT '0': expected a whole number from 1 to 31622400" "bad timeout refused"
+n0=$(nmails)
+nrun 2 "an approval request with no recipient and no webhook" "$Y" --approval-request --workflow wf
+expect_err "notify: --approval-request: no recipient is set (MAIL_TO, MAIL_CC; NOTIFY_TO_WARNING from YELLOW, NOTIFY_TO_CRITICAL for RED) and WEBHOOK_URL is not set: nobody would be asked and the run would wait until its approval timeout; set MAIL_TO (in Argo: approval-to or notify-to)" \
+	"nobody to ask: a configuration error, not a skip"
+nrun 2 "a GREEN run's approval request with only a warning list" "$G" --to-warning warn@example.com --approval-request --workflow wf
+expect_err "notify: --approval-request: no recipient is set for this level (MAIL_TO, MAIL_CC;" "nobody at this level: a configuration error"
+is "$(nmails)" "$n0" "nobody to ask: no mail sent"
 
 NOTIFY_APPROVAL_REQUEST=yes STEPKIT_WORKFLOW=sales-analysis-x7k2p STEPKIT_NAMESPACE=stepkit NOTIFY_APPROVAL_TIMEOUT=5400 \
 	nrun 0 "approval request (even with --alert-on red)" "$Y" "${LISTS[@]}" --alert-on red
