@@ -198,6 +198,13 @@ expect_err "transform: history: no earlier successful run of transform next to t
 jq_is "$d/events/transform.json" '.history, .quality.status, .quality.checks[0].value, .quality.checks[0].message' \
 	'null "GREEN" null "no earlier successful run of this step and template next to the work directory: nothing to compare"' \
 	"no history: null, GREEN, the message says why"
+# a sibling whose event is a FIFO (or too big to be an event) is passed over, never waited on
+mkdir -p "$RUNS/wf-fifo/events" "$RUNS/wf-big/events"
+mkfifo "$RUNS/wf-fifo/events/transform.json"
+printf '%1048577s' '' >"$RUNS/wf-big/events/transform.json"
+STEPKIT_TEMPLATE=sales-analysis expect_exit 0 "a FIFO and an oversized file among the siblings' events" \
+	timeout 20 "$BIN/transform" --workdir "$d" --quality "$T/trend.json"
+jq_is "$d/events/transform.json" '.history.runs' '2' "they are not runs: the same 2 earlier runs count"
 
 # --- freshness: the newest invoice_date against the period's end ---
 printf '{"steps": {"transform": [{"check": "freshness_days", "warn": 7, "fail": 21}], "extract-sales": [{"check": "freshness_days", "warn": 1}, {"check": "completeness", "column": "customer_id", "fail": 60}]}}' >"$T/fresh.json"
