@@ -49,7 +49,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 /* The columns of transformed_data.csv (SPEC section 3), in order. */
@@ -690,42 +689,6 @@ static void *piece_thread(void *arg)
 	return NULL;
 }
 
-/*
- * Byte offsets where pieces 1..n-1 start: just after the first LF at or
- * after each n-th of the data. Fewer (the count is returned) when the data
- * is too small to be worth a thread per piece or a LF is not found nearby.
- */
-static int cut_points(const char *path, unsigned long long data_start, int n,
-		      unsigned long long *cuts)
-{
-	static char buf[64 * 1024];
-	struct stat st;
-	int fd, ncuts = 0;
-	unsigned long long size;
-
-	/* a pipe or a device is read as it comes, on one thread */
-	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return 0;
-	if (fstat(fd, &st) < 0 || (unsigned long long)st.st_size <= data_start)
-		goto out;
-	size = (unsigned long long)st.st_size - data_start;
-	if (size / PIECE_MIN < (unsigned long long)n)
-		n = (int)(size / PIECE_MIN);
-	for (int i = 1; i < n; i++) {
-		unsigned long long at = data_start + size * (unsigned long long)i / (unsigned long long)n;
-		ssize_t got = pread(fd, buf, sizeof(buf), (off_t)at);
-		char *lf = got > 0 ? memchr(buf, '\n', (size_t)got) : NULL;
-
-		if (!lf)
-			break;
-		cuts[ncuts++] = at + (unsigned long long)(lf - buf) + 1;
-	}
-out:
-	close(fd);
-	return ncuts;
-}
-
 /* Merge helpers: the value numbers of `b` in `a`'s numbering (caller frees). */
 static uint32_t *renumber_values(struct agg *a, const struct agg *b, struct sk_err *err)
 {
@@ -854,37 +817,14 @@ struct hasher {
 	pthread_t thread;
 };
 
-#define HASH_BLOCK (256 * 1024)
-
 static void *hash_input(void *arg)
 {
 	struct hasher *h = arg;
 	struct sk_err e = SK_ERR_INIT;
-	struct sk_sha256 *sha = sk_sha256_open(&e);
-	char *buf = malloc(HASH_BLOCK);
-	int fd = open(h->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	ssize_t n;
 
-	h->rc = -1;
-	while (sha && buf && fd >= 0 && !__atomic_load_n(h->abandon, __ATOMIC_RELAXED) &&
-	       !sk_interrupted()) {
-		n = read(fd, buf, HASH_BLOCK);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n == 0) {
-			snprintf(h->info.path, sizeof(h->info.path), "%s", h->path);
-			sk_sha256_hex(sha, h->info.sha256);
-			h->rc = 0;
-		}
-		if (n <= 0)
-			break;
-		sk_sha256_update(sha, buf, (size_t)n);
-		h->info.bytes += (unsigned long long)n;
-	}
-	if (fd >= 0)
-		close(fd);
-	free(buf);
-	sk_sha256_close(sha);
+	h->rc = sk_sha256_file(h->path, h->abandon, h->info.sha256, &h->info.bytes, &e);
+	if (h->rc == 0)
+		snprintf(h->info.path, sizeof(h->info.path), "%s", h->path);
 	return NULL;
 }
 
@@ -905,7 +845,7 @@ static int read_pieces(struct sk_step *s, struct agg *a, struct sk_csv_reader *r
 	struct piece pieces[MAX_THREADS] = {0};
 	struct hasher hash = {.path = path};
 	unsigned long long cuts[MAX_THREADS];
-	int ncuts = cut_points(path, sk_csv_offset(r), n, cuts), abandon = 0, ret = 1, rc;
+	int ncuts = sk_csv_cut_points(path, sk_csv_offset(r), n, PIECE_MIN, cuts), abandon = 0, ret = 1, rc;
 	struct sk_csv_row row;
 	long long rows = 0;
 

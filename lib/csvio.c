@@ -10,6 +10,7 @@
 #include <csv.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #if defined(__SSE2__)
@@ -49,6 +50,7 @@
 #define FIELD_MAX ((size_t)SK_CSV_FIELD_MAX)
 /* libcsv's first field buffer; it then doubles (csv_set_blk_size grows it by a fixed step) */
 #define PARSER_BLK_MIN (64 * 1024)
+#define CUT_SCAN (64 * 1024) /* how far past a cut a LF is looked for */
 
 struct field {
 	size_t off, len;
@@ -893,6 +895,51 @@ struct sk_csv_reader *sk_csv_open_range(const char *path, size_t ncols,
 	r->base = start;
 	r->limit = stop;
 	return r;
+}
+
+/*
+ * Where pieces 1..n-1 of a file start: just after the first LF at or after
+ * each n-th of the bytes from `data_start`. Fewer (the count is returned)
+ * when a piece would be under `piece_min` bytes or no LF is found within
+ * 64 KiB of a cut; 0 for a pipe or a device (they cannot be read twice).
+ * A cut is a guess (a quoted field may hold a LF): see sk_csv_open_range().
+ */
+int sk_csv_cut_points(const char *path, unsigned long long data_start, int n,
+		      unsigned long long piece_min, unsigned long long *cuts)
+{
+	char *buf;
+	struct stat st;
+	int fd, ncuts = 0;
+	unsigned long long size;
+
+	if (piece_min == 0)
+		piece_min = 1;
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	if (!(buf = malloc(CUT_SCAN)))
+		goto out;
+	if (fstat(fd, &st) < 0 || (unsigned long long)st.st_size <= data_start)
+		goto out;
+	size = (unsigned long long)st.st_size - data_start;
+	if (size / piece_min < (unsigned long long)n)
+		n = (int)(size / piece_min);
+	for (int i = 1; i < n; i++) {
+		unsigned long long at = data_start + size * (unsigned long long)i / (unsigned long long)n;
+		ssize_t got = pread(fd, buf, CUT_SCAN, (off_t)at);
+		char *lf = got > 0 ? memchr(buf, '\n', (size_t)got) : NULL;
+
+		if (!lf)
+			break;
+		/* pieces never overlap: an earlier cut's LF may lie past this `at` */
+		if (ncuts > 0 && at + (unsigned long long)(lf - buf) + 1 <= cuts[ncuts - 1])
+			continue;
+		cuts[ncuts++] = at + (unsigned long long)(lf - buf) + 1;
+	}
+out:
+	free(buf);
+	close(fd);
+	return ncuts;
 }
 
 unsigned long long sk_csv_offset(const struct sk_csv_reader *r)

@@ -83,6 +83,10 @@ struct sk_csv_reader *sk_csv_open_range(const char *path, size_t ncols,
 					unsigned long long start, unsigned long long stop,
 					struct sk_err *err);
 int sk_csv_stop_at(struct sk_csv_reader *r, unsigned long long stop);
+/* Cut points for n pieces after `data_start`, each at least `piece_min`
+ * bytes: see csvio.c. The count of cuts (0 to n-1) is returned. */
+int sk_csv_cut_points(const char *path, unsigned long long data_start, int n,
+		      unsigned long long piece_min, unsigned long long *cuts);
 unsigned long long sk_csv_offset(const struct sk_csv_reader *r);
 
 /* The next record: 1, or 0 at end of file, or -1 with `err` (SK_E_DATA, SK_E_IO). */

@@ -1,5 +1,6 @@
 #include "base.h"
 #include "sha256.h"
+#include "sig.h"
 
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -49,12 +50,14 @@ void sk_sha256_close(struct sk_sha256 *h)
 	free(h);
 }
 
-int sk_sha256_file(const char *path, char hex[SK_SHA256_HEX_LEN + 1],
+#define FILE_BLOCK (256 * 1024)
+
+int sk_sha256_file(const char *path, const int *stop, char hex[SK_SHA256_HEX_LEN + 1],
 		   unsigned long long *bytes, struct sk_err *err)
 {
-	static unsigned char block[1 << 16];
 	struct sk_sha256 *h = NULL;
 	unsigned long long total = 0;
+	char *block = NULL;
 	int fd = -1, ret = -1;
 	ssize_t n;
 
@@ -65,7 +68,15 @@ int sk_sha256_file(const char *path, char hex[SK_SHA256_HEX_LEN + 1],
 	}
 	if (!(h = sk_sha256_open(err)))
 		goto out;
-	while ((n = read(fd, block, sizeof(block))) != 0) {
+	if (!(block = malloc(FILE_BLOCK))) {
+		sk_err_set(err, SK_E_NOMEM, "out of memory");
+		goto out;
+	}
+	while ((n = read(fd, block, FILE_BLOCK)) != 0) {
+		if ((stop && __atomic_load_n(stop, __ATOMIC_RELAXED)) || sk_interrupted()) {
+			sk_err_set(err, SK_E_INTERRUPTED, "'%s': hashing stopped", path);
+			goto out;
+		}
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -80,6 +91,7 @@ int sk_sha256_file(const char *path, char hex[SK_SHA256_HEX_LEN + 1],
 		*bytes = total;
 	ret = 0;
 out:
+	free(block);
 	sk_sha256_close(h);
 	if (fd >= 0)
 		close(fd);

@@ -25,8 +25,10 @@ void sk_sha256_hex(struct sk_sha256 *h, char hex[SK_SHA256_HEX_LEN + 1]);
 /* Free the context. NULL is fine. */
 void sk_sha256_close(struct sk_sha256 *h);
 
-/* Hash a whole file. 0, or -1 with `err` (SK_E_IO) naming the path. */
-int sk_sha256_file(const char *path, char hex[SK_SHA256_HEX_LEN + 1],
+/* Hash a whole file: 0, or -1 with `err` (SK_E_IO naming the path;
+ * SK_E_INTERRUPTED on a signal or once `*stop`, read atomically, is set:
+ * another thread may set it). `stop` may be NULL. */
+int sk_sha256_file(const char *path, const int *stop, char hex[SK_SHA256_HEX_LEN + 1],
 		   unsigned long long *bytes, struct sk_err *err);
 
 #endif

@@ -14,7 +14,7 @@ int main(void)
 	int fd = mkstemp(path);
 
 	ok(fd >= 0 && write(fd, "xxabcyy", 7) == 7, "fixture written");
-	ok(sk_sha256_file(path, hex, &bytes, &err) == 0 && bytes == 7, "whole file hashed");
+	ok(sk_sha256_file(path, NULL, hex, &bytes, &err) == 0 && bytes == 7, "whole file hashed");
 	is_str(hex, "44f7baeaffbc7b962d78206b1600df159d706e002ae43d70a68f737a5942f73e", "whole file digest");
 	{
 		struct sk_sha256 *h = sk_sha256_open(&err);
@@ -25,7 +25,16 @@ int main(void)
 		is_str(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
 		       "incremental digest of 'abc'");
 	}
-	ok(sk_sha256_file("/nonexistent/x", hex, NULL, &err) < 0 && err.code == SK_E_IO,
+	{
+		int stop = 1;
+		struct sk_err e = SK_ERR_INIT;
+		ok(sk_sha256_file(path, &stop, hex, &bytes, &e) < 0 && e.code == SK_E_INTERRUPTED,
+		   "a set stop flag ends the hashing with SK_E_INTERRUPTED");
+		char want[64];
+		snprintf(want, sizeof(want), "'%s': hashing stopped", path);
+		is_str(e.msg, want, "the stop names the file");
+	}
+	ok(sk_sha256_file("/nonexistent/x", NULL, hex, NULL, &err) < 0 && err.code == SK_E_IO,
 	   "missing file is an io error");
 	is_str(err.msg, "'/nonexistent/x': No such file or directory", "missing file message");
 

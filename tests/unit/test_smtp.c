@@ -326,7 +326,7 @@ static void test_stream(void)
 	sk_mail_addr_parse(&from, "etl@example.com", 15, "MAIL_FROM", &err);
 	is_int(sk_mail_build(&m, &mem, &err), 0, "stream: from memory");
 	fd = open(path, O_RDONLY);
-	is_int(sk_sha256_file(path, hex, NULL, &err), 0, "stream: sha256 of the file");
+	is_int(sk_sha256_file(path, NULL, hex, NULL, &err), 0, "stream: sha256 of the file");
 	part = (struct sk_mail_part){"a.bin", "application/octet-stream", NULL, sizeof(data), fd, hex};
 	is_int(sk_mail_build(&m, &file, &err), 0, "stream: from the file");
 	ok(mem.len == file.len && !memcmp(mem.data, file.data, mem.len), "stream: the same bytes");
