@@ -990,5 +990,12 @@ expect_err "pin-images: podman: no digest for '$reg/stepkit-notify:$tag' (push i
 sed -i 's/\*notify\*/*nothing*/' "$T/podbin/podman"
 PATH=$T/podbin:$PATH expect_exit 0 "pin-images --resolve podman" "$PI" --argo "$T/pin" --resolve podman --print
 grep -q "stepkit-transform@sha256:0*7'" "$T/out"; ok $? "pin-images --resolve podman: the digest of the pushed image"
+# an --out that cannot be written: a message naming it, exit 1, no temporary file left
+: >"$T/pin-file"
+PATH=$T/podbin:$PATH expect_exit 1 "pin-images --out under a regular file" "$PI" --argo "$T/pin" --resolve podman --out "$T/pin-file/pinned"
+expect_err "pin-images: cannot write '$T/pin-file/pinned/kustomization.yaml': Not a directory (--out DIR chooses another directory)" "pin-images: an unwritable --out is named, no traceback"
+mkdir -p "$T/pin-ro/pinned" && mkdir "$T/pin-ro/pinned/kustomization.yaml"
+PATH=$T/podbin:$PATH expect_exit 1 "pin-images --out whose kustomization.yaml is a directory" "$PI" --argo "$T/pin" --resolve podman --out "$T/pin-ro/pinned"
+is "$(find "$T/pin-ro/pinned" -name '.kustomization*' | wc -l)" 0 "pin-images: no temporary file left behind"
 
 done_testing
