@@ -710,3 +710,14 @@ fail:
 	fclose(fp);
 	return NULL;
 }
+
+char *sk_read_config(const char *path, size_t max, const char *setting, struct sk_err *err)
+{
+	char *text = sk_read_small_file(path, max, 0, err);
+
+	if (!text && err->code != SK_E_INTERRUPTED) {
+		err->code = SK_E_USAGE;
+		sk_err_prefix(err, "%s", setting);
+	}
+	return text;
+}

@@ -138,4 +138,11 @@ int sk_path_join(char out[PATH_MAX], const char *dir, const char *name,
  * Fails above `max` bytes. NULL with `err` set. */
 char *sk_read_small_file(const char *path, size_t max, int strip_nl, struct sk_err *err);
 
+/* A configuration file (the quality checks, the triggers, an API's
+ * description) read like sk_read_small_file(); one that cannot be read is a
+ * configuration error (SK_E_USAGE, exit 2: a retry will not fix it), its
+ * message prefixed with `setting`, named as the user gave it (callers pass
+ * sk_opt_given_as("--config"): "--config" or "STEPKIT_TRIGGERS"). */
+char *sk_read_config(const char *path, size_t max, const char *setting, struct sk_err *err);
+
 #endif

@@ -390,11 +390,8 @@ struct sk_quality *sk_quality_open(const char *step, const char *path, const cha
 	if (!path || !*path)
 		return quality_new(step, err);
 	snprintf(name, sizeof(name), "%s '%s'", setting, path);
-	if (!(text = sk_read_small_file(path, CONFIG_MAX, 0, err))) {
-		err->code = SK_E_USAGE; /* a configuration that cannot be read is a usage error */
-		sk_err_prefix(err, "%s", setting);
+	if (!(text = sk_read_config(path, CONFIG_MAX, setting, err)))
 		return NULL;
-	}
 	q = sk_quality_parse(step, text, name, err);
 	free(text);
 	return q;

@@ -361,7 +361,7 @@ static char *compute(struct sk_step *s, const struct sk_triggers_opts *o, size_t
 			   "--config: the triggers file is not set (STEPKIT_TRIGGERS)");
 		return NULL;
 	}
-	if (!(config = sk_read_small_file(o->config, CONFIG_MAX, 0, err)))
+	if (!(config = sk_read_config(o->config, CONFIG_MAX, sk_opt_given_as("--config"), err)))
 		return NULL;
 	sk_step_input(s, o->config);
 	list = sk_triggers_compute(config, o->config, &run, count, err);

@@ -289,6 +289,16 @@ bad '{"templates": {"sales-analysis": {"on_success": [{"template": "a", "paramet
 bad '{"templates": {"sales-analysis": {"on_success": [{"template": "a", "parameters": {"n": "{{workflow.uid}}"}}]}}}' "templates.sales-analysis.on_success[0].parameters.n: '{{workflow.uid}}' is not known (use workflow.name, workflow.namespace, workflow.status or workflow.parameters.NAME)"
 bad '{"templates": {"sales-analysis": {"on_success": [{"template": "a", "parameters": {"n": "{{workflow.parameters.nope}}"}}]}}}' "templates.sales-analysis.on_success[0].parameters.n: '{{workflow.parameters.nope}}': the run has no parameter 'nope'"
 bad '{"templates": ' "line 1: not valid JSON: "
+# a triggers file that cannot be read is a configuration error (exit 2, not retried), named as given
+mkdir -p "$T/cfgdir"
+run "$BIN/triggers" --workdir "$W" --config "$T/missing.json" --template sales-analysis --status Succeeded \
+	--parameters "$P" --log-format text
+is "$rc" 2 "triggers: a missing --config is exit 2"
+expect_err "triggers: --config: '$T/missing.json': No such file or directory" "triggers: a missing --config is named"
+STEPKIT_TRIGGERS=$T/cfgdir run "$BIN/triggers" --workdir "$W" --template sales-analysis --status Succeeded \
+	--parameters "$P" --log-format text
+is "$rc" 2 "triggers: a directory as STEPKIT_TRIGGERS is exit 2"
+expect_err "triggers: STEPKIT_TRIGGERS: '$T/cfgdir': Is a directory" "triggers: the variable is named when the file came from it"
 run "$BIN/triggers" --workdir "$W" --config "$A/base/triggers.json" --template sales-analysis --status Succeeded --check --log-format text
 is "$rc" 0 "triggers --check: argo/base/triggers.json is valid"
 
