@@ -289,6 +289,15 @@ parse "$(last_mail)" "$T/a2"
 has_line "$T/a2/text.txt" "  argo node set wf-1 --output-parameter approve=no --node-field-selector displayName=approve-publish" "no namespace: no -n; the node's name"
 has_line "$T/a2/text.txt" "No approval timeout is set (NOTIFY_APPROVAL_TIMEOUT): the run waits until someone answers or its own deadline ends it." "no timeout: said"
 
+# the mail server down: the approval request is a temporary failure (exit 75, Argo retries
+# the task), never a success that leaves the run waiting for an answer no one was asked for
+nc_port=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+SMTP_URL=smtp://127.0.0.1:$nc_port STEPKIT_RETRY_DEADLINE=1 \
+	nrun 75 "approval request, the SMTP server down" "$Y" --to ops@example.com --approval-request --workflow wf-1
+expect_err "notify: smtp 'smtp://127.0.0.1:$nc_port': Failed to connect to 127.0.0.1 port $nc_port" "SMTP down: the server is named"
+is "$(json "$Y/events/notify.json" 'd["status"], d["exit_code"], d["details"]["kind"]')" "('failed', 75, 'approval request')" \
+	"SMTP down: the event says failed, 75, approval request"
+
 # ---- 5. the webhook payload, against the schema in docs/notify.md ------------------------
 H=$T/http
 mkdir -p "$H"
