@@ -161,7 +161,7 @@ print("spec:", sorted(x for x in set(b) | set(w) if b.get(x) != w.get(x)))
 print("volume:", w["volumes"][0], "archiveLogs:", w["archiveLogs"], "repository:", w["artifactRepositoryRef"])
 print("no PVC:", "persistentVolumeClaim" not in json.dumps(o[key]))
 repo = yaml.safe_load(o[("ConfigMap", "stepkit-artifact-repository")]["data"][w["artifactRepositoryRef"]["key"]])
-print("repository:", repo["archiveLogs"], repo["s3"]["accessKeySecret"], repo["s3"]["secretKeySecret"])
+print("repository:", repo["s3"]["keyFormat"], repo["s3"]["accessKeySecret"], repo["s3"]["secretKeySecret"])
 # every artifact: key-only, not archived, its key the path below /data (the
 # bucket mirrors the volume); outputs optional, inputs not (but incoming and
 # the workbook)
@@ -210,7 +210,7 @@ other changes: []
 spec: ['archiveLogs', 'artifactRepositoryRef', 'templates', 'volumes']
 volume: {'emptyDir': {'sizeLimit': '2Gi'}, 'name': 'data'} archiveLogs: True repository: {'configMap': 'stepkit-artifact-repository', 'key': 's3'}
 no PVC: True
-repository: True {'name': 'stepkit-artifacts', 'key': 'AWS_ACCESS_KEY_ID'} {'name': 'stepkit-artifacts', 'key': 'AWS_SECRET_ACCESS_KEY'}
+repository: {{workflow.name}}/{{pod.name}} {'name': 'stepkit-artifacts', 'key': 'AWS_ACCESS_KEY_ID'} {'name': 'stepkit-artifacts', 'key': 'AWS_SECRET_ACCESS_KEY'}
 artifact rules broken: []
   extract-sales: incoming -> data event quality
   extract: incoming -> data event quality

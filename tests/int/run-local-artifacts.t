@@ -156,6 +156,10 @@ expect_exit 1 "engine: a key that leaves the repository" "$RL" "$T/dotdot.yaml" 
 grep -q "^produce: Error: task 'produce': input artifact 'file': key '../file.txt' is not a plain relative key" "$T/out"
 ok $? "engine: a key with '..' fails the task, naming the key"
 
+expect_exit 2 "engine: --name artifacts is refused (the repository's directory)" "$RL" "$T/engine.yaml" --data-dir "$D" --name artifacts
+expect_err "run-local: --name 'artifacts': that is the artifact repository's directory in --data-dir; choose another name" \
+	"engine: the refusal says why"
+
 # ===========================================================================
 # argo/overlays/artifacts, rendered, with the real programs
 if ! command -v kubectl >/dev/null 2>&1 || ! kubectl kustomize "$TOP/argo/overlays/artifacts" >"$T/artifacts.yaml" 2>"$T/kz.err"; then
