@@ -314,6 +314,55 @@ is "$(steps "${sum:-$T/none}" 2>&1)" "analyze-customers succeeded analyze-produc
 grep -q 'filename="sales_report.xlsx"' "${sum:-$T/none}" 2>/dev/null
 ok $? "the summary attaches the workbook it got as an artifact"
 
+# A rejected run: `rejected` gets the events (its run directory) and keeps its event.
+mkdir -p "$T/outbox3"
+printf 'MAIL_OUTBOX=%s\nMAIL_FROM=stepkit@example.com\n' "$T/outbox3" >"$T/mail3.env"
+expect_exit 1 "artifacts: approval=always answered no" \
+	"$RL" "$T/artifacts.yaml" -p source=file:incoming -p upload=none -p period=all -p approval=always \
+	-p notify-to=ops@example.com --env-file "$T/mail3.env" --approve no --data-dir "$A" --name rej
+grep -E '^(approve|rejected|notify) ' "$T/out" | awk '{print $1, $2, $3}' >"$T/got"
+printf '%s\n' "approve Succeeded 0" "rejected Failed 1" "notify Omitted 0" >"$T/want"
+same_file "$T/got" "$T/want" "artifacts: a rejection fails the run at rejected, nothing published"
+is "$($PY -c 'import json,sys; e=json.load(open(sys.argv[1])); print(e["step"], e["status"])' "$A/artifacts/rej/events/rejected.json" 2>&1)" \
+	"triggers failed" "artifacts: rejected's event is an artifact"
+
+# upload=http against the HTTP sink: each upload gets its report from the
+# bucket and writes its event beside the run's events (--event-file).
+[ -x "$BIN/upload-http" ] || { echo "Bail out! bin/upload-http is missing: run make"; exit 1; }
+mkdir -p "$T/http"
+$PY "$TOP/tests/servers/http_sink.py" --dir "$T/http" >"$T/http.log" 2>&1 &
+hpid=$!
+stop_at_exit $hpid
+for _ in $(seq 1 200); do grep -q READY "$T/http.log" && break; kill -0 $hpid 2>/dev/null || break; sleep 0.05; done
+if ! grep -q READY "$T/http.log"; then
+	ok 1 "the HTTP sink started"; sed 's/^/#   /' "$T/http.log"
+else
+	printf 'HTTP_UPLOAD_URL=http://127.0.0.1:%s/reports/{run}/\n' "$(cat "$T/http/port")" >"$T/http.env"
+	expect_exit 0 "artifacts: upload=http, format=both" \
+		"$RL" "$T/artifacts.yaml" -p source=file:incoming -p upload=http -p period=all -p format=both \
+		--env-file "$T/http.env" --data-dir "$A" --name up
+	for f in sales_report.csv customer_report.csv product_report.csv; do
+		same_file "$T/http/files/reports/up/$f" "$V/run1/$f" "upload=http: $f sent from the bucket, as the volume variant's"
+	done
+	same_file "$T/http/files/reports/up/sales_report.xlsx" "$A/artifacts/up/sales_report.xlsx" "upload=http: the workbook sent is report-xlsx's artifact"
+	moved "$A/up/logs" | grep '^upload-' >"$T/got"
+	cat >"$T/want" <<'EOF'
+upload-customers: in report up/customer_report.csv
+upload-customers: in events up/events
+upload-customers: out event up/events/upload-customers.json
+upload-products: in report up/product_report.csv
+upload-products: in events up/events
+upload-products: out event up/events/upload-products.json
+upload-sales: in report up/sales_report.csv
+upload-sales: in events up/events
+upload-sales: out event up/events/upload-sales.json
+upload-xlsx: in report up/sales_report.xlsx
+upload-xlsx: in events up/events
+upload-xlsx: out event up/events/upload-xlsx.json
+EOF
+	same_file "$T/got" "$T/want" "artifacts: each upload got its report and the events, and gave its own event"
+fi
+
 # A data-quality gate stops the run at transform: exit 3 stays final (not an
 # artifact error that the retry rule would take for a lost pod); the failed
 # step's event is kept, its missing output is not an error.
