@@ -70,43 +70,43 @@ spec:
       inputs:
         parameters: [{name: cmd}]
         artifacts:
-          - {name: file, path: /work/in/file.txt, s3: {key: in/file.txt}}
-          - {name: dir, path: /work/in/dir, s3: {key: in/dir}, archive: {none: {}}}
-          - {name: absent, path: /work/in/absent, s3: {key: in/absent}, optional: true}
+          - {name: file, path: /scratch/in/file.txt, s3: {key: in/file.txt}}
+          - {name: dir, path: /scratch/in/dir, s3: {key: in/dir}, archive: {none: {}}}
+          - {name: absent, path: /scratch/in/absent, s3: {key: in/absent}, optional: true}
       outputs:
         artifacts:
-          - {name: out, path: "/work/out.txt", s3: {key: "{{workflow.name}}/{{pod.name}}/out.txt"}}
-          - {name: outdir, path: /work/outdir, s3: {key: "{{workflow.name}}/outdir"}, optional: true}
+          - {name: out, path: "/scratch/out.txt", s3: {key: "{{workflow.name}}/{{pod.name}}/out.txt"}}
+          - {name: outdir, path: /scratch/outdir, s3: {key: "{{workflow.name}}/outdir"}, optional: true}
       container:
         image: unused
         command: [sh, -c, "{{inputs.parameters.cmd}}"]
-        workingDir: /work
-        volumeMounts: [{name: work, mountPath: /work}]
+        workingDir: /scratch
+        volumeMounts: [{name: work, mountPath: /scratch}]
     - name: consume
       inputs:
         artifacts:
-          - {name: made, path: /work/made, s3: {key: "{{workflow.name}}/outdir"}}
+          - {name: made, path: /scratch/made, s3: {key: "{{workflow.name}}/outdir"}}
       outputs:
         artifacts:
-          - {name: seen, path: /work/seen, s3: {key: "{{workflow.name}}/seen"}}
+          - {name: seen, path: /scratch/seen, s3: {key: "{{workflow.name}}/seen"}}
       container:
         image: unused
         command: [sh, -c, "cat made/x/y.txt > seen"]
-        workingDir: /work
-        volumeMounts: [{name: work, mountPath: /work}]
+        workingDir: /scratch
+        volumeMounts: [{name: work, mountPath: /scratch}]
     - name: needs-missing
       retryStrategy: {limit: "1", expression: "lastRetry.status == 'Error'"}
       inputs:
         artifacts:
-          - {name: gone, path: /work/gone, s3: {key: nowhere/gone.csv}}
+          - {name: gone, path: /scratch/gone, s3: {key: nowhere/gone.csv}}
       outputs:
         artifacts:
-          - {name: ran, path: /work/ran, s3: {key: "{{workflow.name}}/ran"}, optional: true}
+          - {name: ran, path: /scratch/ran, s3: {key: "{{workflow.name}}/ran"}, optional: true}
       container:
         image: unused
         command: [sh, -c, "echo ran > ran"]
-        workingDir: /work
-        volumeMounts: [{name: work, mountPath: /work}]
+        workingDir: /scratch
+        volumeMounts: [{name: work, mountPath: /scratch}]
 EOF
 expect_exit 1 "engine: a missing input and a missing output fail their tasks" \
 	"$RL" "$T/engine.yaml" --data-dir "$D" --name e1 --fast-retry
