@@ -139,6 +139,98 @@ secret: kubernetes.io/service-account-token stepkit-executor
 other changes: []
 EOF
 	same_file "$T/got" "$T/want" "no-api-token: no token automounted, the executor's own ServiceAccount and token Secret, the Role bound to it, nothing else changed"
+	# artifacts: no volume; the files are key-only S3 artifacts whose keys
+	# mirror the volume's paths (issue 10, item 7; run-local runs it in
+	# tests/int/run-local-artifacts.t)
+	expect_exit 0 "kubectl kustomize argo/overlays/artifacts renders" kubectl kustomize "$A/overlays/artifacts"
+	cp "$T/out" "$T/artifacts.yaml"
+	if [ -x "$VALIDATE" ]; then
+		expect_exit 0 "validate-argo: the artifacts overlay's output" "$VALIDATE" "$T/artifacts.yaml"
+		expect_exit 0 "validate-argo: the artifacts overlay's example Secrets" "$VALIDATE" "$A/overlays/artifacts/secret-example.yaml"
+	fi
+	$PY - "$T/rendered.yaml" "$T/artifacts.yaml" >"$T/got" 2>&1 <<'EOF'
+import copy, json, sys, yaml
+def docs(p):
+    return {(d["kind"], d["metadata"]["name"]): d for d in yaml.safe_load_all(open(p)) if d}
+base, o = docs(sys.argv[1]), docs(sys.argv[2])
+key = ("WorkflowTemplate", "sales-analysis")
+b, w = base[key]["spec"], o[key]["spec"]
+print("new:", sorted(set(o) - set(base)), "gone:", sorted(set(base) - set(o)))
+print("other changes:", [k for k in base if k in o and k != key and o[k] != base[k]])
+print("spec:", sorted(x for x in set(b) | set(w) if b.get(x) != w.get(x)))
+print("volume:", w["volumes"][0], "archiveLogs:", w["archiveLogs"], "repository:", w["artifactRepositoryRef"])
+print("no PVC:", "persistentVolumeClaim" not in json.dumps(o[key]))
+repo = yaml.safe_load(o[("ConfigMap", "stepkit-artifact-repository")]["data"][w["artifactRepositoryRef"]["key"]])
+print("repository:", repo["s3"]["keyFormat"], repo["s3"]["accessKeySecret"], repo["s3"]["secretKeySecret"])
+# every artifact: key-only, not archived, its key the path below /data (the
+# bucket mirrors the volume); outputs optional, inputs not (but incoming and
+# the workbook)
+bad = []
+tmpl = {t["name"]: t for t in w["templates"]}
+for t in w["templates"]:
+    for side in ("inputs", "outputs"):
+        for a in (t.get(side) or {}).get("artifacts") or []:
+            where = "%s %s %s" % (t["name"], side, a["name"])
+            if set(a) - {"name", "path", "s3", "archive", "optional"} or a["archive"] != {"none": {}} or set(a["s3"]) != {"key"}:
+                bad.append(where + ": fields")
+            if "/data/" + a["s3"]["key"] != a["path"]:
+                bad.append(where + ": key is not the path")
+            if a.get("optional", False) != (side == "outputs" or a["name"] in ("incoming", "workbook")):
+                bad.append(where + ": optional")
+print("artifact rules broken:", bad)
+# what each template gets and gives
+for t in w["templates"]:
+    ins = [a["name"] for a in (t.get("inputs") or {}).get("artifacts") or []]
+    outs = [a["name"] for a in (t.get("outputs") or {}).get("artifacts") or []]
+    if ins or outs:
+        print("  %s: %s -> %s" % (t["name"], " ".join(ins) or "-", " ".join(outs) or "-"))
+# nothing else: the templates without their artifacts are the base's (transform
+# a copy of step; the step enums split), the DAG the base's (transform's template aside)
+strip = copy.deepcopy(tmpl)
+for t in strip.values():
+    for side in ("inputs", "outputs"):
+        if side in t:
+            t[side].pop("artifacts", None)
+            if not t[side]:
+                del t[side]
+for n in ("step", "transform"):
+    strip[n]["inputs"]["parameters"][0]["enum"] = [x for x in ("transform", "analyze-sales", "analyze-customers", "analyze-products")]
+strip["transform"]["name"] = "step"
+btmpl = {t["name"]: t for t in b["templates"]}
+tasks = {x["name"]: x for x in strip["pipeline"]["dag"]["tasks"]}
+print("transform task:", tasks["transform"]["template"])
+tasks["transform"]["template"] = "step"
+print("templates as the base's:", all(strip[n] == btmpl[n] for n in btmpl), "transform as step:", strip["transform"] == btmpl["step"],
+      "new:", sorted(set(tmpl) - set(btmpl)))
+print("enums:", tmpl["transform"]["inputs"]["parameters"][0]["enum"], tmpl["step"]["inputs"]["parameters"][0]["enum"])
+EOF
+	cat >"$T/want" <<'EOF'
+new: [('ConfigMap', 'stepkit-artifact-repository')] gone: [('PersistentVolumeClaim', 'stepkit-data')]
+other changes: []
+spec: ['archiveLogs', 'artifactRepositoryRef', 'templates', 'volumes']
+volume: {'emptyDir': {'sizeLimit': '2Gi'}, 'name': 'data'} archiveLogs: True repository: {'configMap': 'stepkit-artifact-repository', 'key': 's3'}
+no PVC: True
+repository: {{workflow.name}}/{{pod.name}} {'name': 'stepkit-artifacts', 'key': 'AWS_ACCESS_KEY_ID'} {'name': 'stepkit-artifacts', 'key': 'AWS_SECRET_ACCESS_KEY'}
+artifact rules broken: []
+  extract-sales: incoming -> data event quality
+  extract: incoming -> data event quality
+  step: transformed-data events -> report event quality
+  upload: report events -> event
+  notify: events sales-report customer-report product-report workbook -> event
+  notify-approval: events -> event
+  rejected: events -> event
+  triggers: events -> workflows event
+  report-xlsx: events sales-report customer-report product-report -> workbook event
+  load: transformed-data events -> event
+  transform: raw-sales customer-data product-data events -> data event quality
+transform task: transform
+templates as the base's: True transform as step: True new: ['transform']
+enums: ['transform'] ['analyze-sales', 'analyze-customers', 'analyze-products']
+EOF
+	same_file "$T/got" "$T/want" "artifacts overlay: no PVC, an emptyDir at /data, archiveLogs, the repository ConfigMap; every artifact key-only, its key its path under /data; nothing else changed"
+	expect_exit 0 "run-local --dry-run on the rendered artifacts overlay" "$RL" "$T/artifacts.yaml" --dry-run --name wf1
+	grep -qxF "    in:  artifacts/wf1/sales_report.csv -> <emptyDir data>/wf1/sales_report.csv" "$T/out"
+	ok $? "run-local --dry-run shows each artifact's key and path"
 	expect_exit 0 "run-local --dry-run on the rendered rwo overlay" "$RL" "$T/rwo.yaml" --dry-run --name wf1
 	expect_exit 2 "run-local refuses an overlay's patches" "$RL" "$A/overlays/rwo" --dry-run
 	expect_err "render it first (kubectl kustomize DIR > FILE) and run FILE" "and says how to run it"
