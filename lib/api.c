@@ -732,19 +732,18 @@ static int build_request(const struct cfg *c, const struct vars *v, struct sk_bu
 	return 0;
 }
 
-/* Wait until the rate limit lets the next request start (token bucket of one). */
-static void rate_wait(struct run *r)
+/* Wait until the rate limit lets the next request start (token bucket of
+ * one): 0, or -1 when a termination signal ended the wait. */
+static int rate_wait(struct run *r)
 {
 	double next, now;
 
 	if (r->rate <= 0 || r->last_start <= 0)
-		return;
+		return 0;
 	next = r->last_start + 1.0 / r->rate;
-	while (!sk_interrupted() && (now = sk_retry_clock()) < next) {
-		double d = fmin(next - now, 0.1);
-		struct timespec ts = {(time_t)d, (long)((d - (double)(time_t)d) * 1e9)};
-		nanosleep(&ts, NULL);
-	}
+	if ((now = sk_retry_clock()) < next)
+		return sk_retry_pause(next - now);
+	return 0;
 }
 
 struct fetch {
@@ -759,15 +758,14 @@ static int fetch_op(void *ctx, struct sk_retry_state *st, struct sk_err *err)
 {
 	struct fetch *f = ctx;
 	struct run *r = f->r;
-	struct sk_http_req req = *f->req;
-	double left = sk_retry_remaining(st), t0;
+	double t0;
 	int ret;
 
-	rate_wait(r);
-	if (left > 0 && (req.time_limit <= 0 || left < req.time_limit))
-		req.time_limit = left;
+	if (rate_wait(r) < 0)
+		return sk_err_set(err, SK_E_INTERRUPTED, "page %lld: interrupted waiting for the "
+				  "rate limit", f->page);
 	t0 = r->last_start = sk_retry_clock();
-	ret = sk_http_perform(r->h, &req, f->resp, err);
+	ret = sk_http_attempt(r->h, f->req, f->resp, st, err);
 	r->api_seconds += sk_retry_clock() - t0;
 	r->requests++;
 	if (st->attempt > 1)
@@ -779,7 +777,6 @@ static int fetch_op(void *ctx, struct sk_retry_state *st, struct sk_err *err)
 	r->failed++;
 	scrub(r, err);
 	sk_err_prefix(err, "page %lld", f->page);
-	st->retry_after = f->resp->retry_after;
 	if (err->code == SK_E_TRANSIENT && f->resp->status != 429 && r->breaker > 0 &&
 	    ++r->consecutive >= r->breaker) {
 		/* stop now: the API looks down; exit 75 lets Argo try later, and
@@ -863,66 +860,29 @@ static int parse_page(struct sk_jt *t, const char *text, size_t len, const char 
 
 /* ---- kept pages (resume) ---- */
 
-static int page_path(const struct run *r, long long page, char out[PATH_MAX], struct sk_err *err)
+/* WORKDIR/api/NAME/page-NNNNNN.json, with `suffix` (".next") after it. */
+static int page_path(const struct run *r, long long page, const char *suffix, char out[PATH_MAX],
+		     struct sk_err *err)
 {
-	int n = snprintf(out, PATH_MAX, "%s/page-%06lld.json", r->pages_dir, page);
+	char name[64];
 
-	if (n < 0 || n >= PATH_MAX)
-		return sk_err_set(err, SK_E_USAGE, "'%s': path too long", r->pages_dir);
-	return 0;
+	snprintf(name, sizeof(name), "page-%06lld.json%s", page, suffix);
+	return sk_path_join(out, r->pages_dir, name, err);
 }
 
 /*
- * Keep one page: a temporary file renamed into place, not fsynced. A page
- * is a cache of what the server would send again: an fsync per page (two,
- * with the directory's) cost 50 ms a page here, more than the request, and
- * a page that a power loss leaves empty or cut short is refetched, since a
- * kept page that does not parse is dropped (get_page).
+ * Keep one page: atomic (a temporary file, removed on a signal, renamed into
+ * place) but not fsynced. A page is a cache of what the server would send
+ * again: an fsync per page (two, with the directory's) cost 50 ms a page
+ * here, more than the request, and a page that a power loss leaves empty
+ * or cut short is refetched, since a kept page that does not parse is
+ * dropped (get_page).
  */
 static int page_keep(const char *path, const void *data, size_t len, struct sk_err *err)
 {
-	char tmp[PATH_MAX];
-	const char *base = strrchr(path, '/');
-	size_t dirlen = base ? (size_t)(base - path + 1) : 0;
-	const char *p = data;
-	int fd, n, ret = -1;
-
-	n = snprintf(tmp, sizeof(tmp), "%.*s.%s.tmp-%ld", (int)dirlen, path, base ? base + 1 : path,
-		     (long)getpid());
-	if (n < 0 || n >= (int)sizeof(tmp))
-		return sk_err_set(err, SK_E_IO, "'%s': path too long", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0664);
-	if (fd < 0)
-		return sk_err_set(err, SK_E_IO, "keep page '%s': %s", tmp, strerror(errno));
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			sk_err_set(err, SK_E_IO, "keep page '%s': %s", tmp,
-				   w < 0 ? strerror(errno) : "no progress");
-			goto out;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		sk_err_set(err, SK_E_IO, "keep page '%s': %s", tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0) {
-		sk_err_set(err, SK_E_IO, "keep page '%s': %s", path, strerror(errno));
-		goto out;
-	}
-	ret = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (ret < 0)
-		unlink(tmp);
-	return ret;
+	if (sk_write_file_cache(path, data, len, err) < 0)
+		return sk_err_prefix(err, "keep page '%s'", path);
+	return 0;
 }
 
 /* Remove the kept pages (and the directory, when empty). */
@@ -935,10 +895,11 @@ static void pages_remove(const struct run *r)
 	if (!d)
 		return;
 	while ((e = readdir(d))) {
+		struct sk_err ignore = SK_ERR_INIT;
 		if (strncmp(e->d_name, "page-", 5) && strncmp(e->d_name, ".page-", 6) &&
 		    strcmp(e->d_name, "config.sha256"))
 			continue;
-		if (snprintf(p, sizeof(p), "%s/%s", r->pages_dir, e->d_name) < (int)sizeof(p))
+		if (sk_path_join(p, r->pages_dir, e->d_name, &ignore) == 0)
 			unlink(p);
 	}
 	closedir(d);
@@ -964,8 +925,8 @@ static int pages_open(struct run *r, int fresh, struct sk_err *err)
 	char *old = NULL;
 	struct sk_err ignore = SK_ERR_INIT;
 
-	if (snprintf(p, sizeof(p), "%s/config.sha256", r->pages_dir) >= (int)sizeof(p))
-		return sk_err_set(err, SK_E_USAGE, "'%s': path too long", r->pages_dir);
+	if (sk_path_join(p, r->pages_dir, "config.sha256", err) < 0)
+		return -1;
 	if (!fresh && (old = sk_read_small_file(p, 256, 1, &ignore)) && strcmp(old, r->c.sha)) {
 		sk_infof("'%s': pages of another configuration, starting over", r->pages_dir);
 		fresh = 1;
@@ -974,7 +935,9 @@ static int pages_open(struct run *r, int fresh, struct sk_err *err)
 	if (fresh)
 		pages_remove(r);
 	if (sk_mkdir_p(r->pages_dir, err) < 0)
-		return -1;
+		return sk_err_prefix(err, "pages directory");
+	/* what killed runs left (the pages' writer does not look, page by page) */
+	sk_stale_temps(r->pages_dir, NULL, 1, NULL, NULL, &ignore);
 	return sk_write_file_atomic(p, r->c.sha, strlen(r->c.sha), 0, NULL, err);
 }
 
@@ -1538,7 +1501,7 @@ static int run_init(struct run *r, struct sk_step *s, const struct sk_api_opts *
 {
 	struct sk_http_cfg hc = {0};
 	long long mib = DEFAULT_PAGE_BYTES >> 20;
-	char base[PATH_MAX], *dot;
+	char base[PATH_MAX], api[PATH_MAX], *dot;
 	const char *slash;
 
 	memset(r, 0, sizeof(*r));
@@ -1583,9 +1546,9 @@ static int run_init(struct run *r, struct sk_step *s, const struct sk_api_opts *
 	snprintf(base, sizeof(base), "%s", slash ? slash + 1 : r->out);
 	if ((dot = strrchr(base, '.')) && dot != base)
 		*dot = '\0';
-	if (snprintf(r->pages_dir, sizeof(r->pages_dir), "%s/api/%s", sk_step_workdir(s), base) >=
-	    (int)sizeof(r->pages_dir))
-		return sk_err_set(err, SK_E_USAGE, "work directory path too long");
+	if (sk_path_join(api, sk_step_workdir(s), "api", err) < 0 ||
+	    sk_path_join(r->pages_dir, api, base, err) < 0)
+		return -1;
 	sk_http_url_redact(r->c.url, r->shown_url, sizeof(r->shown_url));
 	if (build_headers(r, err) < 0)
 		return -1;
@@ -1700,24 +1663,32 @@ static int link_next(const char *link, const char *base, long long page, char *o
 	return 0;
 }
 
+/* Whether `path` is a regular file: only such a kept file is read back (a
+ * FIFO there would hold the run until someone wrote to it). */
+static int is_regular(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 /* Page `page`: the kept file, or a request (then kept), indexed in r->jt
  * (which points into r->kept or `resp`'s body). 0, or -1 with `err`. */
 static int get_page(struct run *r, const struct vars *v, long long page,
 		    struct sk_http_resp *resp, struct sk_err *err)
 {
-	char path[PATH_MAX], nextpath[PATH_MAX + 8];
+	char path[PATH_MAX], nextpath[PATH_MAX];
 	struct sk_err miss = SK_ERR_INIT;
 
 	free(r->kept);
 	r->kept = NULL;
-	if (page_path(r, page, path, err) < 0)
+	if (page_path(r, page, "", path, err) < 0 || page_path(r, page, ".next", nextpath, err) < 0)
 		return -1;
-	if (snprintf(nextpath, sizeof(nextpath), "%s.next", path) >= (int)sizeof(nextpath))
-		return sk_err_set(err, SK_E_USAGE, "'%s': path too long", path);
 	r->next[0] = '\0';
 	if (r->c.ptype == P_LINK) {
 		/* the next link came in a header: kept beside the page, before it */
-		char *nx = sk_read_small_file(nextpath, sizeof(r->next) - 1, 0, &miss);
+		char *nx = is_regular(nextpath)
+			   ? sk_read_small_file(nextpath, sizeof(r->next) - 1, 0, &miss) : NULL;
 		if (nx) {
 			snprintf(r->next, sizeof(r->next), "%s", nx);
 			free(nx);
@@ -1725,7 +1696,7 @@ static int get_page(struct run *r, const struct vars *v, long long page,
 			unlink(path); /* a page without its link cannot be resumed */
 		}
 	}
-	if ((r->kept = sk_read_small_file(path, r->max_page_bytes, 0, &miss))) {
+	if (is_regular(path) && (r->kept = sk_read_small_file(path, r->max_page_bytes, 0, &miss))) {
 		struct sk_err bad = SK_ERR_INIT;
 		if (parse_page(&r->jt, r->kept, strlen(r->kept), NULL, page, &bad) == 0) {
 			r->resumed++;
