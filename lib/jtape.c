@@ -515,8 +515,13 @@ uint32_t sk_jt_get(const struct sk_jt *t, uint32_t at, const struct sk_jt_ptr *p
 
 		if (n->type == SK_JT_OBJ) {
 			/* every member: the last of a name counts, as in jansson */
+			const char *tok = p->tok[k];
+			size_t tl = p->toklen[k];
 			for (uint32_t m = 0; m < n->count; m++) {
-				if (key_is(t, i, p->tok[k], p->toklen[k]))
+				const struct sk_jt_node *kn = &t->n[i];
+				/* the length first: most names differ there */
+				if (kn->esc ? key_is(t, i, tok, tl)
+					    : kn->len == tl && !memcmp(t->text + kn->off, tok, tl))
 					found = i + 1;
 				i = t->n[i + 1].end;
 			}
