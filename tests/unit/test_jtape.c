@@ -90,6 +90,83 @@ int main(void)
 	deep[4999] = '\0';
 	same_verdict(deep, "3000 arrays deep");
 
+	/* random damage to a valid answer: both readers agree on every case */
+	{
+		static const char base[] =
+			"{\"result\": {\"rows\": [{\"sku\": 161875896, \"name\": "
+			"\"Mug, \\\"Big\\\" \\u00e9\\ud83d\\ude00\", \"n\": -1.5e-3, \"ok\": true, "
+			"\"x\": null, \"a\": [0, 1e2, false, {}]}], \"last_id\": \"\xd0\x9a\"}}";
+		static const char alphabet[] =
+			"{}[]\":,\\/ -+.0123456789eEtrufalsn\x80\xc3\xa9\xff\x01u";
+		int agree = 0, cases = 3000, accepted = 0;
+		tap_seed(42);
+		for (int c = 0; c < cases; c++) {
+			char doc[sizeof(base)];
+			size_t len = sizeof(base) - 1;
+			json_error_t je;
+			json_t *j;
+			struct sk_err e2 = SK_ERR_INIT;
+			int mine;
+			memcpy(doc, base, sizeof(base));
+			for (int m = 1 + (int)tap_rnd(3); m > 0 && len > 0; m--) {
+				size_t at = tap_rnd((unsigned)len);
+				switch (tap_rnd(3)) {
+				case 0: /* replace */
+					doc[at] = alphabet[tap_rnd(sizeof(alphabet) - 1)];
+					break;
+				case 1: /* delete */
+					memmove(doc + at, doc + at + 1, len - at);
+					len--;
+					break;
+				default: /* cut */
+					len = at;
+				}
+			}
+			j = json_loadb(doc, len, 0, &je);
+			mine = sk_jt_parse(&t, doc, len, &e2) == 0;
+			agree += mine == (j != NULL);
+			accepted += mine;
+			if (mine && j) { /* the same values where both read one */
+				static const char *const ptrs[] = {
+					"/result/rows/0/name", "/result/rows/0/sku",
+					"/result/last_id", "/result/rows/0/n"};
+				for (size_t k = 0; k < SK_ARRAY_SIZE(ptrs); k++) {
+					json_t *v = sk_json_ptr_get(j, ptrs[k]);
+					char want[256] = "missing";
+					if (json_is_string(v))
+						snprintf(want, sizeof(want), "s:%.*s",
+							 (int)json_string_length(v),
+							 json_string_value(v));
+					else if (json_is_integer(v))
+						snprintf(want, sizeof(want), "i:%lld",
+							 (long long)json_integer_value(v));
+					else if (json_is_real(v))
+						snprintf(want, sizeof(want), "r:%.17g",
+							 json_real_value(v));
+					else if (v)
+						snprintf(want, sizeof(want), "%s/%zu",
+							 sk_json_type_name(v),
+							 json_is_array(v) ? json_array_size(v)
+									  : json_object_size(v));
+					if (strcmp(at(ptrs[k]), want)) {
+						agree--;
+						printf("#   case %d %s: jtape %s, jansson %s\n", c,
+						       ptrs[k], at(ptrs[k]), want);
+						break;
+					}
+				}
+			}
+			if (mine != (j != NULL) && agree + 5 > c)
+				printf("#   disagree on case %d: jtape %s, jansson %s: %.*s\n", c,
+				       mine ? "ok" : e2.msg, j ? "ok" : je.text, (int)len, doc);
+			json_decref(j);
+		}
+		is_int(agree, cases,
+		       "%d damaged answers: accepted or refused by both, the same values (%d "
+		       "accepted)",
+		       cases, accepted);
+	}
+
 	is_str(refusal("[\"caf\xe9\"]", 7), "unable to decode byte 0xe9 at byte 6", "bad UTF-8: the byte and where");
 	is_str(refusal("{\"a\": [1, 2}", 12), "',' or ']' expected at byte 12", "a wrong bracket");
 	is_str(refusal("{\"result\": {\"rows\": [", 21), "premature end of input at byte 22", "cut short");
