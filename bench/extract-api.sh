@@ -105,11 +105,17 @@ done
 cmp -s "$T/tool.csv" "$T/peer.csv" && same="identical CSV bytes" || same="CSV BYTES DIFFER"
 recs=$((PAGES * LIMIT))
 m() { printf '%s\n' "$@" | median; }
+rng() { printf '%s\n' "$@" | sort -n | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%.2f-%.2f", lo, hi}'; }
 TW=$(m "${tw[@]}") TC=$(m "${tc[@]}") TM=$(m "${tm[@]}") PW=$(m "${pw[@]}") PC=$(m "${pc[@]}") PM=$(m "${pm[@]}") CW=$(m "${cw[@]}")
-printf 'extract-api  %7.2f s %9.0f records/s  cpu %6.2f s  peak RSS %6.1f MiB  %.2f ms/page\n' \
-	"$TW" "$(echo "$recs / $TW" | bc -l)" "$TC" "$(echo "$TM / 1024" | bc -l)" "$(echo "$TW * 1000 / $PAGES" | bc -l)"
-printf 'requests+csv %7.2f s %9.0f records/s  cpu %6.2f s  peak RSS %6.1f MiB  %.2f ms/page\n' \
-	"$PW" "$(echo "$recs / $PW" | bc -l)" "$PC" "$(echo "$PM / 1024" | bc -l)" "$(echo "$PW * 1000 / $PAGES" | bc -l)"
-printf 'curl (server time, bodies discarded) %.2f s, %.2f ms/page\n' "$CW" "$(echo "$CW * 1000 / $PAGES" | bc -l)"
-printf '%d pages x %d records, median of %d; %s; extract-api %.2fx the peer'"'"'s records/s; overhead beyond the server %.3f ms/page\n' \
-	"$PAGES" "$LIMIT" "$ROUNDS" "$same" "$(echo "$PW / $TW" | bc -l)" "$(echo "($TW - $CW) * 1000 / $PAGES" | bc -l)"
+printf 'extract-api  %7.2f s (%s) %9.0f records/s  cpu %6.2f s  peak RSS %6.1f MiB  %.2f ms/page\n' \
+	"$TW" "$(rng "${tw[@]}")" "$(echo "$recs / $TW" | bc -l)" "$TC" "$(echo "$TM / 1024" | bc -l)" "$(echo "$TW * 1000 / $PAGES" | bc -l)"
+printf 'requests+csv %7.2f s (%s) %9.0f records/s  cpu %6.2f s  peak RSS %6.1f MiB  %.2f ms/page\n' \
+	"$PW" "$(rng "${pw[@]}")" "$(echo "$recs / $PW" | bc -l)" "$PC" "$(echo "$PM / 1024" | bc -l)" "$(echo "$PW * 1000 / $PAGES" | bc -l)"
+printf 'curl (server time, bodies discarded) %.2f s (%s), %.2f ms/page\n' "$CW" "$(rng "${cw[@]}")" "$(echo "$CW * 1000 / $PAGES" | bc -l)"
+ratios=() over=()
+for i in "${!tw[@]}"; do
+	ratios+=("$(echo "${pw[$i]} / ${tw[$i]}" | bc -l)") over+=("$(echo "(${tw[$i]} - ${cw[$i]}) * 1000 / $PAGES" | bc -l)")
+done
+printf '%d pages x %d records, median of %d; %s; extract-api %.2fx the peer'"'"'s records/s (rounds %s); overhead beyond the server %.3f ms/page (rounds %s)\n' \
+	"$PAGES" "$LIMIT" "$ROUNDS" "$same" "$(echo "$PW / $TW" | bc -l)" "$(rng "${ratios[@]}")" \
+	"$(echo "($TW - $CW) * 1000 / $PAGES" | bc -l)" "$(rng "${over[@]}")"

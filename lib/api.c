@@ -16,6 +16,7 @@
 #include "gate.h"
 #include "http.h"
 #include "json_path.h"
+#include "jtape.h"
 #include "log.h"
 #include "map.h"
 #include "money.h"
@@ -109,6 +110,11 @@ struct run {
 	double api_seconds, last_start;
 	int tripped;
 	char next[2048];             /* link: the current page's rel="next", absolute, or "" */
+	/* the answers: indexed in place (jtape.h), the pointers split once */
+	struct sk_jt jt;
+	struct sk_jt_ptr records_p, cursor_p, has_more_p, total_p;
+	struct sk_jt_ptr col_p[SK_CSV_MAX_COLS];
+	char *kept;                  /* the text of a page read back from its file */
 };
 
 static int cfg_err(struct sk_err *err, const struct cfg *c, const char *key, const char *fmt, ...)
@@ -726,19 +732,18 @@ static int build_request(const struct cfg *c, const struct vars *v, struct sk_bu
 	return 0;
 }
 
-/* Wait until the rate limit lets the next request start (token bucket of one). */
-static void rate_wait(struct run *r)
+/* Wait until the rate limit lets the next request start (token bucket of
+ * one): 0, or -1 when a termination signal ended the wait. */
+static int rate_wait(struct run *r)
 {
 	double next, now;
 
 	if (r->rate <= 0 || r->last_start <= 0)
-		return;
+		return 0;
 	next = r->last_start + 1.0 / r->rate;
-	while (!sk_interrupted() && (now = sk_retry_clock()) < next) {
-		double d = fmin(next - now, 0.1);
-		struct timespec ts = {(time_t)d, (long)((d - (double)(time_t)d) * 1e9)};
-		nanosleep(&ts, NULL);
-	}
+	if ((now = sk_retry_clock()) < next)
+		return sk_retry_pause(next - now);
+	return 0;
 }
 
 struct fetch {
@@ -753,15 +758,14 @@ static int fetch_op(void *ctx, struct sk_retry_state *st, struct sk_err *err)
 {
 	struct fetch *f = ctx;
 	struct run *r = f->r;
-	struct sk_http_req req = *f->req;
-	double left = sk_retry_remaining(st), t0;
+	double t0;
 	int ret;
 
-	rate_wait(r);
-	if (left > 0 && (req.time_limit <= 0 || left < req.time_limit))
-		req.time_limit = left;
+	if (rate_wait(r) < 0)
+		return sk_err_set(err, SK_E_INTERRUPTED, "page %lld: interrupted waiting for the "
+				  "rate limit", f->page);
 	t0 = r->last_start = sk_retry_clock();
-	ret = sk_http_perform(r->h, &req, f->resp, err);
+	ret = sk_http_attempt(r->h, f->req, f->resp, st, err);
 	r->api_seconds += sk_retry_clock() - t0;
 	r->requests++;
 	if (st->attempt > 1)
@@ -773,7 +777,6 @@ static int fetch_op(void *ctx, struct sk_retry_state *st, struct sk_err *err)
 	r->failed++;
 	scrub(r, err);
 	sk_err_prefix(err, "page %lld", f->page);
-	st->retry_after = f->resp->retry_after;
 	if (err->code == SK_E_TRANSIENT && f->resp->status != 429 && r->breaker > 0 &&
 	    ++r->consecutive >= r->breaker) {
 		/* stop now: the API looks down; exit 75 lets Argo try later, and
@@ -831,99 +834,55 @@ out:
 	return ret;
 }
 
-/* Parse an answer; a clear error for HTML, empty or broken JSON. */
-static json_t *parse_page(const char *text, size_t len, const char *ctype, long long page,
-			  struct sk_err *err)
+/* Index an answer into `t`; a clear error for HTML, empty or broken JSON. */
+static int parse_page(struct sk_jt *t, const char *text, size_t len, const char *ctype,
+		      long long page, struct sk_err *err)
 {
-	json_error_t je;
-	json_t *root;
 	size_t i = 0;
 
 	while (i < len && strchr(" \t\r\n", text[i]))
 		i++;
-	if (i == len) {
-		sk_err_set(err, SK_E_DATA, "page %lld: the answer is empty, not JSON", page);
-		return NULL;
-	}
+	if (i == len)
+		return sk_err_set(err, SK_E_DATA, "page %lld: the answer is empty, not JSON", page);
 	if (text[i] == '<' || (ctype && strstr(ctype, "html"))) {
 		char shown[80];
 		size_t n = len - i < 60 ? len - i : 60;
 		sk_utf8_escape(shown, sizeof(shown), text + i, n, 1);
-		sk_err_set(err, SK_E_DATA, "page %lld: the answer is HTML, not JSON%s%s%s "
-			   "(a proxy's or login page?): '%s'", page, ctype && *ctype ? " (Content-Type '" : "",
-			   ctype ? ctype : "", ctype && *ctype ? "')" : "", shown);
-		return NULL;
+		return sk_err_set(err, SK_E_DATA, "page %lld: the answer is HTML, not JSON%s%s%s "
+				  "(a proxy's or login page?): '%s'", page,
+				  ctype && *ctype ? " (Content-Type '" : "", ctype ? ctype : "",
+				  ctype && *ctype ? "')" : "", shown);
 	}
-	if (!(root = json_loadb(text, len, 0, &je))) {
-		sk_err_set(err, SK_E_DATA, "page %lld: the answer is not valid JSON: %s at byte %d",
-			   page, je.text, je.position);
-		return NULL;
-	}
-	return root;
+	if (sk_jt_parse(t, text, len, err) < 0)
+		return sk_err_prefix(err, "page %lld: the answer is not valid JSON", page);
+	return 0;
 }
 
 /* ---- kept pages (resume) ---- */
 
-static int page_path(const struct run *r, long long page, char out[PATH_MAX], struct sk_err *err)
+/* WORKDIR/api/NAME/page-NNNNNN.json, with `suffix` (".next") after it. */
+static int page_path(const struct run *r, long long page, const char *suffix, char out[PATH_MAX],
+		     struct sk_err *err)
 {
-	int n = snprintf(out, PATH_MAX, "%s/page-%06lld.json", r->pages_dir, page);
+	char name[64];
 
-	if (n < 0 || n >= PATH_MAX)
-		return sk_err_set(err, SK_E_USAGE, "'%s': path too long", r->pages_dir);
-	return 0;
+	snprintf(name, sizeof(name), "page-%06lld.json%s", page, suffix);
+	return sk_path_join(out, r->pages_dir, name, err);
 }
 
 /*
- * Keep one page: a temporary file renamed into place, not fsynced. A page
- * is a cache of what the server would send again: an fsync per page (two,
- * with the directory's) cost 50 ms a page here, more than the request, and
- * a page that a power loss leaves empty or cut short is refetched, since a
- * kept page that does not parse is dropped (get_page).
+ * Keep one page: atomic (a temporary file, removed on a signal, renamed into
+ * place) but not fsynced. A page is a cache of what the server would send
+ * again: an fsync per page (two, with the directory's) cost 50 ms a page
+ * here, more than the request, and a page that a power loss leaves empty
+ * or cut short is refetched, since a kept page that does not parse is
+ * dropped (get_page).
  */
 static int page_keep(const char *path, const void *data, size_t len, struct sk_err *err)
 {
-	char tmp[PATH_MAX];
-	const char *base = strrchr(path, '/');
-	size_t dirlen = base ? (size_t)(base - path + 1) : 0;
-	const char *p = data;
-	int fd, n, ret = -1;
-
-	n = snprintf(tmp, sizeof(tmp), "%.*s.%s.tmp-%ld", (int)dirlen, path, base ? base + 1 : path,
-		     (long)getpid());
-	if (n < 0 || n >= (int)sizeof(tmp))
-		return sk_err_set(err, SK_E_IO, "'%s': path too long", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0664);
-	if (fd < 0)
-		return sk_err_set(err, SK_E_IO, "keep page '%s': %s", tmp, strerror(errno));
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			sk_err_set(err, SK_E_IO, "keep page '%s': %s", tmp,
-				   w < 0 ? strerror(errno) : "no progress");
-			goto out;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		sk_err_set(err, SK_E_IO, "keep page '%s': %s", tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0) {
-		sk_err_set(err, SK_E_IO, "keep page '%s': %s", path, strerror(errno));
-		goto out;
-	}
-	ret = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (ret < 0)
-		unlink(tmp);
-	return ret;
+	if (sk_write_file_cache(path, data, len, err) < 0)
+		return sk_err_prefix(err, "keep page '%s'", path);
+	return 0;
 }
 
 /* Remove the kept pages (and the directory, when empty). */
@@ -936,10 +895,11 @@ static void pages_remove(const struct run *r)
 	if (!d)
 		return;
 	while ((e = readdir(d))) {
+		struct sk_err ignore = SK_ERR_INIT;
 		if (strncmp(e->d_name, "page-", 5) && strncmp(e->d_name, ".page-", 6) &&
 		    strcmp(e->d_name, "config.sha256"))
 			continue;
-		if (snprintf(p, sizeof(p), "%s/%s", r->pages_dir, e->d_name) < (int)sizeof(p))
+		if (sk_path_join(p, r->pages_dir, e->d_name, &ignore) == 0)
 			unlink(p);
 	}
 	closedir(d);
@@ -965,8 +925,8 @@ static int pages_open(struct run *r, int fresh, struct sk_err *err)
 	char *old = NULL;
 	struct sk_err ignore = SK_ERR_INIT;
 
-	if (snprintf(p, sizeof(p), "%s/config.sha256", r->pages_dir) >= (int)sizeof(p))
-		return sk_err_set(err, SK_E_USAGE, "'%s': path too long", r->pages_dir);
+	if (sk_path_join(p, r->pages_dir, "config.sha256", err) < 0)
+		return -1;
 	if (!fresh && (old = sk_read_small_file(p, 256, 1, &ignore)) && strcmp(old, r->c.sha)) {
 		sk_infof("'%s': pages of another configuration, starting over", r->pages_dir);
 		fresh = 1;
@@ -975,7 +935,9 @@ static int pages_open(struct run *r, int fresh, struct sk_err *err)
 	if (fresh)
 		pages_remove(r);
 	if (sk_mkdir_p(r->pages_dir, err) < 0)
-		return -1;
+		return sk_err_prefix(err, "pages directory");
+	/* what killed runs left (the pages' writer does not look, page by page) */
+	sk_stale_temps(r->pages_dir, NULL, 1, NULL, NULL, &ignore);
 	return sk_write_file_atomic(p, r->c.sha, strlen(r->c.sha), 0, NULL, err);
 }
 
@@ -996,111 +958,149 @@ int sk_api_format_decimal(double v, char *out, size_t outsz)
 }
 
 /* A decimal string as an API may send one: [-]digits[.digits]. */
-static int is_decimal_text(const char *s)
+static int is_decimal_text(const char *s, size_t len)
 {
-	size_t i = *s == '-' ? 1 : 0, d = 0, f = 0;
+	size_t i = len && *s == '-' ? 1 : 0, d = 0;
 
-	for (; s[i] >= '0' && s[i] <= '9'; i++)
+	for (; i < len && s[i] >= '0' && s[i] <= '9'; i++)
 		d++;
-	if (s[i] == '.')
-		for (i++; s[i] >= '0' && s[i] <= '9'; i++)
+	if (i < len && s[i] == '.') {
+		size_t f = 0;
+		for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++)
 			f++;
-	return s[i] == '\0' && d > 0 && (s[i - 1] != '.');
+		if (!f)
+			return 0;
+	}
+	return i == len && d > 0;
+}
+
+/* `len` bytes of number text as a double. */
+static double text_double(const char *s, size_t len)
+{
+	char small[64], *b = len < sizeof(small) ? small : malloc(len + 1);
+	double x;
+
+	if (!b)
+		return NAN;
+	memcpy(b, s, len);
+	b[len] = '\0';
+	x = strtod(b, NULL);
+	if (b != small)
+		free(b);
+	return x;
+}
+
+/* `v` as decimal digits into `out` (24 bytes); the length. */
+static size_t fmt_ll(long long v, char *out)
+{
+	char tmp[24];
+	size_t n = 0, len = 0;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+	do
+		tmp[n++] = (char)('0' + u % 10);
+	while ((u /= 10));
+	if (v < 0)
+		out[len++] = '-';
+	while (n)
+		out[len++] = tmp[--n];
+	out[len] = '\0';
+	return len;
 }
 
 /* Why a value breaks its column (NULL: it does not), its reason counter. */
 struct verdict {
-	const char *reason; /* "missing", "type", "rule" */
+	const char *reason; /* "dropped_missing", "dropped_type", "dropped_rule" */
 	char why[200];
 };
 
-/* Append the value of column `k` in record `rec` to `row` (CSV-encoded). */
-static int put_value(const struct col *k, json_t *rec, struct sk_buf *row, struct verdict *vd,
-		     const char **raw, size_t *rawlen, struct sk_err *err)
+/* Append the value of column `j` in record node `rec` to `row` (CSV-encoded). */
+static int put_value(struct run *r, size_t j, uint32_t rec, struct sk_buf *row,
+		     struct verdict *vd, const char **raw, size_t *rawlen, struct sk_err *err)
 {
-	json_t *v = sk_json_ptr_get(rec, k->path);
+	const struct col *k = &r->c.cols[j];
+	struct sk_jt *t = &r->jt;
+	uint32_t v = sk_jt_get(t, rec, &r->col_p[j]);
+	enum sk_jt_type vt = v == SK_JT_NONE ? SK_JT_NULL : (enum sk_jt_type)t->n[v].type;
 	char num[64];
-	const char *text = NULL;
-	size_t len = 0;
+	const char *text = NULL, *s = NULL;
+	size_t len = 0, slen = 0;
 	double x = 0;
 	int has_x = 0;
 
-	if (!v || json_is_null(v)) {
+	if (v == SK_JT_NONE || vt == SK_JT_NULL) {
 		if (k->required) {
-			vd->reason = "missing";
+			vd->reason = "dropped_missing";
 			snprintf(vd->why, sizeof(vd->why), "%s, and the column is required",
-				 v ? "null" : "missing");
+				 v != SK_JT_NONE ? "null" : "missing");
 		}
 		return sk_buf_add(row, "", 0, err);
 	}
+	if (vt == SK_JT_STR && !(s = sk_jt_str(t, v, &slen, err)))
+		return -1;
 	switch (k->type) {
 	case C_TEXT:
-		if (json_is_string(v)) {
-			text = json_string_value(v);
-			len = json_string_length(v);
-		} else if (json_is_integer(v)) {
-			snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-			text = num;
-		}
+		if (vt == SK_JT_STR)
+			text = s, len = slen;
+		else if (vt == SK_JT_INT)
+			len = fmt_ll(sk_jt_int(t, v), num), text = num;
 		break;
 	case C_INT:
-		if (json_is_integer(v)) {
-			snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-			text = num;
-			x = (double)json_integer_value(v), has_x = 1;
-		} else if (json_is_string(v)) {
+		if (vt == SK_JT_INT) {
+			long long n = sk_jt_int(t, v);
+			len = fmt_ll(n, num), text = num;
+			x = (double)n, has_x = 1;
+		} else if (vt == SK_JT_STR) {
 			long long n;
-			if (sk_parse_int(json_string_value(v), json_string_length(v), &n) == 0) {
-				snprintf(num, sizeof(num), "%lld", n);
-				text = num;
+			if (slen && sk_parse_int(s, slen, &n) == 0) {
+				len = fmt_ll(n, num), text = num;
 				x = (double)n, has_x = 1;
 			}
 		}
 		break;
 	case C_DEC:
-		if (json_is_integer(v)) {
-			snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-			text = num;
-			x = (double)json_integer_value(v), has_x = 1;
-		} else if (json_is_real(v)) {
-			if (sk_api_format_decimal(json_real_value(v), num, sizeof(num)) == 0)
-				text = num;
-			x = json_real_value(v), has_x = 1;
-		} else if (json_is_string(v) && is_decimal_text(json_string_value(v))) {
-			text = json_string_value(v);
-			x = strtod(text, NULL), has_x = 1;
+		if (vt == SK_JT_INT) {
+			long long n = sk_jt_int(t, v);
+			len = fmt_ll(n, num), text = num;
+			x = (double)n, has_x = 1;
+		} else if (vt == SK_JT_REAL) {
+			x = sk_jt_num(t, v), has_x = 1;
+			if (sk_api_format_decimal(x, num, sizeof(num)) == 0)
+				text = num, len = strlen(num);
+		} else if (vt == SK_JT_STR && is_decimal_text(s, slen)) {
+			text = s, len = slen;
+			if (k->has_min)
+				x = text_double(s, slen), has_x = 1;
 		}
 		break;
 	case C_BOOL:
-		if (json_is_boolean(v))
-			text = json_is_true(v) ? "true" : "false";
+		if (vt == SK_JT_TRUE)
+			text = "true", len = 4;
+		else if (vt == SK_JT_FALSE)
+			text = "false", len = 5;
 		break;
 	case C_TS:
-		if (json_is_string(v) && json_string_length(v) >= 19 &&
-		    sk_is_timestamp(json_string_value(v), 19)) {
-			text = json_string_value(v);
-			len = json_string_length(v);
-		}
+		if (vt == SK_JT_STR && slen >= 19 && sk_is_timestamp(s, 19))
+			text = s, len = slen;
 		break;
 	}
 	if (!text) {
 		char shown[48] = "";
-		if (json_is_string(v))
-			sk_utf8_escape(shown, sizeof(shown), json_string_value(v),
-				       json_string_length(v) > 40 ? 40 : json_string_length(v), 1);
-		vd->reason = "type";
-		snprintf(vd->why, sizeof(vd->why), "%s%s%s%s, not %s %s", sk_json_type_name(v),
+		if (vt == SK_JT_STR)
+			sk_utf8_escape(shown, sizeof(shown), s, slen > 40 ? 40 : slen, 1);
+		vd->reason = "dropped_type";
+		snprintf(vd->why, sizeof(vd->why), "%s%s%s%s, not %s %s", sk_jt_type_name(t, v),
 			 *shown ? " '" : "", shown, *shown ? "'" : "",
 			 k->type == C_INT ? "an" : "a", k->type == C_TS
 			 ? "timestamp (YYYY-MM-DDTHH:MM:SS)" : ctype_names[k->type]);
 		return sk_buf_add(row, "", 0, err);
 	}
 	if (k->has_min && has_x && x < k->min) {
-		vd->reason = "rule";
-		snprintf(vd->why, sizeof(vd->why), "%s is below the minimum %g", text, k->min);
+		char shown[48];
+		sk_utf8_escape(shown, sizeof(shown), text, len > 40 ? 40 : len, 1);
+		vd->reason = "dropped_rule";
+		snprintf(vd->why, sizeof(vd->why), "%s is below the minimum %g", shown, k->min);
 	}
-	if (!len)
-		len = strlen(text);
 	*raw = text;
 	*rawlen = len;
 	return sk_csv_encode(row, text, len, err);
@@ -1108,9 +1108,9 @@ static int put_value(const struct col *k, json_t *rec, struct sk_buf *row, struc
 
 static void count_drop(struct run *r, const char *reason)
 {
-	if (!strcmp(reason, "missing"))
+	if (!strcmp(reason, "dropped_missing"))
 		r->dropped_missing++;
-	else if (!strcmp(reason, "type"))
+	else if (!strcmp(reason, "dropped_type"))
 		r->dropped_type++;
 	else
 		r->dropped_rule++;
@@ -1121,14 +1121,15 @@ static void count_drop(struct run *r, const char *reason)
  * value as the API sent it (CSV-encoded) into `orig` for COLUMN_original.
  * A value the table lacks is written unchanged and counted.
  */
-static int map_value(struct run *r, const struct col *k, json_t *rec, struct sk_buf *row,
+static int map_value(struct run *r, size_t j, uint32_t rec, struct sk_buf *row,
 		     struct sk_buf *orig, struct verdict *vd, struct sk_err *err)
 {
+	const struct col *k = &r->c.cols[j];
 	const char *raw = NULL;
 	size_t rawlen = 0, *at;
 
 	sk_buf_reset(orig);
-	if (put_value(k, rec, orig, vd, &raw, &rawlen, err) < 0)
+	if (put_value(r, j, rec, orig, vd, &raw, &rawlen, err) < 0)
 		return -1;
 	if (!raw || vd->reason) /* empty, or invalid: nothing to map */
 		return sk_buf_add(row, orig->data ? orig->data : "", orig->len, err);
@@ -1142,32 +1143,34 @@ static int map_value(struct run *r, const struct col *k, json_t *rec, struct sk_
 	return sk_buf_add(row, orig->data, orig->len, err);
 }
 
-/* The records of one page to rows of `w` (NULL: check only). */
-static int page_rows(struct run *r, json_t *root, long long page, struct sk_csv_writer *w,
-		     size_t *nrec, struct sk_err *err)
+/* The records of the page in r->jt to rows of `w` (NULL: check only). */
+static int page_rows(struct run *r, long long page, struct sk_csv_writer *w, size_t *nrec,
+		     struct sk_err *err)
 {
-	json_t *recs = sk_json_ptr_get(root, r->c.records), *rec;
+	struct sk_jt *t = &r->jt;
+	uint32_t recs = sk_jt_get(t, 0, &r->records_p), rec, next;
 	struct sk_buf row = SK_BUF_INIT(ROW_MAX), key = SK_BUF_INIT(ROW_MAX);
 	struct sk_buf orig = SK_BUF_INIT(ROW_MAX);
 	size_t i, fs[SK_CSV_MAX_COLS], fe[SK_CSV_MAX_COLS];
 	int ret = -1;
 
-	if (!json_is_array(recs)) {
+	if (recs == SK_JT_NONE || t->n[recs].type != SK_JT_ARR) {
 		sk_err_set(err, SK_E_DATA, "page %lld: records '%s' is %s, not an array: check "
-			   "\"records\" in '%s'", page, r->c.records, sk_json_type_name(recs),
+			   "\"records\" in '%s'", page, r->c.records, sk_jt_type_name(t, recs),
 			   r->c.name);
 		goto out;
 	}
-	*nrec = json_array_size(recs);
-	json_array_foreach(recs, i, rec) {
+	*nrec = t->n[recs].count;
+	for (i = 0, rec = recs + 1; i < *nrec; i++, rec = next) {
 		struct verdict vd = {NULL, ""};
 		const struct col *bad = NULL;
 
+		next = t->n[rec].end;
 		sk_buf_reset(&row);
-		if (!json_is_object(rec)) {
-			vd.reason = "type";
+		if (t->n[rec].type != SK_JT_OBJ) {
+			vd.reason = "dropped_type";
 			snprintf(vd.why, sizeof(vd.why), "the record is %s, not an object",
-				 sk_json_type_name(rec));
+				 sk_jt_type_name(t, rec));
 		}
 		for (size_t j = 0; !vd.reason && j < r->c.ncols; j++) {
 			/* the separator by position: the fields before may be empty */
@@ -1175,12 +1178,12 @@ static int page_rows(struct run *r, json_t *root, long long page, struct sk_csv_
 				goto out;
 			fs[j] = row.len;
 			if ((long long)j == r->map_col) {
-				if (map_value(r, &r->c.cols[j], rec, &row, &orig, &vd, err) < 0)
+				if (map_value(r, j, rec, &row, &orig, &vd, err) < 0)
 					goto out;
 			} else {
 				const char *raw = "";
 				size_t rawlen = 0;
-				if (put_value(&r->c.cols[j], rec, &row, &vd, &raw, &rawlen, err) < 0)
+				if (put_value(r, j, rec, &row, &vd, &raw, &rawlen, err) < 0)
 					goto out;
 			}
 			fe[j] = row.len;
@@ -1229,7 +1232,7 @@ static int page_rows(struct run *r, json_t *root, long long page, struct sk_csv_
 			}
 		}
 		if (w) {
-			sk_csv_put_encoded(w, row.data, row.len);
+			sk_csv_put_encoded(w, row.data ? row.data : "", row.len);
 			if (sk_csv_end_row(w, err) < 0)
 				goto out;
 			r->rows++;
@@ -1246,52 +1249,60 @@ out:
 
 /* ---- the next page ---- */
 
-/* Text of a cursor value (string or integer) into `out`; 0 none (stop), -1 bad. */
-static int cursor_text(json_t *v, char *out, size_t outsz)
+/* Text of a cursor node (string or integer) into `out`; 0 none (stop), -1 bad. */
+static int cursor_text(struct run *r, uint32_t v, char *out, size_t outsz, struct sk_err *err)
 {
-	if (!v || json_is_null(v) || json_is_false(v))
+	struct sk_jt *t = &r->jt;
+	enum sk_jt_type vt = v == SK_JT_NONE ? SK_JT_NULL : (enum sk_jt_type)t->n[v].type;
+
+	if (vt == SK_JT_NULL || vt == SK_JT_FALSE)
 		return 0;
-	if (json_is_string(v)) {
-		if (!json_string_length(v))
+	if (vt == SK_JT_STR) {
+		size_t len;
+		const char *s = sk_jt_str(t, v, &len, err);
+		if (!s)
+			return -2;
+		if (!len)
 			return 0;
-		if (json_string_length(v) >= outsz)
+		if (len >= outsz || memchr(s, '\0', len))
 			return -1;
-		memcpy(out, json_string_value(v), json_string_length(v) + 1);
-		return strlen(out) == json_string_length(v) ? 1 : -1;
+		memcpy(out, s, len);
+		out[len] = '\0';
+		return 1;
 	}
-	if (json_is_integer(v)) {
-		snprintf(out, outsz, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	if (vt == SK_JT_INT) {
+		fmt_ll(sk_jt_int(t, v), out);
 		return 1;
 	}
 	return -1;
 }
 
 /*
- * After page `page` (`nrec` records): 1 when another page follows (vars
- * advanced), 0 when this was the last, -1 with `err`.
+ * After page `page` (`nrec` records, indexed in r->jt): 1 when another page
+ * follows (vars advanced), 0 when this was the last, -1 with `err`.
  */
-static int next_page(struct run *r, json_t *root, long long page, size_t nrec,
-		     struct vars *v, char *cursor, size_t cursz, struct sk_map *seen,
-		     struct sk_err *err)
+static int next_page(struct run *r, long long page, size_t nrec, struct vars *v, char *cursor,
+		     size_t cursz, struct sk_map *seen, struct sk_err *err)
 {
-	json_t *x;
+	struct sk_jt *t = &r->jt;
+	uint32_t x;
 
 	if (r->c.ptype == P_NONE || nrec == 0)
 		return 0;
 	if (r->c.has_more_ptr) {
-		x = sk_json_ptr_get(root, r->c.has_more_ptr);
-		if (!json_is_boolean(x))
+		x = sk_jt_get(t, 0, &r->has_more_p);
+		if (x == SK_JT_NONE || (t->n[x].type != SK_JT_TRUE && t->n[x].type != SK_JT_FALSE))
 			return sk_err_set(err, SK_E_DATA, "page %lld: has_more '%s' is %s, not true "
-					  "or false", page, r->c.has_more_ptr, sk_json_type_name(x));
-		if (json_is_false(x))
+					  "or false", page, r->c.has_more_ptr, sk_jt_type_name(t, x));
+		if (t->n[x].type == SK_JT_FALSE)
 			return 0;
 	}
 	if (r->c.total_ptr) {
-		x = sk_json_ptr_get(root, r->c.total_ptr);
-		if (!json_is_integer(x))
+		x = sk_jt_get(t, 0, &r->total_p);
+		if (x == SK_JT_NONE || t->n[x].type != SK_JT_INT)
 			return sk_err_set(err, SK_E_DATA, "page %lld: total '%s' is %s, not an "
-					  "integer", page, r->c.total_ptr, sk_json_type_name(x));
-		if (r->records >= json_integer_value(x))
+					  "integer", page, r->c.total_ptr, sk_jt_type_name(t, x));
+		if (r->records >= sk_jt_int(t, x))
 			return 0;
 	}
 	if (r->c.stop_short && (long long)nrec < r->c.limit)
@@ -1305,12 +1316,14 @@ static int next_page(struct run *r, json_t *root, long long page, size_t nrec,
 		break;
 	case P_CURSOR: {
 		int inserted, rc;
-		x = sk_json_ptr_get(root, r->c.cursor_ptr);
-		rc = cursor_text(x, cursor, cursz);
+		x = sk_jt_get(t, 0, &r->cursor_p);
+		rc = cursor_text(r, x, cursor, cursz, err);
+		if (rc == -2)
+			return -1;
 		if (rc < 0)
 			return sk_err_set(err, SK_E_DATA, "page %lld: cursor '%s' is %s: want a "
 					  "string or an integer", page, r->c.cursor_ptr,
-					  sk_json_type_name(x));
+					  sk_jt_type_name(t, x));
 		if (rc == 0)
 			return 0;
 		if (!sk_map_upsert(seen, cursor, strlen(cursor), &inserted, err))
@@ -1463,6 +1476,14 @@ static int parse_key(struct run *r, const char *v, struct sk_err *err)
 
 static void run_release(struct run *r)
 {
+	free(r->kept);
+	sk_jt_release(&r->jt);
+	sk_jt_ptr_release(&r->records_p);
+	sk_jt_ptr_release(&r->cursor_p);
+	sk_jt_ptr_release(&r->has_more_p);
+	sk_jt_ptr_release(&r->total_p);
+	for (size_t i = 0; i < SK_CSV_MAX_COLS; i++)
+		sk_jt_ptr_release(&r->col_p[i]);
 	sk_map_close(r->keys);
 	sk_map_close(r->map);
 	sk_buf_release(&r->map_vals);
@@ -1480,7 +1501,7 @@ static int run_init(struct run *r, struct sk_step *s, const struct sk_api_opts *
 {
 	struct sk_http_cfg hc = {0};
 	long long mib = DEFAULT_PAGE_BYTES >> 20;
-	char base[PATH_MAX], *dot;
+	char base[PATH_MAX], api[PATH_MAX], *dot;
 	const char *slash;
 
 	memset(r, 0, sizeof(*r));
@@ -1492,6 +1513,15 @@ static int run_init(struct run *r, struct sk_step *s, const struct sk_api_opts *
 	r->connect_timeout = 10;
 	if (cfg_load(&r->c, o->config, err) < 0)
 		return -1;
+	/* the pointers split once, not per record */
+	if (sk_jt_ptr_compile(&r->records_p, r->c.records, err) < 0 ||
+	    (r->c.cursor_ptr && sk_jt_ptr_compile(&r->cursor_p, r->c.cursor_ptr, err) < 0) ||
+	    (r->c.has_more_ptr && sk_jt_ptr_compile(&r->has_more_p, r->c.has_more_ptr, err) < 0) ||
+	    (r->c.total_ptr && sk_jt_ptr_compile(&r->total_p, r->c.total_ptr, err) < 0))
+		return -1;
+	for (size_t i = 0; i < r->c.ncols; i++)
+		if (sk_jt_ptr_compile(&r->col_p[i], r->c.cols[i].path, err) < 0)
+			return -1;
 	r->rate = r->c.rate;
 	if (parse_number(o->rate, "--rate", 0.001, 1e6, &r->rate, err) < 0 ||
 	    parse_count(o->max_pages, "--max-pages", 1, &r->max_pages, err) < 0 ||
@@ -1516,9 +1546,9 @@ static int run_init(struct run *r, struct sk_step *s, const struct sk_api_opts *
 	snprintf(base, sizeof(base), "%s", slash ? slash + 1 : r->out);
 	if ((dot = strrchr(base, '.')) && dot != base)
 		*dot = '\0';
-	if (snprintf(r->pages_dir, sizeof(r->pages_dir), "%s/api/%s", sk_step_workdir(s), base) >=
-	    (int)sizeof(r->pages_dir))
-		return sk_err_set(err, SK_E_USAGE, "work directory path too long");
+	if (sk_path_join(api, sk_step_workdir(s), "api", err) < 0 ||
+	    sk_path_join(r->pages_dir, api, base, err) < 0)
+		return -1;
 	sk_http_url_redact(r->c.url, r->shown_url, sizeof(r->shown_url));
 	if (build_headers(r, err) < 0)
 		return -1;
@@ -1538,16 +1568,17 @@ static void record_event(struct run *r)
 	sk_step_count(r->s, "api_requests_failed", r->failed);
 	sk_step_count(r->s, "api_retries", r->retries);
 	sk_step_count(r->s, "total_api_time_ms", (long long)(r->api_seconds * 1000 + 0.5));
+	/* drop reasons: counts.dropped_REASON and metrics.drop_reasons */
 	if (r->dropped_missing)
-		sk_step_count(r->s, "dropped_missing", r->dropped_missing);
+		sk_step_dropped(r->s, "dropped_missing", r->dropped_missing);
 	if (r->dropped_type)
-		sk_step_count(r->s, "dropped_type", r->dropped_type);
+		sk_step_dropped(r->s, "dropped_type", r->dropped_type);
 	if (r->dropped_rule)
-		sk_step_count(r->s, "dropped_rule", r->dropped_rule);
+		sk_step_dropped(r->s, "dropped_rule", r->dropped_rule);
+	if (r->dropped_duplicate)
+		sk_step_dropped(r->s, "dropped_duplicate", r->dropped_duplicate);
 	if (r->map_col >= 0)
 		sk_step_count(r->s, "unmapped", r->unmapped);
-	if (r->dropped_duplicate)
-		sk_step_count(r->s, "dropped_duplicate", r->dropped_duplicate);
 }
 
 /* The length of the scheme://host[:port] part of an absolute http(s) URL, or 0. */
@@ -1632,25 +1663,32 @@ static int link_next(const char *link, const char *base, long long page, char *o
 	return 0;
 }
 
-/* Page `page`: the kept file, or a request (then kept). The parsed answer. */
-static json_t *get_page(struct run *r, const struct vars *v, long long page,
-			struct sk_http_resp *resp, struct sk_err *err)
+/* Whether `path` is a regular file: only such a kept file is read back (a
+ * FIFO there would hold the run until someone wrote to it). */
+static int is_regular(const char *path)
 {
-	char path[PATH_MAX], nextpath[PATH_MAX + 8];
-	struct sk_err miss = SK_ERR_INIT;
-	char *kept;
-	json_t *root;
+	struct stat st;
 
-	if (page_path(r, page, path, err) < 0)
-		return NULL;
-	if (snprintf(nextpath, sizeof(nextpath), "%s.next", path) >= (int)sizeof(nextpath)) {
-		sk_err_set(err, SK_E_USAGE, "'%s': path too long", path);
-		return NULL;
-	}
+	return lstat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Page `page`: the kept file, or a request (then kept), indexed in r->jt
+ * (which points into r->kept or `resp`'s body). 0, or -1 with `err`. */
+static int get_page(struct run *r, const struct vars *v, long long page,
+		    struct sk_http_resp *resp, struct sk_err *err)
+{
+	char path[PATH_MAX], nextpath[PATH_MAX];
+	struct sk_err miss = SK_ERR_INIT;
+
+	free(r->kept);
+	r->kept = NULL;
+	if (page_path(r, page, "", path, err) < 0 || page_path(r, page, ".next", nextpath, err) < 0)
+		return -1;
 	r->next[0] = '\0';
 	if (r->c.ptype == P_LINK) {
 		/* the next link came in a header: kept beside the page, before it */
-		char *nx = sk_read_small_file(nextpath, sizeof(r->next) - 1, 0, &miss);
+		char *nx = is_regular(nextpath)
+			   ? sk_read_small_file(nextpath, sizeof(r->next) - 1, 0, &miss) : NULL;
 		if (nx) {
 			snprintf(r->next, sizeof(r->next), "%s", nx);
 			free(nx);
@@ -1658,43 +1696,33 @@ static json_t *get_page(struct run *r, const struct vars *v, long long page,
 			unlink(path); /* a page without its link cannot be resumed */
 		}
 	}
-	if ((kept = sk_read_small_file(path, r->max_page_bytes, 0, &miss))) {
+	if (is_regular(path) && (r->kept = sk_read_small_file(path, r->max_page_bytes, 0, &miss))) {
 		struct sk_err bad = SK_ERR_INIT;
-		root = parse_page(kept, strlen(kept), NULL, page, &bad);
-		free(kept);
-		if (root) {
+		if (parse_page(&r->jt, r->kept, strlen(r->kept), NULL, page, &bad) == 0) {
 			r->resumed++;
 			sk_debugf("page %lld: resumed from '%s'", page, path);
-			return root;
+			return 0;
 		}
+		free(r->kept);
+		r->kept = NULL;
 		/* cut short by a crash (pages are not fsynced): ask again */
 		sk_warnf("kept %s; asking for it again", bad.msg);
 	}
-	if (fetch_page(r, v, page, 0, resp, err) < 0)
-		return NULL;
-	if (!(root = parse_page(resp->body.data ? resp->body.data : "", resp->body.len,
-				resp->content_type, page, err)))
-		return NULL;
-	if (r->c.ptype == P_LINK && resp->link_cut) {
-		json_decref(root);
-		return (void)sk_err_set(err, SK_E_DATA,
-					"page %lld: the Link header is longer than %zu bytes: its next link "
-					"cannot be read whole, so the pages cannot be followed safely",
-					page, sizeof(resp->link) - 1),
-		       NULL;
-	}
+	if (fetch_page(r, v, page, 0, resp, err) < 0 ||
+	    parse_page(&r->jt, resp->body.data ? resp->body.data : "", resp->body.len,
+		       resp->content_type, page, err) < 0)
+		return -1;
+	if (r->c.ptype == P_LINK && resp->link_cut)
+		return sk_err_set(err, SK_E_DATA,
+				  "page %lld: the Link header is longer than %zu bytes: its next link "
+				  "cannot be read whole, so the pages cannot be followed safely",
+				  page, sizeof(resp->link) - 1);
 	if (r->c.ptype == P_LINK &&
 	    (link_next(resp->link, v->next_url ? v->next_url : r->c.url, page, r->next,
 		       sizeof(r->next), err) < 0 ||
-	     page_keep(nextpath, r->next, strlen(r->next), err) < 0)) {
-		json_decref(root);
-		return NULL;
-	}
-	if (page_keep(path, resp->body.data ? resp->body.data : "", resp->body.len, err) < 0) {
-		json_decref(root);
-		return NULL;
-	}
-	return root;
+	     page_keep(nextpath, r->next, strlen(r->next), err) < 0))
+		return -1;
+	return page_keep(path, resp->body.data ? resp->body.data : "", resp->body.len, err);
 }
 
 int sk_api_run(struct sk_step *s, const struct sk_api_opts *o, struct sk_err *err)
@@ -1736,20 +1764,18 @@ int sk_api_run(struct sk_step *s, const struct sk_api_opts *o, struct sk_err *er
 	if (r.c.ptype == P_CURSOR && r.c.first_cursor)
 		v.cursor = r.c.first_cursor;
 	while (more) {
-		json_t *root;
 		size_t nrec = 0;
 
 		if (sk_interrupted()) {
 			sk_err_set(err, SK_E_INTERRUPTED, "interrupted at page %lld", page);
 			goto out;
 		}
-		if (!(root = get_page(&r, &v, page, &resp, err)))
+		if (get_page(&r, &v, page, &resp, err) < 0)
 			goto out;
 		r.pages++;
-		more = page_rows(&r, root, page, w, &nrec, err);
+		more = page_rows(&r, page, w, &nrec, err);
 		if (more == 0)
-			more = next_page(&r, root, page, nrec, &v, cursor, sizeof(cursor), seen, err);
-		json_decref(root);
+			more = next_page(&r, page, nrec, &v, cursor, sizeof(cursor), seen, err);
 		if (more < 0)
 			goto out;
 		page++;
@@ -1796,7 +1822,7 @@ int sk_api_check(struct sk_step *s, const struct sk_api_opts *o, struct sk_err *
 	struct run r;
 	struct sk_http_resp resp;
 	struct vars v = {0};
-	json_t *root = NULL, *recs, *first;
+	uint32_t recs, first;
 	size_t nrec = 0;
 	int ret = -1;
 
@@ -1819,24 +1845,24 @@ int sk_api_check(struct sk_step *s, const struct sk_api_opts *o, struct sk_err *
 	}
 	sk_infof("%s '%s': HTTP %ld in %.0f ms", r.c.method, r.shown_url, resp.status,
 		 resp.seconds * 1000);
-	if (!(root = parse_page(resp.body.data ? resp.body.data : "", resp.body.len,
-				resp.content_type, 1, err)))
+	if (parse_page(&r.jt, resp.body.data ? resp.body.data : "", resp.body.len,
+		       resp.content_type, 1, err) < 0)
 		goto out;
-	recs = sk_json_ptr_get(root, r.c.records);
-	if (!json_is_array(recs)) {
+	recs = sk_jt_get(&r.jt, 0, &r.records_p);
+	if (recs == SK_JT_NONE || r.jt.n[recs].type != SK_JT_ARR) {
 		sk_err_set(err, SK_E_DATA, "records '%s' is %s, not an array: check \"records\" in "
-			   "'%s'", r.c.records, sk_json_type_name(recs), r.c.name);
+			   "'%s'", r.c.records, sk_jt_type_name(&r.jt, recs), r.c.name);
 		goto out;
 	}
-	nrec = json_array_size(recs);
+	nrec = r.jt.n[recs].count;
+	first = recs + 1;
 	sk_infof("records '%s': an array of %zu", r.c.records, nrec);
-	if (!(first = json_array_get(recs, 0))) {
+	if (!nrec) {
 		sk_warnf("no record in the first page: the columns could not be checked");
 	} else {
 		for (size_t i = 0; i < r.c.ncols; i++) {
 			const struct col *k = &r.c.cols[i];
-			json_t *x = sk_json_ptr_get(first, k->path);
-			if (x)
+			if (sk_jt_get(&r.jt, first, &r.col_p[i]) != SK_JT_NONE)
 				continue;
 			if (k->required) {
 				sk_err_set(err, SK_E_DATA, "column '%s': '%s' is missing from the first "
@@ -1850,7 +1876,6 @@ int sk_api_check(struct sk_step *s, const struct sk_api_opts *o, struct sk_err *
 	}
 	ret = 0;
 out:
-	json_decref(root);
 	scrub(&r, err);
 	run_release(&r);
 	sk_http_resp_release(&resp);

@@ -23,6 +23,7 @@ struct sk_afile {
 	int on_signal; /* commit even when interrupted (the step event) */
 	int inplace; /* a character device or FIFO: written where it is */
 	int unnamed; /* O_TMPFILE: the temporary file has no name until the commit */
+	int no_sync; /* a cache file (sk_write_file_cache): no fsync, no hash */
 	char path[PATH_MAX];   /* as the caller named it (messages, the event) */
 	char target[PATH_MAX]; /* what is renamed over: `path`, or where its link leads */
 	char tmp[PATH_MAX];
@@ -375,6 +376,7 @@ static int open_temp(struct sk_afile *f, struct sk_err *err)
 enum {
 	AF_ON_SIGNAL = 1,  /* commit even after a signal (sk_write_file_atomic) */
 	AF_NO_CLEANUP = 2, /* leave dead writers' temporary files (--check) */
+	AF_CACHE = 4,      /* sk_write_file_cache: a regular file, no fsync, no hash */
 };
 
 static struct sk_afile *afile_open(const char *path, int flags, struct sk_err *err)
@@ -390,6 +392,7 @@ static struct sk_afile *afile_open(const char *path, int flags, struct sk_err *e
 	f->fd = -1;
 	f->slot = -1;
 	f->on_signal = !!(flags & AF_ON_SIGNAL);
+	f->no_sync = !!(flags & AF_CACHE);
 	if (snprintf(f->path, sizeof(f->path), "%s", path) >= (int)sizeof(f->path)) {
 		sk_err_set(err, SK_E_USAGE, "'%s': path too long", path);
 		goto fail;
@@ -398,8 +401,13 @@ static struct sk_afile *afile_open(const char *path, int flags, struct sk_err *e
 		goto fail;
 	snprintf(copy, sizeof(copy), "%s", f->target);
 	snprintf(f->dir, sizeof(f->dir), "%s", dirname(copy));
+	if (kind == OUT_INPLACE && (flags & AF_CACHE)) {
+		sk_err_set(err, SK_E_USAGE, "'%s' is not a regular file: a kept file is replaced, "
+			   "never written where it is: remove it", path);
+		goto fail;
+	}
 	f->buf = malloc(AFILE_BUFSIZE);
-	if (!f->buf || !(f->sha = sk_sha256_open(err))) {
+	if (!f->buf || (!f->no_sync && !(f->sha = sk_sha256_open(err)))) {
 		sk_err_set(err, SK_E_NOMEM, "out of memory");
 		goto fail;
 	}
@@ -430,7 +438,8 @@ struct sk_afile *sk_afile_open(const char *path, struct sk_err *err)
 /* Hash and write `n` bytes straight to the file, classifying a failure. */
 static int hash_and_write(struct sk_afile *f, const void *p, size_t n, struct sk_err *err)
 {
-	sk_sha256_update(f->sha, p, n);
+	if (f->sha)
+		sk_sha256_update(f->sha, p, n);
 	if (write_all(f->fd, p, n) < 0) {
 		if (sk_interrupted())
 			return sk_err_set(err, SK_E_INTERRUPTED, "write '%s': interrupted", f->path);
@@ -526,7 +535,7 @@ int sk_afile_commit(struct sk_afile *f, struct sk_file_info *info, struct sk_err
 	}
 	if (flush(f, err) < 0)
 		goto out;
-	if (fsync(f->fd) < 0) {
+	if (!f->no_sync && fsync(f->fd) < 0) {
 		sk_err_set(err, SK_E_IO, "fsync '%s': %s", f->path, strerror(errno));
 		goto out;
 	}
@@ -556,13 +565,16 @@ int sk_afile_commit(struct sk_afile *f, struct sk_file_info *info, struct sk_err
 		goto out;
 	}
 	f->fd = -1;
-	if (sync_dir(f->dir, err) < 0)
+	if (!f->no_sync && sync_dir(f->dir, err) < 0)
 		goto out;
 done:
 	if (info) {
 		snprintf(info->path, sizeof(info->path), "%s", f->path);
 		info->bytes = f->bytes;
-		sk_sha256_hex(f->sha, info->sha256);
+		if (f->sha)
+			sk_sha256_hex(f->sha, info->sha256);
+		else
+			info->sha256[0] = '\0';
 	}
 	ret = 0;
 out:
@@ -595,6 +607,19 @@ int sk_write_file_atomic(const char *path, const void *data, size_t len, int on_
 		return -1;
 	}
 	return sk_afile_commit(f, info, err);
+}
+
+int sk_write_file_cache(const char *path, const void *data, size_t len, struct sk_err *err)
+{
+	struct sk_afile *f = afile_open(path, AF_CACHE | AF_NO_CLEANUP, err);
+
+	if (!f)
+		return -1;
+	if (sk_afile_write(f, data, len, err) < 0) {
+		sk_afile_abort(f);
+		return -1;
+	}
+	return sk_afile_commit(f, NULL, err);
 }
 
 int sk_check_writable(const char *path, struct sk_err *err)

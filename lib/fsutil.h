@@ -76,6 +76,18 @@ int sk_write_file_atomic(const char *path, const void *data, size_t len, int on_
 			 struct sk_file_info *info, struct sk_err *err);
 
 /*
+ * Write a file that can be made again (extract-api's kept pages) as
+ * sk_write_file_atomic does, the same temporary file removed on a signal and
+ * the same rename (a reader sees the old file or the whole new one), but not
+ * durably: no fsync of the file or its directory (a crash of the machine may
+ * leave it empty or cut short: whoever reads it back must check it), no
+ * SHA-256, and the temporary files of dead writers are not looked for (the
+ * caller removes its directory's once: sk_stale_temps). Only a regular file
+ * (or nothing) is replaced; anything else is SK_E_USAGE. 0, or -1 with `err`.
+ */
+int sk_write_file_cache(const char *path, const void *data, size_t len, struct sk_err *err);
+
+/*
  * Whether `path` could be written: a temporary file is created next to it
  * and removed again, exactly as a run would start (for --check), but dead
  * writers' temporary files are left for the check to report. A character

@@ -932,20 +932,26 @@ struct retry_ctx {
 	struct sk_http_resp *resp;
 };
 
-static int retry_op(void *ctx, struct sk_retry_state *st, struct sk_err *err)
+int sk_http_attempt(struct sk_http *h, const struct sk_http_req *req, struct sk_http_resp *resp,
+		    struct sk_retry_state *st, struct sk_err *err)
 {
-	struct retry_ctx *rc = ctx;
-	struct sk_http_req req = *rc->req;
+	struct sk_http_req r = *req;
 	double left = sk_retry_remaining(st);
 	int ret;
 
-	if (left > 0 && (req.time_limit <= 0 || left < req.time_limit))
-		req.time_limit = left;
-	ret = sk_http_perform(rc->h, &req, rc->resp, err);
-
+	if (left > 0 && (r.time_limit <= 0 || left < r.time_limit))
+		r.time_limit = left;
+	ret = sk_http_perform(h, &r, resp, err);
 	if (ret < 0)
-		st->retry_after = rc->resp->retry_after;
+		st->retry_after = resp->retry_after;
 	return ret;
+}
+
+static int retry_op(void *ctx, struct sk_retry_state *st, struct sk_err *err)
+{
+	struct retry_ctx *rc = ctx;
+
+	return sk_http_attempt(rc->h, rc->req, rc->resp, st, err);
 }
 
 int sk_http_perform_retry(struct sk_http *h, const struct sk_retry_policy *p,

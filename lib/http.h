@@ -188,6 +188,15 @@ int sk_http_perform_retry(struct sk_http *h, const struct sk_retry_policy *p,
 			  struct sk_retry_state *st, struct sk_err *err);
 
 /*
+ * One attempt of sk_http_perform_retry() (for an sk_retry() operation of
+ * its own that counts or limits attempts, as extract-api's does): the
+ * request bounded by the time left before `st`'s deadline, the server's
+ * Retry-After into st->retry_after on failure.
+ */
+int sk_http_attempt(struct sk_http *h, const struct sk_http_req *req, struct sk_http_resp *resp,
+		    struct sk_retry_state *st, struct sk_err *err);
+
+/*
  * A list of extra request headers, NULL-terminated so that `v` can be passed
  * as sk_http_req.headers. Starts zeroed ({0}); owns its strings.
  */

@@ -58,8 +58,7 @@ static double unit_random(void)
 	return (double)r / 4294967296.0;
 }
 
-/* Sleep `secs`, waking early (returning -1) when a signal asks us to stop. */
-static int pause_for(double secs)
+int sk_retry_pause(double secs)
 {
 	struct timespec ts;
 
@@ -100,7 +99,7 @@ int sk_retry(const struct sk_retry_policy *p,
 			return -1; /* the deadline comes first: give up with the last error */
 		if (p->notice)
 			p->notice(st, wait, err);
-		if (pause_for(wait) < 0)
+		if (sk_retry_pause(wait) < 0)
 			return sk_err_set(err, SK_E_INTERRUPTED, "interrupted during retries");
 		delay = fmin(delay * 2, p->max_delay);
 	}

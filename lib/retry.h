@@ -65,6 +65,10 @@ int sk_retry(const struct sk_retry_policy *p,
 	     int (*op)(void *ctx, struct sk_retry_state *st, struct sk_err *err), void *ctx,
 	     struct sk_retry_state *st, struct sk_err *err);
 
+/* Sleep `secs` (the waits between attempts, a rate limit's), waking early
+ * with -1 when a termination signal asks us to stop; else 0. */
+int sk_retry_pause(double secs);
+
 /* Parse an HTTP Retry-After value (delta-seconds or an HTTP date) into
  * seconds from now; 0 when absent or unparseable. */
 double sk_retry_after_parse(const char *value);

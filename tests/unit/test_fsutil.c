@@ -299,6 +299,18 @@ int main(void)
 	is_int(info.bytes, 6, "its size");
 	ok(sk_write_file_atomic("/nonexistent-dir/x", "a", 1, 0, NULL, &err) < 0 && err.code == SK_E_IO,
 	   "write into a missing directory fails");
+	ok(sk_write_file_cache(path, "again\n", 6, &err) == 0, "a cache file replaces a regular file");
+	text = sk_read_small_file(path, 100, 0, &err);
+	is_str(text, "again\n", "cache file: its content");
+	free(text);
+	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0664, "cache file: group-writable 0664");
+	is_int(entries(), 2, "cache file: no temporary file left");
+	snprintf(joined, sizeof(joined), "%s/fifo", dir);
+	ok(mkfifo(joined, 0600) == 0 && sk_write_file_cache(joined, "x", 1, &err) < 0 &&
+	   err.code == SK_E_USAGE, "a cache file is never written into a FIFO (no wait for a reader)");
+	ok(strstr(err.msg, "is not a regular file: a kept file is replaced, never written where it is") != NULL,
+	   "cache file over a FIFO: message");
+	unlink(joined);
 	ok(sk_check_writable(path, &err) == 0, "check_writable: an existing directory");
 	is_int(entries(), 2, "check_writable leaves nothing behind");
 	ok(sk_check_writable("/nonexistent-dir/x", &err) < 0 && err.code == SK_E_IO,
