@@ -523,8 +523,8 @@ static int cfg_load(struct cfg *c, const char *path, struct sk_err *err)
 	if (!path || !*path)
 		return sk_err_set(err, SK_E_USAGE, "no configuration: give --config FILE "
 				  "(or STEPKIT_API_CONFIG; see extract-api --help)");
-	if (!(text = sk_read_small_file(path, CONFIG_MAX, 0, err)))
-		return sk_err_prefix(err, "%s", sk_opt_given_as("--config"));
+	if (!(text = sk_read_config(path, CONFIG_MAX, sk_opt_given_as("--config"), err)))
+		return -1;
 	ret = cfg_parse(c, path, text, strlen(text), err);
 	free(text);
 	return ret;

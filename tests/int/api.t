@@ -393,7 +393,7 @@ api "(--fresh: the pages removed)" 0 --config "$T/ref.json" --fresh
 
 # --- local files that cannot be read or written ----------------------------------
 mkdir -p "$T/confdir"
-api "a config that cannot be read (a directory)" 1 --config "$T/confdir"
+api "a config that cannot be read (a directory): a configuration error" 2 --config "$T/confdir"
 expect_err "extract-api: --config: '$T/confdir': Is a directory" "unreadable config: named, with the reason"
 mkdir -p "$T/w-api"
 : >"$T/w-api/api"
