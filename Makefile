@@ -137,7 +137,7 @@ test-asan: deps
 		scripts/run-tests --sanitizer-logs $(ASAN_O)/reports unit cli
 
 # Fuzzing, not part of `make test`: the libFuzzer targets of tests/fuzz/ (the CSV reader,
-# the piece splitter of the threaded analyses, the money/date parsers, the UTF-8 validator) built with clang, AddressSanitizer and
+# the piece splitter of the threaded analyses, extract-api's JSON reader, the money/date parsers, the UTF-8 validator) built with clang, AddressSanitizer and
 # UndefinedBehaviorSanitizer in build/fuzz/, each run FUZZ_SECONDS (default 60) from a seed
 # corpus of tests/fixtures (tests/fuzz/run). clang and libclang-rt-14-dev come from
 # `scripts/install-deps --fuzz`, installed for this target only.

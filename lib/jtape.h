@@ -11,7 +11,9 @@
  * object or an array at the top, UTF-8 only, no "\u0000" in a string, lone
  * surrogates refused, integers that fit a long long (else an error), and
  * real numbers that do not overflow. A member named twice: the last one
- * counts (as jansson's object does).
+ * counts (as jansson's object does). One difference: a NUL byte between
+ * tokens, which jansson skips ("[1\0]" loads) and this reader refuses, as
+ * RFC 8259 has no place for it (tests/fuzz/fuzz_jtape.c checks both).
  *
  * Nodes are numbered in document order; the root is node 0. A container's
  * members (an object: key node then value node, per member) follow it, and
