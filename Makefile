@@ -61,7 +61,7 @@ LIBS_upload-s3         := -lcurl
 LIBS_upload-http       := -lcurl
 LIBS_notify            := -lcurl
 LIBS_load-postgres     := -lpq -lcsv
-LIBS_report-xlsx       := -lxlsxwriter -lcsv
+LIBS_report-xlsx       := -lxlsxwriter -lminizip -lz -lcsv
 LIBS_extract-api       := -lcurl -lcsv
 UNIT_LIBS := -lpq -lcsv -lcurl -lssh2 $(BASE_LIBS)
 

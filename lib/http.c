@@ -1,5 +1,6 @@
 #include "base.h"
 #include "http.h"
+#include "mime.h"
 #include "sig.h"
 
 #include <curl/curl.h>
@@ -1071,7 +1072,7 @@ int sk_http_upload_file(struct sk_http *h, const struct sk_http_upload *u, const
 	req.path = path;
 	req.length = -1;
 	req.filename = base ? base + 1 : path;
-	req.content_type = u->content_type ? u->content_type : "text/csv";
+	req.content_type = u->content_type ? u->content_type : sk_mime_type(path);
 	req.hash_body = 1;
 	req.auth = u->auth;
 	req.user = u->user;

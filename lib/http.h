@@ -295,7 +295,8 @@ int sk_http_upload_url(const char *base, const char *name, int nfiles, struct sk
 struct sk_http_upload {
 	const char *method;          /* "PUT" (raw body) or "POST" (multipart/form-data,
 					one part named "file" with the file name) */
-	const char *content_type;    /* of the body or the part; NULL: text/csv */
+	const char *content_type;    /* of the body or the part; NULL: the
+					file's, by its name (mime.h) */
 	const char *const *headers;  /* extra headers, NULL-terminated, or NULL */
 	enum sk_http_auth auth;      /* NONE, BASIC or BEARER */
 	const char *user, *password, *token;

@@ -2,6 +2,7 @@
 #include "notify.h"
 #include "fsutil.h"
 #include "log.h"
+#include "mime.h"
 #include "money.h"
 #include "retry.h"
 #include "safepath.h"
@@ -53,6 +54,7 @@ struct att {
 	unsigned long long bytes;
 	char sha256[SK_SHA256_HEX_LEN + 1];
 	int fd;           /* ATT_ATTACHED: open, read again as the message is sent */
+	char type[64];    /* its MIME part's Content-Type */
 };
 
 static void cfg_release(struct cfg *c)
@@ -311,17 +313,16 @@ static int cfg_load(const struct sk_notify_opts *o, struct cfg *c, struct sk_err
 
 /* ---- attachments -------------------------------------------------------- */
 
-static const char *content_type(const char *name)
+/* The attachment's MIME type: mime.h's, with the charset of a text type
+ * (the reports are UTF-8, SPEC.md). */
+static const char *content_type(const char *name, char *buf, size_t size)
 {
-	size_t n = strlen(name);
+	const char *t = sk_mime_type(name);
 
-	if (n > 4 && !strcasecmp(name + n - 4, ".csv"))
-		return "text/csv; charset=UTF-8";
-	if (n > 5 && !strcasecmp(name + n - 5, ".json"))
-		return "application/json";
-	if (n > 4 && !strcasecmp(name + n - 4, ".txt"))
-		return "text/plain; charset=UTF-8";
-	return "application/octet-stream";
+	if (!sk_mime_is_text(t))
+		return t;
+	snprintf(buf, size, "%s; charset=UTF-8", t);
+	return buf;
 }
 
 /*
@@ -748,7 +749,9 @@ static int mail(struct sk_step *s, const struct cfg *c, const struct content *m,
 				sk_step_count(s, "attachments_skipped", 1);
 				continue;
 			}
-			parts[nparts++] = (struct sk_mail_part){att[i].name, content_type(att[i].name),
+			parts[nparts++] = (struct sk_mail_part){att[i].name,
+								content_type(att[i].name, att[i].type,
+									     sizeof(att[i].type)),
 								NULL, att[i].bytes, att[i].fd,
 								att[i].sha256};
 			snprintf(info.path, sizeof(info.path), "%s", att[i].path);

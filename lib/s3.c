@@ -2,6 +2,7 @@
 #include "s3.h"
 #include "fsutil.h"
 #include "http.h"
+#include "mime.h"
 #include "s3hash.h"
 #include "sig.h"
 
@@ -654,7 +655,7 @@ static int put_single(struct sk_s3 *s, FILE *fp, const char *path, const char *k
 	r.length = (long long)size;
 	r.sha256 = d.sha256;
 	r.md5 = d.md5_b64;
-	r.content_type = "text/csv";
+	r.content_type = sk_mime_type(path);
 	r.total = size;
 	if (s3_do(s, &r, NULL, &resp, &out->attempts, err) < 0)
 		goto out;
@@ -709,7 +710,7 @@ static int put_multipart(struct sk_s3 *s, FILE *fp, const char *path, const char
 			goto out;
 	}
 	r = (struct s3req){.method = "POST", .key = key, .query = q.data, .body = SK_HTTP_BODY_MEM,
-			   .data = "", .len = 0, .content_type = "text/csv"};
+			   .data = "", .len = 0, .content_type = sk_mime_type(path)};
 	if (s3_do(s, &r, NULL, &resp, &out->attempts, err) < 0)
 		goto out;
 	if (!sk_s3_xml_text(resp.body.data, "UploadId", upload_id, sizeof(upload_id)) ||

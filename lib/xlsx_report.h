@@ -25,17 +25,25 @@
  * the file's base name otherwise) with a bold, frozen header row, an
  * autofilter and fitted column widths (capped); a line chart of revenue per
  * day on the sales sheet and a bar chart of the top ten products by revenue
- * on the products sheet. It is written in libxlsxwriter's constant-memory
- * mode; a sheet that would pass Excel's 1,048,576 rows continues on
- * "NAME (2)", ... and the Run sheet says so.
+ * on the products sheet. A sheet that would pass Excel's 1,048,576 rows
+ * continues on "NAME (2)", ... and the Run sheet says so.
+ *
+ * Who writes what: libxlsxwriter (constant-memory mode) writes every part
+ * of the workbook but the data rows: the Run sheet, styles, charts, and
+ * each data sheet with its header row, panes, widths and autofilter. The
+ * data rows are our own XML (the same cells libxlsxwriter would write:
+ * inline strings, numbers with their style), deflated as they are read
+ * into an unlinked temporary file; the workbook is then assembled (minizip)
+ * from libxlsxwriter's parts with the rows put into each data sheet. Memory
+ * stays flat (a few MiB) whatever the size of the inputs.
  *
  * The same inputs, events and run id give the same bytes: the document's
  * created time is the run's (the newest "finished" of the events, else
  * SOURCE_DATE_EPOCH, else the newest input's modification time).
  *
- * The workbook is written atomically (fsutil.h): libxlsxwriter writes it to
- * an unlinked temporary file (nothing is left behind, even after SIGKILL),
- * which is then copied through an atomic file next to the output.
+ * The workbook is written atomically (fsutil.h): it is built in unlinked
+ * temporary files next to the output (nothing is left behind, even after
+ * SIGKILL), then copied through an atomic file.
  */
 #ifndef SK_XLSX_REPORT_H
 #define SK_XLSX_REPORT_H

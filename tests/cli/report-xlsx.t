@@ -28,6 +28,8 @@ HEADERS = {
     "stock_code,description,category,units,revenue,customers": "product_report",
     "invoice_no,stock_code,quantity,invoice_date,unit_price,customer_id,line_total,customer_name,"
     "country,segment,signup_date,description,category,unit_cost": "transformed_data",
+    "invoice_no,stock_code,quantity,invoice_date,unit_price,customer_id": "raw_sales",
+    "stock_code,description,category,unit_cost": "product_data",
 }
 
 def fail(msg):
@@ -216,6 +218,24 @@ ok = (r["C2"].data_type == "n" and r["D2"].is_date and r["E2"].number_format == 
 sys.exit(0 if ok else 1)
 PYEOF
 ok $? "raw_sales: quantity a number, invoice_date a date, unit_price money, ids text"
+
+# --- the cells as we write them (the rows are our XML, not libxlsxwriter's):
+# XML characters, white space at either end, tabs and line breaks in text,
+# negative and fractional prices, signed quantities, timestamps to the second
+e=$T/edges
+mkdir -p "$e"
+printf '%s\n' 'stock_code,description,category,unit_cost' \
+	'007," lead & <trail> ",Home,-1.5' '0123,"say ""hi"" > x",,0.05' \
+	'A1,"line' 'break	tab",Gifts,12' 'B2,trailing ,&amp;,-0.10' 'C3,plain,Toys,1234567890123.45' >"$e/product_data.csv"
+printf '%s\n' 'invoice_no,stock_code,quantity,invoice_date,unit_price,customer_id' \
+	'536365,85123A,-6,2010-12-01T08:26:00,2.55,17850' 'C1,X,0,2011-01-01T23:59:59,-3,' \
+	'C2,Y,123456789012345,1900-03-01T00:00:01,0,007' >"$e/raw_sales.csv"
+expect_exit 0 "edge values" "$X" --workdir "$e" "$e/product_data.csv" "$e/raw_sales.csv"
+name=edges
+check "$e/sales_report.xlsx" equal "$e/product_data.csv" product_data
+check "$e/sales_report.xlsx" equal "$e/raw_sales.csv" raw_sales
+expect_exit 0 "edge values again" "$X" --workdir "$e" --out "$e/again.xlsx" "$e/product_data.csv" "$e/raw_sales.csv"
+same_file "$e/again.xlsx" "$e/sales_report.xlsx" "edge values: same inputs, same bytes"
 
 # --- more rows than a sheet holds (a test knob: 4 rows a sheet, header included) ---
 STEPKIT_XLSX_TEST_MAX_ROWS=4 expect_exit 0 "continuation sheets" "$X" --workdir "$g" --out "$g/split.xlsx" "$FX/sales_report.csv"

@@ -75,6 +75,11 @@ up "one file to a URL naming the file, with extra headers" 0 \
 same_file "$T/put/files/single/today.csv" "$W/sales_report.csv" "single URL: stored under the URL's name"
 is "$(tail -1 "$T/put/requests.jsonl" | python3 -c "import json,sys; h=json.load(sys.stdin)['headers']; print(h.get('X-Run'), h.get('X-Team'), h.get('charset-test'))")" \
 	"42 data text/csv; charset=utf-8" "HTTP_HEADERS: three headers sent, the ';' inside a value kept"
+printf 'PK\003\004 not a real workbook' >"$W/sales_report.xlsx"
+up "a workbook" 0 HTTP_UPLOAD_URL="http://127.0.0.1:$port/up/" sales_report.xlsx
+same_file "$T/put/files/up/sales_report.xlsx" "$W/sales_report.xlsx" "PUT: workbook stored byte for byte"
+is "$(tail -1 "$T/put/requests.jsonl" | python3 -c "import json,sys; print(json.load(sys.stdin)['headers'].get('Content-Type'))")" \
+	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" "PUT of a .xlsx: the workbook's Content-Type (mime.h)"
 up "three files to a URL naming one file" 2 HTTP_UPLOAD_URL="http://127.0.0.1:$port/single/today.csv"
 expect_err "names one file, not a directory ending in '/'" "single URL with three files: said why"
 up "a bare CR in an HTTP_HEADERS value is refused" 2 HTTP_UPLOAD_URL="http://127.0.0.1:$port/up/" HTTP_HEADERS="$(printf 'X-Ok: 1\nX-A: 1\rX-Evil: 2')"
@@ -169,6 +174,9 @@ done
 is "$(head -1 "$T/bearer/requests.jsonl" | python3 -c "import json,sys; p=json.load(sys.stdin)['parts']; print(len(p), p[0]['name'], p[0]['filename'], p[0]['content_type'])")" \
 	"1 file sales_report.csv text/csv" "POST: one part named 'file' with the file name, text/csv"
 is "$(ev "e['outputs'][0]['bytes']")" "$(stat -c %s "$W/sales_report.csv")" "POST: event bytes are the file's, not the multipart body's"
+up "POST of a workbook" 0 HTTP_ALLOW_INSECURE_AUTH=1 HTTP_UPLOAD_URL="http://127.0.0.1:$port/forms" HTTP_METHOD=POST HTTP_BEARER_TOKEN_FILE="$T/token" sales_report.xlsx
+is "$(tail -1 "$T/bearer/requests.jsonl" | python3 -c "import json,sys; p=json.load(sys.stdin)['parts']; print(p[0]['filename'], p[0]['content_type'])")" \
+	"sales_report.xlsx application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" "POST of a .xlsx: the part's Content-Type is the workbook's"
 up "bearer token wrong" 1 HTTP_ALLOW_INSECURE_AUTH=1 HTTP_UPLOAD_URL="http://127.0.0.1:$port/forms" HTTP_METHOD=POST HTTP_BEARER_TOKEN=not-the-token
 up "two files of the same name" 2 HTTP_ALLOW_INSECURE_AUTH=1 HTTP_UPLOAD_URL="http://127.0.0.1:$port/forms" HTTP_METHOD=POST HTTP_BEARER_TOKEN="$TOKEN" sales_report.csv "$W/sales_report.csv"
 expect_err "have the same name" "same name twice: said why"

@@ -352,6 +352,19 @@ has_line "$T/m4/body.txt" "product_report.csv: not attached (over the limit), $(
 expect_err "attachment '$W/product_report.csv': $(size "$W/product_report.csv") bytes would pass MAIL_ATTACH_MAX_BYTES ($cap in total): listed, not attached" "cap logged"
 is "$(json "$E" 'd["counts"]["attachments"], d["counts"]["attachments_skipped"]')" "(2, 1)" "event: 2 attached, 1 skipped"
 
+# a workbook is attached as a workbook (mime.h), a report still as UTF-8 CSV
+printf 'PK\003\004 not a real workbook' >"$W/sales_report.xlsx"
+nrun 0 "a workbook attached" --workdir "$W" --smtp-url "smtp://127.0.0.1:$PLAIN_PORT" --smtp-tls none \
+	--to ops@example.com --attach yes "$W/sales_report.xlsx" "$W/sales_report.csv"
+msg=$T/plain/$(tail -1 "$T/plain/envelopes.jsonl" | json /dev/stdin 'd["file"]')
+parse_mail "$msg" "$T/m5"
+same_file "$T/m5/att/sales_report.xlsx" "$W/sales_report.xlsx" "workbook attached byte for byte"
+grep -q '^Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet; name="sales_report.xlsx"'$'\r''$' "$msg"
+ok $? "workbook part: Content-Type application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+grep -q '^Content-Type: text/csv; charset=UTF-8; name="sales_report.csv"'$'\r''$' "$msg"
+ok $? "CSV part: Content-Type text/csv; charset=UTF-8"
+rm -f "$W/sales_report.xlsx"
+
 # ---- 10. webhook ------------------------------------------------------------------
 mkdir -p "$T/http"
 $PY "$SRV/http_sink.py" --dir "$T/http" >"$T/http.log" 2>&1 &

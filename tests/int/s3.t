@@ -100,6 +100,19 @@ for l in open(sys.argv[1]):
 	"PUT headers: payload sha256, Content-MD5, text/csv, SigV4, no empty Expect"
 is "$(reqs s3 "r['method']=='HEAD'" | sed -n 1p)" "HEAD /reports/daily/2024-05-01/sales_report.csv 200" "each object is checked with HEAD after the upload"
 
+# a workbook goes out as a workbook (mime.h), not as text/csv
+printf 'PK\003\004 not a real workbook' >"$W/sales_report.xlsx"
+up "a workbook" 0 S3_PREFIX=xlsx sales_report.xlsx
+same_file "$(obj s3 xlsx/sales_report.xlsx)" "$W/sales_report.xlsx" "workbook stored byte for byte"
+is "$(python3 -c "
+import json,sys
+for l in open(sys.argv[1]):
+    r=json.loads(l)
+    if r['method']=='PUT' and r['url'].endswith('/xlsx/sales_report.xlsx'):
+        print(r['headers']['content-type'])
+" "$T/s3/requests.jsonl")" "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" \
+	"PUT of a .xlsx: Content-Type application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 # --- virtual-hosted style, session token ---------------------------------------
 up "virtual-hosted PUT with a session token" 0 S3_ENDPOINT="http://s3.localhost:$port" S3_PATH_STYLE=false \
 	AWS_SESSION_TOKEN="$TOKEN" S3_PREFIX=vhost sales_report.csv
@@ -126,6 +139,13 @@ POST /reports/big/big.csv?uploadId=ID 200" "multipart: create, 4 parts of 16 MiB
 is "$(ev "e['counts']['parts'], e['outputs'][0]['bytes'], e['outputs'][0]['sha256'] == '$(sha "$W/big.csv")'")" \
 	"4 67108864 True" "multipart: event has the parts, bytes and sha256"
 is "$(uploads_left s3)" 0 "multipart: no upload left open on the server"
+is "$(python3 -c "
+import json,sys
+for l in open(sys.argv[1]):
+    r=json.loads(l)
+    if r['method']=='POST' and r['url'].endswith('/big/big.csv?uploads='):
+        print(r['headers']['content-type'])
+" "$T/s3/requests.jsonl")" "text/csv" "multipart: the create request carries the file's Content-Type"
 up "part size below 5 MiB is refused" 2 S3_PART_SIZE=4M big.csv
 expect_err "S3_PART_SIZE '4M': S3 wants parts of at least 5M" "part size: said why"
 up "a bad size is refused" 2 S3_MULTIPART_THRESHOLD=lots big.csv
