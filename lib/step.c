@@ -534,7 +534,9 @@ static int step_main(const struct sk_tool *tool, int argc, char **argv)
 	/* the level before the event, so that the event tells when it could
 	 * not be written (history and the upstream check trust the event) */
 	if (!opt_check && write_quality_status(&s, outcome(&err, &sig), &eerr) < 0) {
-		if (err.code == SK_E_NONE)
+		/* cut short by a signal: logged, and the step ends as interrupted
+		 * (outcome() says by which signal), not as a write error */
+		if (err.code == SK_E_NONE && !(eerr.code == SK_E_INTERRUPTED && sk_interrupt_signal()))
 			err = eerr;
 		else
 			sk_errorf("%s", eerr.msg);
