@@ -376,6 +376,23 @@ static const char fk_plan_sql[] =
 	"FROM pg_class c JOIN pg_constraint k ON k.conrelid = c.oid AND k.contype = 'f' "
 	"WHERE c.oid = $1::regclass GROUP BY c.oid, c.relowner, c.reltuples";
 
+/*
+ * After a failed statement of the one-pass way: 1 when the per-row way
+ * should run instead, which is only for these: the DROP waited too long
+ * for the table's lock (55P03), or the ADD found a row without its
+ * referenced row (23503: the per-row way names its line) or ran past a
+ * statement_timeout (57014). Anything else is the load's error as it is.
+ */
+static int fk_retry(struct sk_pg *db, const struct sk_err *err, int adding)
+{
+	const char *st = sk_pg_sqlstate(db);
+
+	if (!adding)
+		return err->code == SK_E_PERMANENT && !strcmp(st, "55P03");
+	return (err->code == SK_E_PERMANENT && !strcmp(st, "23503")) ||
+	       (err->code == SK_E_TRANSIENT && !strcmp(st, "57014"));
+}
+
 int sk_load_fk_bulk(struct sk_pg *db, const char *oid, long long rows,
 		    int (*write)(struct sk_pg *db, void *ctx, struct sk_err *err), void *ctx,
 		    struct sk_err *err)
@@ -397,23 +414,33 @@ int sk_load_fk_bulk(struct sk_pg *db, const char *oid, long long rows,
 		if (sk_pgx_exec(db, "drop the foreign keys", "SAVEPOINT stepkit_fk", 0, NULL, NULL,
 				err) < 0 ||
 		    sk_pgx_exec(db, "drop the foreign keys",
-				"SET LOCAL lock_timeout = '" SK_LOAD_FK_LOCK_WAIT "'", 0, NULL, NULL,
-				err) < 0 ||
-		    sk_pgx_exec(db, "drop the foreign keys", sk_pgx_get(r, 0, 1), 0, NULL, NULL, err) < 0 ||
-		    sk_pgx_exec(db, "drop the foreign keys", "RESET lock_timeout", 0, NULL, NULL,
-				err) < 0 ||
-		    write(db, ctx, err) < 0 ||
-		    sk_pgx_exec(db, "check the foreign keys", sk_pgx_get(r, 0, 2), 0, NULL, NULL, err) < 0 ||
-		    sk_pgx_exec(db, "check the foreign keys", "RELEASE SAVEPOINT stepkit_fk", 0, NULL,
-				NULL, err) < 0) {
-			if (err->code == SK_E_TRANSIENT || err->code == SK_E_INTERRUPTED)
+				"SET LOCAL lock_timeout = '" SK_LOAD_FK_LOCK_WAIT "'", 0, NULL,
+				NULL, err) < 0)
+			goto fail;
+		if (sk_pgx_exec(db, "drop the foreign keys", sk_pgx_get(r, 0, 1), 0, NULL, NULL,
+				err) < 0) {
+			if (!fk_retry(db, err, 0))
 				goto fail;
+			bulk = 0;
+		} else if (sk_pgx_exec(db, "drop the foreign keys", "RESET lock_timeout", 0, NULL,
+				       NULL, err) < 0 ||
+			   write(db, ctx, err) < 0) {
+			goto fail;
+		} else if (sk_pgx_exec(db, "check the foreign keys", sk_pgx_get(r, 0, 2), 0, NULL,
+				       NULL, err) < 0) {
+			if (!fk_retry(db, err, 1))
+				goto fail;
+			bulk = 0;
+		} else if (sk_pgx_exec(db, "check the foreign keys", "RELEASE SAVEPOINT stepkit_fk",
+				       0, NULL, NULL, err) < 0) {
+			goto fail;
+		}
+		if (!bulk) {
 			/* undo, and again the per-row way: it names what is wrong as it always did */
 			sk_err_clear(err);
 			if (sk_pgx_exec(db, "undo the bulk load", "ROLLBACK TO SAVEPOINT stepkit_fk", 0,
 					NULL, NULL, err) < 0)
 				goto fail;
-			bulk = 0;
 		}
 	}
 	sk_pgx_free(r);

@@ -126,7 +126,6 @@ struct sk_buf;
 int sk_load_header(const char *path, const char **names, size_t max, struct sk_buf *store,
 		   struct sk_err *err);
 
-
 /*
  * Write many rows into table `oid` (a regclass or oid, as text) through
  * write(db, ctx, err), which may run more than once. Each foreign key of
@@ -140,9 +139,12 @@ int sk_load_header(const char *path, const char **names, size_t max, struct sk_b
  * of the caller's transaction, so other sessions never see the table
  * without them (ALTER TABLE takes an ACCESS EXCLUSIVE lock on the table
  * until the transaction ends: readers wait for the load; it waits for the
- * lock SK_LOAD_FK_LOCK_WAIT at most, then goes the per-row way). If any of that
- * fails (a row without its referenced row, say), it is undone and write()
- * runs again the per-row way, which reports the failure as it always does.
+ * lock SK_LOAD_FK_LOCK_WAIT at most). Only three failures send it the
+ * per-row way, after undoing the one-pass work: that lock not granted in
+ * time (55P03), a row without its referenced row when the keys are added
+ * again (23503: write() then runs again and reports the row as the per-row
+ * way always does) or a statement_timeout there (57014). Any other failure,
+ * write()'s own included, is returned as it is, write() run once.
  * 0, or -1 with `err`.
  */
 #define SK_LOAD_FK_BULK_MIN 10000

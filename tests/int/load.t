@@ -458,6 +458,27 @@ is "$(sql -c "SELECT count(*) FROM fkc")/$(fkoid)" "20000/$o1" "fk bulk: loaded 
 admin -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'sk-reader-$$'" >/dev/null
 wait "$reader" 2>/dev/null
 
+# the one-pass way fails for another reason than a missing parent or its
+# lock (a rejected value, a trigger's error): that is the load's error at
+# once, the rows written once, never again the per-row way
+sql -c "CREATE TABLE fkc4 (LIKE fkc); ALTER TABLE fkc4 ADD CONSTRAINT fkc_parent4 FOREIGN KEY (pid) REFERENCES fkp;
+	CREATE SEQUENCE fkc4_writes; CREATE SEQUENCE fkc4_refusals;
+	CREATE FUNCTION fkc4_count() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN
+		PERFORM nextval('fkc4_writes'); RETURN NULL; END \$\$;
+	CREATE TRIGGER fkc4_count BEFORE INSERT ON fkc4 FOR EACH STATEMENT EXECUTE FUNCTION fkc4_count()"
+writes() { sql -c "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM fkc4_writes"; }
+{ cat "$W/fkc.csv"; echo "20001,x,extra"; } >"$W/fkc4-bad.csv"
+ex 1 "fk bulk: a rejected last line" "$LP" --workdir "$W" --table fkc4 "$W/fkc4-bad.csv"
+expect_err "load-postgres: '$W/fkc4-bad.csv': line 20002: column pid: invalid input syntax for type integer: \"x\" (SQLSTATE 22P02)" \
+	"fk bulk: the rejected line's error"
+is "$(writes)/$(sql -c "SELECT count(*) FROM fkc4")" "1/0" "fk bulk: the rows written once, not again the per-row way"
+sql -c "CREATE FUNCTION fkc4_refuse() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN
+		IF nextval('fkc4_refusals') = 1 THEN RAISE EXCEPTION 'fkc4: refused once'; END IF; RETURN NULL; END \$\$;
+	CREATE TRIGGER fkc4_refuse BEFORE INSERT ON fkc4 FOR EACH STATEMENT EXECUTE FUNCTION fkc4_refuse()"
+ex 1 "fk bulk: a trigger's error" "$LP" --workdir "$W" --table fkc4 "$W/fkc.csv"
+has "$T/err" "fkc4: refused once (SQLSTATE P0001)" "fk bulk: the trigger's error is the load's"
+is "$(writes)/$(sql -c "SELECT count(*) FROM fkc4")" "2/0" "fk bulk: not hidden by a second attempt that passes"
+
 # --- the server down ---
 "$TOP/tests/servers/pg-down.sh" "$T/pg"
 ok $? "server stopped"
