@@ -336,6 +336,12 @@ int sk_load_copy(struct sk_pg *db, const char *path, const char *const *cols, si
 	}
 	if (rc < 0)
 		goto out;
+	if (s) {
+		struct sk_file_info info;
+
+		if (sk_csv_digest(r, &info) == 0)
+			sk_step_input_info(s, &info); /* read whole: lineage */
+	}
 	if (b.len > 0 && sk_pgx_copy_put(db, b.data, b.len, err) < 0)
 		goto out;
 	copying = 0;

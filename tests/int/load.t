@@ -61,6 +61,17 @@ lines,2.50
 expect_err "'$W/items.csv' into items: 4 rows read, 4 inserted, 0 updated, 0 unchanged" "append: the counts are logged"
 has "$W/events/load-postgres.json" '"inserted": 4' "append: the event counts the inserted rows"
 has "$W/events/load-postgres.json" "\"target\": \"postgres host=127.0.0.1 port=$PGPORT dbname=etldb user=etl\"" "append: the event names the database, no password"
+# inputs: each file's path, size and sha256, as the analyses record theirs (lineage)
+inputs() { jq -r '.inputs[] | "\(.path) \(.bytes) \(.sha256)"' "$1"; }
+digest() { echo "$1 $(wc -c <"$1") $(sha256sum "$1" | cut -d' ' -f1)"; }
+is "$(inputs "$W/events/load-postgres.json")/$(jq .rows_in "$W/events/load-postgres.json")" "$(digest "$W/items.csv")/4" \
+	"append: the event records the file's path, bytes and sha256, and its rows"
+printf 'sku,qty,note,price\nI1,1,,1\n' >"$T/two-a.csv"
+printf 'sku,qty,note,price\nJ1,1,,1\nJ2,2,,2\n' >"$T/two-b.csv"
+ex 0 "append: two files" "$LP" --workdir "$W" --table items "$T/two-a.csv" "$T/two-b.csv"
+is "$(inputs "$W/events/load-postgres.json")/$(jq .rows_in "$W/events/load-postgres.json")" "$(digest "$T/two-a.csv")
+$(digest "$T/two-b.csv")/3" "append: two files, each with its bytes and sha256"
+sql -c "DELETE FROM items WHERE sku IN ('I1', 'J1', 'J2')"
 
 # a value PostgreSQL rejects: the file's line (after a record spanning two lines) and the column
 printf 'sku,qty,note,price\nE5,5,"a\nb",1\nF6,6,,1\nG7,seven,,1\nH8,8,,1\n' >"$T/bad-int.csv"
@@ -268,6 +279,9 @@ for tool in analyze-sales analyze-customers analyze-products; do
 done
 ex 0 "star: load the fixture (quotes, line feeds, UTF-8, GUEST, unknown products)" "$LP" --workdir "$S" --target sales-star --run-id star-1
 expect_err "21 rows read, 21 inserted, 0 updated, 0 unchanged" "star: 21 facts inserted"
+is "$(inputs "$S/events/load-postgres.json")" "$(digest "$S/transformed_data.csv")" "star: the event records the file's bytes and sha256"
+is "$(jq -r .inputs[0].sha256 "$S/events/load-postgres.json")" "$(jq -r .inputs[0].sha256 "$S/events/analyze-sales.json")" \
+	"star: the same sha256 as the analyses of the same file (lineage)"
 same_reports "$S" "star fixture"
 ex 0 "star: the same file again" "$LP" --workdir "$S" --target sales-star
 expect_err "21 rows read, 0 inserted, 0 updated, 21 unchanged" "star: the rerun changes nothing"
