@@ -15,8 +15,8 @@
 #   upsert-rerun  load-postgres --table fact_sales --mode upsert (nothing changed)
 # Then, when installed, pandas read_csv + DataFrame.to_sql (SQLAlchemy +
 # psycopg2) into the same empty table, at $BENCH_TO_SQL_ROWS rows (default
-# 1,000,000, or ROWS if smaller: at 5,000,000 the three forms take most of an
-# hour per round and over a GiB each), with copy and append measured again at
+# 1,000,000, or ROWS if smaller: at 5,000,000 a round of the three forms
+# takes about 20 minutes, over a GiB each), with copy and append measured again at
 # that same size, so that every to_sql ratio compares runs of one size; three
 # forms: pandas' default (executemany), method='multi' (multi-row INSERTs),
 # and method=<COPY callable> (the psql_insert_copy of pandas' own
@@ -38,13 +38,16 @@ TS_ROWS=${BENCH_TO_SQL_ROWS:-1000000}
 [ "${BENCH_TO_SQL:-1}" != 0 ] && /usr/bin/python3 -c 'import pandas, sqlalchemy, psycopg2' 2>/dev/null ||
 	TS_ROWS=0
 if [ $ESTIMATE = 1 ]; then
-	# seconds per million rows and round, on the shared 2-core machine of
-	# docs/bench.md: star, its rerun, copy, append and upsert rerun at ROWS;
-	# copy, append and the three to_sql forms at TS_ROWS, after one star load;
-	# plus generating and transforming the inputs
+	# fitted to the run of docs/bench.md (2-core machine, 2026-12-05): per
+	# million rows, generating and transforming the inputs 40 s; per round,
+	# star, its rerun, copy, append and upsert rerun 110 s; at TS_ROWS, one
+	# star load 25 s, then per round copy and append 45 s and the three
+	# to_sql forms 250 s; and about 2.5 s per measured run (setup, waits)
 	python3 -c "
 r, t, n = $ROWS / 1e6, $TS_ROWS / 1e6, $REPEAT
-s = 20 * r + n * r * 160 + (20 * t + 80 * t + n * t * (90 + 260) if 0 < t < r else n * t * 260)
+s = 10 + 40 * r + n * (r * 110 + 5 * 2.5)
+if t > 0:
+    s += n * (t * 250 + 3 * 2.5) + (65 * t + n * (t * 45 + 2 * 2.5) if t < r else 0)
 print('%.0f' % s)"
 	exit 0
 fi
