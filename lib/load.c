@@ -17,7 +17,7 @@
 #define SQL_MAX (1u << 20)
 #define STAGE "stepkit_stage"
 #define CHANGED "stepkit_changed"
-#define LINE_COL "stepkit_line"
+#define LINE_COL SK_LOAD_LINE_COL
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
@@ -336,6 +336,12 @@ int sk_load_copy(struct sk_pg *db, const char *path, const char *const *cols, si
 	}
 	if (rc < 0)
 		goto out;
+	if (s) {
+		struct sk_file_info info;
+
+		if (sk_csv_digest(r, &info) == 0)
+			sk_step_input_info(s, &info); /* read whole: lineage */
+	}
 	if (b.len > 0 && sk_pgx_copy_put(db, b.data, b.len, err) < 0)
 		goto out;
 	copying = 0;
@@ -376,6 +382,23 @@ static const char fk_plan_sql[] =
 	"FROM pg_class c JOIN pg_constraint k ON k.conrelid = c.oid AND k.contype = 'f' "
 	"WHERE c.oid = $1::regclass GROUP BY c.oid, c.relowner, c.reltuples";
 
+/*
+ * After a failed statement of the one-pass way: 1 when the per-row way
+ * should run instead, which is only for these: the DROP waited too long
+ * for the table's lock (55P03), or the ADD found a row without its
+ * referenced row (23503: the per-row way names its line) or ran past a
+ * statement_timeout (57014). Anything else is the load's error as it is.
+ */
+static int fk_retry(struct sk_pg *db, const struct sk_err *err, int adding)
+{
+	const char *st = sk_pg_sqlstate(db);
+
+	if (!adding)
+		return err->code == SK_E_PERMANENT && !strcmp(st, "55P03");
+	return (err->code == SK_E_PERMANENT && !strcmp(st, "23503")) ||
+	       (err->code == SK_E_TRANSIENT && !strcmp(st, "57014"));
+}
+
 int sk_load_fk_bulk(struct sk_pg *db, const char *oid, long long rows,
 		    int (*write)(struct sk_pg *db, void *ctx, struct sk_err *err), void *ctx,
 		    struct sk_err *err)
@@ -397,23 +420,33 @@ int sk_load_fk_bulk(struct sk_pg *db, const char *oid, long long rows,
 		if (sk_pgx_exec(db, "drop the foreign keys", "SAVEPOINT stepkit_fk", 0, NULL, NULL,
 				err) < 0 ||
 		    sk_pgx_exec(db, "drop the foreign keys",
-				"SET LOCAL lock_timeout = '" SK_LOAD_FK_LOCK_WAIT "'", 0, NULL, NULL,
-				err) < 0 ||
-		    sk_pgx_exec(db, "drop the foreign keys", sk_pgx_get(r, 0, 1), 0, NULL, NULL, err) < 0 ||
-		    sk_pgx_exec(db, "drop the foreign keys", "RESET lock_timeout", 0, NULL, NULL,
-				err) < 0 ||
-		    write(db, ctx, err) < 0 ||
-		    sk_pgx_exec(db, "check the foreign keys", sk_pgx_get(r, 0, 2), 0, NULL, NULL, err) < 0 ||
-		    sk_pgx_exec(db, "check the foreign keys", "RELEASE SAVEPOINT stepkit_fk", 0, NULL,
-				NULL, err) < 0) {
-			if (err->code == SK_E_TRANSIENT || err->code == SK_E_INTERRUPTED)
+				"SET LOCAL lock_timeout = '" SK_LOAD_FK_LOCK_WAIT "'", 0, NULL,
+				NULL, err) < 0)
+			goto fail;
+		if (sk_pgx_exec(db, "drop the foreign keys", sk_pgx_get(r, 0, 1), 0, NULL, NULL,
+				err) < 0) {
+			if (!fk_retry(db, err, 0))
 				goto fail;
+			bulk = 0;
+		} else if (sk_pgx_exec(db, "drop the foreign keys", "RESET lock_timeout", 0, NULL,
+				       NULL, err) < 0 ||
+			   write(db, ctx, err) < 0) {
+			goto fail;
+		} else if (sk_pgx_exec(db, "check the foreign keys", sk_pgx_get(r, 0, 2), 0, NULL,
+				       NULL, err) < 0) {
+			if (!fk_retry(db, err, 1))
+				goto fail;
+			bulk = 0;
+		} else if (sk_pgx_exec(db, "check the foreign keys", "RELEASE SAVEPOINT stepkit_fk",
+				       0, NULL, NULL, err) < 0) {
+			goto fail;
+		}
+		if (!bulk) {
 			/* undo, and again the per-row way: it names what is wrong as it always did */
 			sk_err_clear(err);
 			if (sk_pgx_exec(db, "undo the bulk load", "ROLLBACK TO SAVEPOINT stepkit_fk", 0,
 					NULL, NULL, err) < 0)
 				goto fail;
-			bulk = 0;
 		}
 	}
 	sk_pgx_free(r);
@@ -735,16 +768,30 @@ out:
 	return ret;
 }
 
-static int count_query(struct sk_pg *db, const char *what, const char *sql, int np,
-		       const char *const *pv, long long *a, long long *b, struct sk_err *err)
+int sk_load_count_query(struct sk_pg *db, const char *what, const char *sql, int np,
+			const char *const *pv, long long *a, long long *b, struct sk_err *err)
 {
 	struct sk_pgx_res *r = NULL;
 
 	if (sk_pgx_exec(db, what, sql, np, pv, &r, err) < 0)
 		return -1;
-	*a = sk_pgx_get(r, 0, 0) ? strtoll(sk_pgx_get(r, 0, 0), NULL, 10) : 0;
+	*a = sk_pgx_rows(r) > 0 && sk_pgx_get(r, 0, 0) ? strtoll(sk_pgx_get(r, 0, 0), NULL, 10) : 0;
 	if (b)
-		*b = sk_pgx_get(r, 0, 1) ? strtoll(sk_pgx_get(r, 0, 1), NULL, 10) : 0;
+		*b = sk_pgx_rows(r) > 0 && sk_pgx_get(r, 0, 1)
+			     ? strtoll(sk_pgx_get(r, 0, 1), NULL, 10)
+			     : 0;
+	sk_pgx_free(r);
+	return 0;
+}
+
+int sk_load_count_tag(struct sk_pg *db, const char *what, const char *sql, long long *n,
+		      struct sk_err *err)
+{
+	struct sk_pgx_res *r = NULL;
+
+	if (sk_pgx_exec(db, what, sql, 0, NULL, &r, err) < 0)
+		return -1;
+	*n = sk_pgx_affected(r);
 	sk_pgx_free(r);
 	return 0;
 }
@@ -774,8 +821,10 @@ static int run_replace(struct sk_pg *db, struct sk_load_plan *p, struct sk_step 
 		/* every row loaded must be in the slice, or a rerun would not replace it */
 		sk_buf_reset(&q);
 		if (sk_buf_addf(&q, err, "SELECT count(*) FROM %s WHERE ", p->qtable.data) < 0 ||
-		    sk_pgx_ident(&q, p->spec.where_col, err) < 0 || sk_buf_adds(&q, " = $1", err) < 0 ||
-		    count_query(db, "check the slice", q.data, 1, pv, &inslice, NULL, err) < 0)
+		    sk_pgx_ident(&q, p->spec.where_col, err) < 0 ||
+		    sk_buf_adds(&q, " = $1", err) < 0 ||
+		    sk_load_count_query(db, "check the slice", q.data, 1, pv, &inslice, NULL, err) <
+			    0)
 			goto out;
 		if (inslice != c->read) {
 			sk_err_set(err, SK_E_DATA,
@@ -793,56 +842,62 @@ out:
 	return ret;
 }
 
-/* A key twice in the file: name the first such pair of lines. */
-static int find_duplicate(struct sk_pg *db, struct sk_load_plan *p, struct sk_err *err)
+int sk_load_repeated_key(struct sk_pg *db, const char *stage, const char *qkeys, long long *first,
+			 long long *line, struct sk_err *err)
 {
 	struct sk_buf q = SK_BUF_INIT(SQL_MAX);
 	struct sk_pgx_res *r = NULL;
-	char keys[512];
 	int ret = -1;
 
+	*first = *line = 0;
+	/* a hash aggregate says whether any key repeats; only then the window finds the lines */
 	if (sk_buf_addf(&q, err,
-			"SELECT EXISTS (SELECT FROM pg_temp." STAGE " GROUP BY %s HAVING count(*) > 1)",
-			p->qkeys.data) < 0 ||
+			"SELECT EXISTS (SELECT FROM pg_temp.%s GROUP BY %s HAVING count(*) > 1)",
+			stage, qkeys) < 0 ||
 	    sk_pgx_exec(db, "look for repeated keys", q.data, 0, NULL, &r, err) < 0)
 		goto out;
-	if (strcmp(sk_pgx_get(r, 0, 0), "t")) {
-		ret = 0;
+	ret = 0;
+	if (strcmp(sk_pgx_get(r, 0, 0), "t"))
 		goto out;
-	}
 	sk_pgx_free(r);
 	r = NULL;
 	sk_buf_reset(&q);
+	ret = -1;
 	if (sk_buf_addf(&q, err,
-			"SELECT min(first), " LINE_COL " FROM (SELECT " LINE_COL ", "
-			"row_number() OVER w AS n, min(" LINE_COL ") OVER w AS first "
-			"FROM pg_temp." STAGE " WINDOW w AS (PARTITION BY %s ORDER BY " LINE_COL ")) d "
-			"WHERE n = 2 GROUP BY " LINE_COL " ORDER BY " LINE_COL " LIMIT 1",
-			p->qkeys.data) < 0 ||
+			"SELECT first, " SK_LOAD_LINE_COL " FROM (SELECT " SK_LOAD_LINE_COL ", "
+			"row_number() OVER w AS n, min(" SK_LOAD_LINE_COL ") OVER w AS first "
+			"FROM pg_temp.%s WINDOW w AS (PARTITION BY %s ORDER BY " SK_LOAD_LINE_COL
+			")) d WHERE n = 2 ORDER BY " SK_LOAD_LINE_COL " LIMIT 1",
+			stage, qkeys) < 0 ||
 	    sk_pgx_exec(db, "look for repeated keys", q.data, 0, NULL, &r, err) < 0)
 		goto out;
-	key_list(&p->spec, keys, sizeof(keys));
-	sk_err_set(err, SK_E_DATA,
-		   "'%s': line %s repeats the key (%s) of line %s: a key may appear once "
-		   "(or use --dedup first or --dedup last)",
-		   p->path, sk_pgx_get(r, 0, 1), keys, sk_pgx_get(r, 0, 0));
+	ret = 0;
+	if (sk_pgx_rows(r) == 1 && sk_pgx_get(r, 0, 0) && sk_pgx_get(r, 0, 1)) {
+		*first = strtoll(sk_pgx_get(r, 0, 0), NULL, 10);
+		*line = strtoll(sk_pgx_get(r, 0, 1), NULL, 10);
+		ret = 1;
+	}
 out:
 	sk_pgx_free(r);
 	sk_buf_release(&q);
 	return ret;
 }
 
-/* A statement's row count from its command tag ("SELECT n" of CREATE TABLE AS). */
-static int count_query_tag(struct sk_pg *db, const char *what, const char *sql, long long *n,
-			   struct sk_err *err)
+/* A key twice in the file: name the first such pair of lines. */
+static int find_duplicate(struct sk_pg *db, struct sk_load_plan *p, struct sk_err *err)
 {
-	struct sk_pgx_res *r = NULL;
+	long long first, line;
+	char keys[512];
+	int found = sk_load_repeated_key(db, STAGE, p->qkeys.data, &first, &line, err);
 
-	if (sk_pgx_exec(db, what, sql, 0, NULL, &r, err) < 0)
-		return -1;
-	*n = sk_pgx_affected(r);
-	sk_pgx_free(r);
-	return 0;
+	if (found <= 0)
+		return found;
+	key_list(&p->spec, keys, sizeof(keys));
+	return sk_err_set(
+		err, SK_E_DATA,
+		"'%s': line %lld repeats the key (%s) of line %lld: a key may appear once "
+		"(or use --dedup first or --dedup last)",
+		p->path, line, keys, first);
 }
 
 struct upsert_write {
@@ -856,7 +911,8 @@ static int upsert_write(struct sk_pg *db, void *ctx, struct sk_err *err)
 {
 	struct upsert_write *w = ctx;
 
-	return count_query(db, "upsert", w->sql, w->np, w->pv, &w->c->inserted, &w->c->updated, err);
+	return sk_load_count_query(db, "upsert", w->sql, w->np, w->pv, &w->c->inserted,
+				   &w->c->updated, err);
 }
 
 static int run_upsert(struct sk_pg *db, struct sk_load_plan *p, struct sk_step *s,
@@ -963,7 +1019,7 @@ static int run_upsert(struct sk_pg *db, struct sk_load_plan *p, struct sk_step *
 		goto out;
 	if (sk_buf_adds(&q, ") SELECT * FROM src", err) < 0)
 		goto out;
-	if (count_query_tag(db, "compare with the table", q.data, &changed, err) < 0)
+	if (sk_load_count_tag(db, "compare with the table", q.data, &changed, err) < 0)
 		goto out;
 	sk_buf_reset(&q);
 	if (sk_buf_adds(&q, "WITH src AS (SELECT * FROM pg_temp." CHANGED ")", err) < 0)
@@ -1028,9 +1084,13 @@ static int run_upsert(struct sk_pg *db, struct sk_load_plan *p, struct sk_step *
 
 		if (p->spec.dedup != SK_LOAD_DEDUP_NONE) {
 			sk_buf_reset(&q);
-			if (sk_buf_addf(&q, err, "SELECT count(*) FROM (SELECT DISTINCT %s FROM pg_temp." STAGE ") d",
-					p->qkeys.data) < 0 ||
-			    count_query(db, "count keys", q.data, 0, NULL, &distinct, NULL, err) < 0)
+			if (sk_buf_addf(
+				    &q, err,
+				    "SELECT count(*) FROM (SELECT DISTINCT %s FROM pg_temp." STAGE
+				    ") d",
+				    p->qkeys.data) < 0 ||
+			    sk_load_count_query(db, "count keys", q.data, 0, NULL, &distinct, NULL,
+						err) < 0)
 				goto out;
 		}
 		c->unchanged = distinct - c->inserted - c->updated;

@@ -118,6 +118,35 @@ int sk_load_copy(struct sk_pg *db, const char *path, const char *const *cols, si
 		 const char *copy_sql, const char *relname, int with_line, struct sk_step *s,
 		 long long *rows, struct sk_err *err);
 
+/* The column of a stage table that holds each row's line (sk_load_copy's `with_line`). */
+#define SK_LOAD_LINE_COL "stepkit_line"
+
+/*
+ * A key repeated in the file: in the temporary table pg_temp.`stage` (a
+ * fixed name, not quoted here) filled by sk_load_copy with `with_line`,
+ * the first row, by line, whose key `qkeys` (its columns as SQL, quoted:
+ * "a", "b") an earlier row has. 1 with that row's line in `*line` and the
+ * key's first line in `*first`; 0 when every key appears once (one hash
+ * aggregate; only then a window looks for the lines); -1 with `err`.
+ */
+int sk_load_repeated_key(struct sk_pg *db, const char *stage, const char *qkeys, long long *first,
+			 long long *line, struct sk_err *err);
+
+/*
+ * Run `sql` (its parameters bound: pv[0..np-1]) and read the first row's
+ * first value, and with `b` its second, as numbers (NULL or no row: 0).
+ * 0, or -1 with `err`.
+ */
+int sk_load_count_query(struct sk_pg *db, const char *what, const char *sql, int np,
+			const char *const *pv, long long *a, long long *b, struct sk_err *err);
+
+/*
+ * Run `sql` (no parameters) and read the rows its command tag counts
+ * ("INSERT 0 n"; "SELECT n" of a CREATE TABLE AS). 0, or -1 with `err`.
+ */
+int sk_load_count_tag(struct sk_pg *db, const char *what, const char *sql, long long *n,
+		      struct sk_err *err);
+
 /*
  * Read the header of the CSV file `path` into `names` (at most `max`),
  * their bytes in `store` (caller releases). The count, or -1 with `err`.
@@ -125,7 +154,6 @@ int sk_load_copy(struct sk_pg *db, const char *path, const char *const *cols, si
 struct sk_buf;
 int sk_load_header(const char *path, const char **names, size_t max, struct sk_buf *store,
 		   struct sk_err *err);
-
 
 /*
  * Write many rows into table `oid` (a regclass or oid, as text) through
@@ -140,9 +168,12 @@ int sk_load_header(const char *path, const char **names, size_t max, struct sk_b
  * of the caller's transaction, so other sessions never see the table
  * without them (ALTER TABLE takes an ACCESS EXCLUSIVE lock on the table
  * until the transaction ends: readers wait for the load; it waits for the
- * lock SK_LOAD_FK_LOCK_WAIT at most, then goes the per-row way). If any of that
- * fails (a row without its referenced row, say), it is undone and write()
- * runs again the per-row way, which reports the failure as it always does.
+ * lock SK_LOAD_FK_LOCK_WAIT at most). Only three failures send it the
+ * per-row way, after undoing the one-pass work: that lock not granted in
+ * time (55P03), a row without its referenced row when the keys are added
+ * again (23503: write() then runs again and reports the row as the per-row
+ * way always does) or a statement_timeout there (57014). Any other failure,
+ * write()'s own included, is returned as it is, write() run once.
  * 0, or -1 with `err`.
  */
 #define SK_LOAD_FK_BULK_MIN 10000

@@ -23,24 +23,13 @@ static const char stage_sql[] =
 	"quantity integer NOT NULL, invoice_date timestamp NOT NULL, "
 	"unit_price numeric(20,2) NOT NULL, customer_id text NOT NULL, "
 	"line_total numeric(20,2) NOT NULL, customer_name text, country text, segment text, "
-	"signup_date date, description text NOT NULL, category text, unit_cost numeric(20,2), "
-	"stepkit_line bigint) ON COMMIT DROP";
+	"signup_date date, description text NOT NULL, category text, "
+	"unit_cost numeric(20,2), " SK_LOAD_LINE_COL " bigint) ON COMMIT DROP";
 
 static const char copy_sql[] =
 	"COPY pg_temp." STAGE " (invoice_no, stock_code, quantity, invoice_date, unit_price, "
 	"customer_id, line_total, customer_name, country, segment, signup_date, description, "
-	"category, unit_cost, stepkit_line) FROM STDIN WITH (FORMAT csv)";
-
-/* a hash aggregate says whether any key repeats; only then the window finds the lines */
-static const char any_dup_sql[] =
-	"SELECT EXISTS (SELECT FROM pg_temp." STAGE " GROUP BY invoice_no, stock_code "
-	"HAVING count(*) > 1)";
-
-static const char dup_sql[] =
-	"SELECT first, stepkit_line FROM (SELECT stepkit_line, row_number() OVER w AS n, "
-	"min(stepkit_line) OVER w AS first FROM pg_temp." STAGE
-	" WINDOW w AS (PARTITION BY invoice_no, stock_code ORDER BY stepkit_line)) d "
-	"WHERE n = 2 ORDER BY stepkit_line LIMIT 1";
+	"category, unit_cost, " SK_LOAD_LINE_COL ") FROM STDIN WITH (FORMAT csv)";
 
 /*
  * The dimensions: every attribute is equal on all rows of a key (the
@@ -104,13 +93,6 @@ static const char fact_sql[] =
 static const char *const tables[] = {"dim_date", "dim_customer", "dim_product", "fact_sales"};
 static const char *const views[] = {"sales_report", "customer_report", "product_report"};
 
-static long long num(const struct sk_pgx_res *r, int col)
-{
-	const char *v = sk_pgx_get(r, 0, col);
-
-	return v ? strtoll(v, NULL, 10) : 0;
-}
-
 /*
  * A key (invoice_no, stock_code) twice: the transform never writes one, so
  * the file is not what it should be (and ON CONFLICT would refuse, or
@@ -118,46 +100,29 @@ static long long num(const struct sk_pgx_res *r, int col)
  */
 static int repeated_key(struct sk_pg *db, const char *path, struct sk_err *err)
 {
-	struct sk_pgx_res *r = NULL;
-	int ret = -1;
+	long long first, line;
+	int found = sk_load_repeated_key(db, STAGE, "invoice_no, stock_code", &first, &line, err);
 
-	if (sk_pgx_exec(db, "look for repeated keys", any_dup_sql, 0, NULL, &r, err) < 0)
-		goto out;
-	if (strcmp(sk_pgx_get(r, 0, 0), "t")) {
-		ret = 0;
-		goto out;
-	}
-	sk_pgx_free(r);
-	r = NULL;
-	if (sk_pgx_exec(db, "look for repeated keys", dup_sql, 0, NULL, &r, err) < 0)
-		goto out;
-	if (sk_pgx_rows(r) == 0) {
-		ret = 0;
-		goto out;
-	}
-	sk_err_set(err, SK_E_DATA,
-		   "'%s': line %s repeats the key (invoice_no, stock_code) of line %s: "
-		   "transformed_data.csv has each key once",
-		   path, sk_pgx_get(r, 0, 1), sk_pgx_get(r, 0, 0));
-out:
-	sk_pgx_free(r);
-	return ret;
+	if (found <= 0)
+		return found;
+	return sk_err_set(err, SK_E_DATA,
+			  "'%s': line %lld repeats the key (invoice_no, stock_code) of line %lld: "
+			  "transformed_data.csv has each key once",
+			  path, line, first);
 }
 
-/* the facts' upsert; `ctx` receives its counts (a second run replaces the first's) */
+/* the facts' upsert; its counts into `ctx` (a second run replaces the first's) */
 static int write_facts(struct sk_pg *db, void *ctx, struct sk_err *err)
 {
-	struct sk_pgx_res **r = ctx;
+	struct sk_load_counts *c = ctx;
 
-	sk_pgx_free(*r);
-	*r = NULL;
-	return sk_pgx_exec(db, "load fact_sales", fact_sql, 0, NULL, r, err);
+	return sk_load_count_query(db, "load fact_sales", fact_sql, 0, NULL, &c->inserted,
+				   &c->updated, err);
 }
 
 int sk_star_load(struct sk_pg *db, const char *path, struct sk_step *s,
 		 struct sk_load_counts *c, struct sk_err *err)
 {
-	struct sk_pgx_res *r = NULL;
 	long long changed;
 	int ret = -1;
 
@@ -176,21 +141,15 @@ int sk_star_load(struct sk_pg *db, const char *path, struct sk_step *s,
 	if (sk_pgx_exec(db, "load dim_date", dim_date_sql, 0, NULL, NULL, err) < 0 ||
 	    sk_pgx_exec(db, "load dim_customer", dim_customer_sql, 0, NULL, NULL, err) < 0 ||
 	    sk_pgx_exec(db, "load dim_product", dim_product_sql, 0, NULL, NULL, err) < 0 ||
-	    sk_pgx_exec(db, "compare with fact_sales", changed_sql, 0, NULL, &r, err) < 0)
+	    sk_load_count_tag(db, "compare with fact_sales", changed_sql, &changed, err) < 0)
 		goto out;
-	changed = sk_pgx_affected(r);
-	sk_pgx_free(r);
-	r = NULL;
-	if (changed > 0 && sk_load_fk_bulk(db, "fact_sales", changed, write_facts, &r, err) < 0)
+	if (changed > 0 && sk_load_fk_bulk(db, "fact_sales", changed, write_facts, c, err) < 0)
 		goto out;
-	c->inserted = r ? num(r, 0) : 0;
-	c->updated = r ? num(r, 1) : 0;
 	c->unchanged = c->read - c->inserted - c->updated;
 	ret = 0;
 out:
 	if (ret < 0 && (err->code == SK_E_PERMANENT) && !strncmp(sk_pg_sqlstate(db), "42P01", 5))
 		sk_err_prefix(err, "the star's tables are missing (run scripts/warehouse.sql)");
-	sk_pgx_free(r);
 	return ret;
 }
 

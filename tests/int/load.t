@@ -61,6 +61,17 @@ lines,2.50
 expect_err "'$W/items.csv' into items: 4 rows read, 4 inserted, 0 updated, 0 unchanged" "append: the counts are logged"
 has "$W/events/load-postgres.json" '"inserted": 4' "append: the event counts the inserted rows"
 has "$W/events/load-postgres.json" "\"target\": \"postgres host=127.0.0.1 port=$PGPORT dbname=etldb user=etl\"" "append: the event names the database, no password"
+# inputs: each file's path, size and sha256, as the analyses record theirs (lineage)
+inputs() { jq -r '.inputs[] | "\(.path) \(.bytes) \(.sha256)"' "$1"; }
+digest() { echo "$1 $(wc -c <"$1") $(sha256sum "$1" | cut -d' ' -f1)"; }
+is "$(inputs "$W/events/load-postgres.json")/$(jq .rows_in "$W/events/load-postgres.json")" "$(digest "$W/items.csv")/4" \
+	"append: the event records the file's path, bytes and sha256, and its rows"
+printf 'sku,qty,note,price\nI1,1,,1\n' >"$T/two-a.csv"
+printf 'sku,qty,note,price\nJ1,1,,1\nJ2,2,,2\n' >"$T/two-b.csv"
+ex 0 "append: two files" "$LP" --workdir "$W" --table items "$T/two-a.csv" "$T/two-b.csv"
+is "$(inputs "$W/events/load-postgres.json")/$(jq .rows_in "$W/events/load-postgres.json")" "$(digest "$T/two-a.csv")
+$(digest "$T/two-b.csv")/3" "append: two files, each with its bytes and sha256"
+sql -c "DELETE FROM items WHERE sku IN ('I1', 'J1', 'J2')"
 
 # a value PostgreSQL rejects: the file's line (after a record spanning two lines) and the column
 printf 'sku,qty,note,price\nE5,5,"a\nb",1\nF6,6,,1\nG7,seven,,1\nH8,8,,1\n' >"$T/bad-int.csv"
@@ -268,6 +279,9 @@ for tool in analyze-sales analyze-customers analyze-products; do
 done
 ex 0 "star: load the fixture (quotes, line feeds, UTF-8, GUEST, unknown products)" "$LP" --workdir "$S" --target sales-star --run-id star-1
 expect_err "21 rows read, 21 inserted, 0 updated, 0 unchanged" "star: 21 facts inserted"
+is "$(inputs "$S/events/load-postgres.json")" "$(digest "$S/transformed_data.csv")" "star: the event records the file's bytes and sha256"
+is "$(jq -r .inputs[0].sha256 "$S/events/load-postgres.json")" "$(jq -r .inputs[0].sha256 "$S/events/analyze-sales.json")" \
+	"star: the same sha256 as the analyses of the same file (lineage)"
 same_reports "$S" "star fixture"
 ex 0 "star: the same file again" "$LP" --workdir "$S" --target sales-star
 expect_err "21 rows read, 0 inserted, 0 updated, 21 unchanged" "star: the rerun changes nothing"
@@ -457,6 +471,27 @@ ex 0 "fk bulk: a reader holds the table" "$LP" --workdir "$W" --table fkc
 is "$(sql -c "SELECT count(*) FROM fkc")/$(fkoid)" "20000/$o1" "fk bulk: loaded the per-row way, the key not touched"
 admin -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'sk-reader-$$'" >/dev/null
 wait "$reader" 2>/dev/null
+
+# the one-pass way fails for another reason than a missing parent or its
+# lock (a rejected value, a trigger's error): that is the load's error at
+# once, the rows written once, never again the per-row way
+sql -c "CREATE TABLE fkc4 (LIKE fkc); ALTER TABLE fkc4 ADD CONSTRAINT fkc_parent4 FOREIGN KEY (pid) REFERENCES fkp;
+	CREATE SEQUENCE fkc4_writes; CREATE SEQUENCE fkc4_refusals;
+	CREATE FUNCTION fkc4_count() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN
+		PERFORM nextval('fkc4_writes'); RETURN NULL; END \$\$;
+	CREATE TRIGGER fkc4_count BEFORE INSERT ON fkc4 FOR EACH STATEMENT EXECUTE FUNCTION fkc4_count()"
+writes() { sql -c "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM fkc4_writes"; }
+{ cat "$W/fkc.csv"; echo "20001,x,extra"; } >"$W/fkc4-bad.csv"
+ex 1 "fk bulk: a rejected last line" "$LP" --workdir "$W" --table fkc4 "$W/fkc4-bad.csv"
+expect_err "load-postgres: '$W/fkc4-bad.csv': line 20002: column pid: invalid input syntax for type integer: \"x\" (SQLSTATE 22P02)" \
+	"fk bulk: the rejected line's error"
+is "$(writes)/$(sql -c "SELECT count(*) FROM fkc4")" "1/0" "fk bulk: the rows written once, not again the per-row way"
+sql -c "CREATE FUNCTION fkc4_refuse() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN
+		IF nextval('fkc4_refusals') = 1 THEN RAISE EXCEPTION 'fkc4: refused once'; END IF; RETURN NULL; END \$\$;
+	CREATE TRIGGER fkc4_refuse BEFORE INSERT ON fkc4 FOR EACH STATEMENT EXECUTE FUNCTION fkc4_refuse()"
+ex 1 "fk bulk: a trigger's error" "$LP" --workdir "$W" --table fkc4 "$W/fkc.csv"
+has "$T/err" "fkc4: refused once (SQLSTATE P0001)" "fk bulk: the trigger's error is the load's"
+is "$(writes)/$(sql -c "SELECT count(*) FROM fkc4")" "2/0" "fk bulk: not hidden by a second attempt that passes"
 
 # --- the server down ---
 "$TOP/tests/servers/pg-down.sh" "$T/pg"
