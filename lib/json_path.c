@@ -39,8 +39,7 @@ static long token(const char *s, const char *e, char *out, size_t cap)
 	return (long)n;
 }
 
-/* An array index token: digits, no leading zero (RFC 6901 section 4). */
-static int index_of(const char *t, size_t len, size_t *idx)
+int sk_json_ptr_index(const char *t, size_t len, size_t *idx)
 {
 	size_t v = 0;
 
@@ -73,7 +72,7 @@ json_t *sk_json_ptr_get(json_t *root, const char *ptr)
 			return NULL;
 		if (json_is_object(cur))
 			cur = json_object_getn(cur, tok, (size_t)n);
-		else if (json_is_array(cur) && index_of(tok, (size_t)n, &idx) == 0)
+		else if (json_is_array(cur) && sk_json_ptr_index(tok, (size_t)n, &idx) == 0)
 			cur = json_array_get(cur, idx);
 		else
 			cur = NULL;

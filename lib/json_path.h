@@ -32,6 +32,10 @@ int sk_json_ptr_check(const char *ptr, struct sk_err *err);
  */
 json_t *sk_json_ptr_get(json_t *root, const char *ptr);
 
+/* A pointer token `t` (`len` bytes) as an array index: digits, no leading
+ * zero (RFC 6901 section 4). 0 with `*idx`, or -1 when it is not one. */
+int sk_json_ptr_index(const char *t, size_t len, size_t *idx);
+
 /*
  * The JSON type of `v` as people say it ("an object", "an array", "a string",
  * "an integer", "a number", "true", "false", "null"; "missing" for NULL), for

@@ -5,6 +5,7 @@
  */
 #include "base.h"
 #include "jtape.h"
+#include "json_path.h"
 #include "utf8.h"
 
 #include <math.h>
@@ -488,22 +489,6 @@ static int key_is(const struct sk_jt *t, uint32_t k, const char *tok, size_t n)
 	return eq;
 }
 
-/* An array index token: digits, no leading zero (RFC 6901 section 4). */
-static int index_of(const char *s, size_t len, size_t *idx)
-{
-	size_t v = 0;
-
-	if (len == 0 || (len > 1 && s[0] == '0'))
-		return -1;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9' || v > (SIZE_MAX - 9) / 10)
-			return -1;
-		v = v * 10 + (size_t)(s[i] - '0');
-	}
-	*idx = v;
-	return 0;
-}
-
 uint32_t sk_jt_get(const struct sk_jt *t, uint32_t at, const struct sk_jt_ptr *p)
 {
 	uint32_t cur = at;
@@ -525,7 +510,7 @@ uint32_t sk_jt_get(const struct sk_jt *t, uint32_t at, const struct sk_jt_ptr *p
 					found = i + 1;
 				i = t->n[i + 1].end;
 			}
-		} else if (n->type == SK_JT_ARR && index_of(p->tok[k], p->toklen[k], &idx) == 0 &&
+		} else if (n->type == SK_JT_ARR && sk_json_ptr_index(p->tok[k], p->toklen[k], &idx) == 0 &&
 			   idx < n->count) {
 			for (size_t m = 0; m < idx; m++)
 				i = t->n[i].end;

@@ -27,6 +27,20 @@ trap _cleanup EXIT
 # stop_at_exit PID: kill PID (TERM, then KILL) when the test ends.
 stop_at_exit() { _pids="$_pids $1"; }
 
+# wait_ready LOG PID: wait (10 s at most) for a test server started in the
+# background to print READY in LOG; 0 once it has, else 1 with LOG shown as
+# TAP comments (the server died or never got ready)
+wait_ready() {
+	for _ in $(seq 1 200); do
+		grep -q READY "$1" 2>/dev/null && return 0
+		kill -0 "$2" 2>/dev/null || break
+		sleep 0.05
+	done
+	grep -q READY "$1" 2>/dev/null && return 0
+	sed 's/^/#   /' "$1"
+	return 1
+}
+
 ok() { # ok COND_STATUS NAME
 	_n=$((_n + 1))
 	if [ "$1" -eq 0 ]; then echo "ok $_n - $2"; else echo "not ok $_n - $2"; _failed=$((_failed + 1)); fi

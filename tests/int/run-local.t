@@ -711,9 +711,8 @@ mkdir -p "$T/http"
 $PY "$TOP/tests/servers/http_sink.py" --dir "$T/http" --fail-first 1 --fail-status 503 >"$T/http.log" 2>&1 &
 hpid=$!
 stop_at_exit $hpid
-for _ in $(seq 1 200); do grep -q READY "$T/http.log" && break; kill -0 $hpid 2>/dev/null || break; sleep 0.05; done
-if ! grep -q READY "$T/http.log"; then
-	ok 1 "the HTTP sink started"; sed 's/^/#   /' "$T/http.log"
+if ! wait_ready "$T/http.log" $hpid; then
+	ok 1 "the HTTP sink started"
 else
 	# a dated destination: {date} is the run's as-of day, {run} the workflow's name
 	printf 'HTTP_UPLOAD_URL=http://127.0.0.1:%s/reports/{date}/{run}/\nSTEPKIT_RETRIES=1\n' "$(cat "$T/http/port")" >"$T/http.env"
