@@ -24,7 +24,9 @@
 # --estimate prints the seconds all of it should take (for scripts/bench).
 # BENCH_LOADER=PATH times another load-postgres binary (an older build, for
 # before/after figures); BENCH_TO_SQL=0 leaves out the to_sql peers (they
-# do not depend on load-postgres: measure them once).
+# do not depend on load-postgres: measure them once); BENCH_TO_SQL_FORMS
+# picks some of them (default "copy multi default"), for example only the
+# fastest, "copy", at the full size with BENCH_TO_SQL_ROWS=5000000.
 # Goals (issue 12): append <= 1.3x copy; upsert rerun <= 2.5x copy; >= 10x
 # faster than to_sql; RSS < 50 MiB. Timing on a shared machine is noisy:
 # read the ranges.
@@ -34,6 +36,14 @@ ESTIMATE=0
 ROWS=${1:-${BENCH_LOAD_ROWS:-5000000}}
 REPEAT=${BENCH_REPEAT:-3}
 TS_ROWS=${BENCH_TO_SQL_ROWS:-1000000}
+FORMS=${BENCH_TO_SQL_FORMS:-copy multi default}
+for m in $FORMS; do
+	case $m in copy | multi | default) ;; *)
+		echo "bench/load-postgres.sh: BENCH_TO_SQL_FORMS: '$m' is not copy, multi or default" >&2
+		exit 2
+		;;
+	esac
+done
 [ "$TS_ROWS" -le "$ROWS" ] || TS_ROWS=$ROWS
 [ "${BENCH_TO_SQL:-1}" != 0 ] && /usr/bin/python3 -c 'import pandas, sqlalchemy, psycopg2' 2>/dev/null ||
 	TS_ROWS=0
@@ -41,13 +51,15 @@ if [ $ESTIMATE = 1 ]; then
 	# fitted to the run of docs/bench.md (2-core machine, 2026-12-05): per
 	# million rows, generating and transforming the inputs 40 s; per round,
 	# star, its rerun, copy, append and upsert rerun 110 s; at TS_ROWS, one
-	# star load 25 s, then per round copy and append 45 s and the three
-	# to_sql forms 250 s; and about 2.5 s per measured run (setup, waits)
+	# star load 25 s, then per round copy and append 45 s and the to_sql
+	# forms: copy 45 s, multi 135 s, default 75 s; and about 2.5 s per
+	# measured run (setup, waits)
 	python3 -c "
 r, t, n = $ROWS / 1e6, $TS_ROWS / 1e6, $REPEAT
+f = [{'copy': 45, 'multi': 135, 'default': 75}[m] for m in '$FORMS'.split()]
 s = 10 + 40 * r + n * (r * 110 + 5 * 2.5)
 if t > 0:
-    s += n * (t * 250 + 3 * 2.5) + (65 * t + n * (t * 45 + 2 * 2.5) if t < r else 0)
+    s += n * (t * sum(f) + len(f) * 2.5) + (65 * t + n * (t * 45 + 2 * 2.5) if t < r else 0)
 print('%.0f' % s)"
 	exit 0
 fi
@@ -165,11 +177,10 @@ else
 		run copy-ts empty_facts psql -X -q -c "\\copy fact_sales($COLS) FROM '$D/fact_sales.csv' WITH (FORMAT csv, HEADER true)"
 		run append-ts empty_facts "$LPG" --workdir "$D" --table fact_sales
 	fi
-	for m in copy multi default; do
+	for m in $FORMS; do
 		run "to_sql-$m" empty_facts /usr/bin/python3 "$T/to_sql.py" "$D/fact_sales.csv" "$m"
+		eval "echo \"at $TS_ROWS rows: to_sql $m/append \$(ratio \"\$t_to_sql_$m\" \"\$t_append_ts\")" \
+			"(goal >= 10), to_sql $m/copy \$(ratio \"\$t_to_sql_$m\" \"\$t_copy_ts\")\""
 	done
-	echo "at $TS_ROWS rows: to_sql/append: default $(ratio "$t_to_sql_default" "$t_append_ts"), multi" \
-		"$(ratio "$t_to_sql_multi" "$t_append_ts"), COPY callable $(ratio "$t_to_sql_copy" "$t_append_ts") (goal >= 10);" \
-		"to_sql COPY callable/copy $(ratio "$t_to_sql_copy" "$t_copy_ts")"
 fi
 echo "# load average $(cut -d' ' -f1-3 /proc/loadavg)"

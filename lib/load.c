@@ -362,100 +362,6 @@ out:
 	return ret;
 }
 
-/* ---- foreign keys checked in one pass ---- */
-
-/*
- * Whether to take the bulk way, and the DDL for it (no row: no foreign key). The statements come
- * from the catalog (names quoted by format's %I, definitions by
- * pg_get_constraintdef), nothing from a file or a flag.
- */
-static const char fk_plan_sql[] =
-	"SELECT pg_has_role(c.relowner, 'USAGE') "
-	"AND bool_and(k.convalidated AND k.conparentid = 0 AND k.coninhcount = 0) "
-	"AND $2::bigint >= " STR(SK_LOAD_FK_BULK_MIN) " "
-	"AND $2::bigint * 8 >= CASE WHEN c.reltuples >= 0 THEN c.reltuples "
-	"ELSE pg_relation_size(c.oid) / 64 END, "
-	"format('ALTER TABLE %s ', c.oid::regclass) || string_agg(format('DROP CONSTRAINT %I', "
-	"k.conname), ', ' ORDER BY k.conname), "
-	"format('ALTER TABLE %s ', c.oid::regclass) || string_agg(format('ADD CONSTRAINT %I %s', "
-	"k.conname, pg_get_constraintdef(k.oid)), ', ' ORDER BY k.conname) "
-	"FROM pg_class c JOIN pg_constraint k ON k.conrelid = c.oid AND k.contype = 'f' "
-	"WHERE c.oid = $1::regclass GROUP BY c.oid, c.relowner, c.reltuples";
-
-/*
- * After a failed statement of the one-pass way: 1 when the per-row way
- * should run instead, which is only for these: the DROP waited too long
- * for the table's lock (55P03), or the ADD found a row without its
- * referenced row (23503: the per-row way names its line) or ran past a
- * statement_timeout (57014). Anything else is the load's error as it is.
- */
-static int fk_retry(struct sk_pg *db, const struct sk_err *err, int adding)
-{
-	const char *st = sk_pg_sqlstate(db);
-
-	if (!adding)
-		return err->code == SK_E_PERMANENT && !strcmp(st, "55P03");
-	return (err->code == SK_E_PERMANENT && !strcmp(st, "23503")) ||
-	       (err->code == SK_E_TRANSIENT && !strcmp(st, "57014"));
-}
-
-int sk_load_fk_bulk(struct sk_pg *db, const char *oid, long long rows,
-		    int (*write)(struct sk_pg *db, void *ctx, struct sk_err *err), void *ctx,
-		    struct sk_err *err)
-{
-	struct sk_pgx_res *r = NULL;
-	char nrows[32];
-	const char *pv[2] = {oid, nrows};
-	int bulk;
-
-	snprintf(nrows, sizeof(nrows), "%lld", rows);
-	if (sk_pgx_exec(db, "read the foreign keys", fk_plan_sql, 2, pv, &r, err) < 0)
-		return -1;
-	bulk = sk_pgx_rows(r) == 1 && sk_pgx_get(r, 0, 0) && !strcmp(sk_pgx_get(r, 0, 0), "t");
-	if (bulk) {
-		/*
-		 * ALTER TABLE waits for every reader of the table to finish: not
-		 * for long (SK_LOAD_FK_LOCK_WAIT), then the per-row way instead.
-		 */
-		if (sk_pgx_exec(db, "drop the foreign keys", "SAVEPOINT stepkit_fk", 0, NULL, NULL,
-				err) < 0 ||
-		    sk_pgx_exec(db, "drop the foreign keys",
-				"SET LOCAL lock_timeout = '" SK_LOAD_FK_LOCK_WAIT "'", 0, NULL,
-				NULL, err) < 0)
-			goto fail;
-		if (sk_pgx_exec(db, "drop the foreign keys", sk_pgx_get(r, 0, 1), 0, NULL, NULL,
-				err) < 0) {
-			if (!fk_retry(db, err, 0))
-				goto fail;
-			bulk = 0;
-		} else if (sk_pgx_exec(db, "drop the foreign keys", "RESET lock_timeout", 0, NULL,
-				       NULL, err) < 0 ||
-			   write(db, ctx, err) < 0) {
-			goto fail;
-		} else if (sk_pgx_exec(db, "check the foreign keys", sk_pgx_get(r, 0, 2), 0, NULL,
-				       NULL, err) < 0) {
-			if (!fk_retry(db, err, 1))
-				goto fail;
-			bulk = 0;
-		} else if (sk_pgx_exec(db, "check the foreign keys", "RELEASE SAVEPOINT stepkit_fk",
-				       0, NULL, NULL, err) < 0) {
-			goto fail;
-		}
-		if (!bulk) {
-			/* undo, and again the per-row way: it names what is wrong as it always did */
-			sk_err_clear(err);
-			if (sk_pgx_exec(db, "undo the bulk load", "ROLLBACK TO SAVEPOINT stepkit_fk", 0,
-					NULL, NULL, err) < 0)
-				goto fail;
-		}
-	}
-	sk_pgx_free(r);
-	return bulk ? 0 : write(db, ctx, err);
-fail:
-	sk_pgx_free(r);
-	return -1;
-}
-
 /* ---- the plan ---- */
 
 static const char find_table_sql[] =
@@ -1076,7 +982,7 @@ static int run_upsert(struct sk_pg *db, struct sk_load_plan *p, struct sk_step *
 	if (changed > 0) {
 		struct upsert_write w = {q.data, np, pv, c};
 
-		if (sk_load_fk_bulk(db, p->oid, changed, upsert_write, &w, err) < 0)
+		if (sk_load_bulk(db, p->oid, changed, 1, upsert_write, &w, err) < 0)
 			goto out;
 	}
 	{
@@ -1140,7 +1046,8 @@ int sk_load_run(struct sk_pg *db, struct sk_load_plan *p, struct sk_step *s,
 		 */
 		if (stat(p->path, &st) != 0)
 			return sk_err_set(err, SK_E_IO, "'%s': %s", p->path, strerror(errno));
-		if (sk_load_fk_bulk(db, p->oid, (long long)(st.st_size / 48), append_write, &w, err) < 0)
+		if (sk_load_bulk(db, p->oid, (long long)(st.st_size / 48), 0, append_write, &w,
+				 err) < 0)
 			return -1;
 		c->inserted = c->read;
 		return 0;

@@ -157,28 +157,30 @@ int sk_load_header(const char *path, const char **names, size_t max, struct sk_b
 
 /*
  * Write many rows into table `oid` (a regclass or oid, as text) through
- * write(db, ctx, err), which may run more than once. Each foreign key of
- * the table is checked per row, by the server's triggers: a lookup and a
- * row lock in the referenced table for every row written, most of the
- * time of a large load. When `rows` is large (at least SK_LOAD_FK_BULK_MIN,
- * and an eighth of the rows the table already holds), the user owns the
- * table and its foreign keys are all its own and validated, they are
- * dropped, the rows written, and the same constraints added again, which
- * checks every row of the table in one join per key; all under a savepoint
- * of the caller's transaction, so other sessions never see the table
- * without them (ALTER TABLE takes an ACCESS EXCLUSIVE lock on the table
- * until the transaction ends: readers wait for the load; it waits for the
- * lock SK_LOAD_FK_LOCK_WAIT at most). Only three failures send it the
- * per-row way, after undoing the one-pass work: that lock not granted in
- * time (55P03), a row without its referenced row when the keys are added
- * again (23503: write() then runs again and reports the row as the per-row
- * way always does) or a statement_timeout there (57014). Any other failure,
- * write()'s own included, is returned as it is, write() run once.
- * 0, or -1 with `err`.
+ * write(db, ctx, err), which may run more than once. Each foreign key and
+ * index of the table costs the server work per row written (a lookup and a
+ * row lock in the referenced table; a descent of the index's tree), most of
+ * the time of a large load. When `rows` is large (at least
+ * SK_LOAD_BULK_MIN, and an eighth of the rows the table already holds), the
+ * user owns the table and its foreign keys are all its own and validated,
+ * the foreign keys and the indexes that can be made again exactly (see
+ * load_bulk.c; with `keep_unique`, for an INSERT ... ON CONFLICT, no unique
+ * one) are dropped, the rows written, and all of them made again: one join
+ * per foreign key, one sort per index, over the whole table. All under a
+ * savepoint of the caller's transaction, so other sessions never see the
+ * table without them (ALTER TABLE and DROP INDEX take an ACCESS EXCLUSIVE
+ * lock on the table until the transaction ends: readers wait for the load;
+ * it waits for the lock SK_LOAD_BULK_LOCK_WAIT at most). Only these
+ * failures send it the per-row way, after undoing the bulk work: that lock
+ * not granted in time (55P03); a row without its referenced row (23503) or
+ * a key twice (23505) when they are made again, so that write() runs again
+ * and reports the row's line as the per-row way always does; a
+ * statement_timeout there (57014). Any other failure, write()'s own
+ * included, is returned as it is, write() run once. 0, or -1 with `err`.
  */
-#define SK_LOAD_FK_BULK_MIN 10000
-#define SK_LOAD_FK_LOCK_WAIT "5s"
-int sk_load_fk_bulk(struct sk_pg *db, const char *oid, long long rows,
-		    int (*write)(struct sk_pg *db, void *ctx, struct sk_err *err), void *ctx,
-		    struct sk_err *err);
+#define SK_LOAD_BULK_MIN 10000
+#define SK_LOAD_BULK_LOCK_WAIT "5s"
+int sk_load_bulk(struct sk_pg *db, const char *oid, long long rows, int keep_unique,
+		 int (*write)(struct sk_pg *db, void *ctx, struct sk_err *err), void *ctx,
+		 struct sk_err *err);
 #endif

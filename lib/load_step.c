@@ -17,6 +17,7 @@
 #define STEP_NAME "load-postgres"
 #define SK_LOAD_WORK_MEM "64MB"
 #define SK_LOAD_TEMP_BUFFERS "256MB"
+#define SK_LOAD_MAINTENANCE_WORK_MEM "256MB"
 
 struct job {
 	struct sk_load_spec spec;
@@ -117,15 +118,19 @@ static struct sk_pg *connect_db(struct sk_step *s, const struct sk_load_opts *o,
 	}
 	/*
 	 * Memory for the server's sorts, hashes and temporary tables: its
-	 * defaults (4 MB, 8 MB) send a million-row stage and the joins and
-	 * groupings over it to disk. Limits, taken only as needed; temp_buffers
-	 * only counts before the session's first temporary table.
+	 * defaults (4 MB, 8 MB, 64 MB) send a million-row stage, the joins and
+	 * groupings over it and the sorts of an index built again (load_bulk.c)
+	 * to disk. Limits, taken only as needed; temp_buffers only counts before
+	 * the session's first temporary table.
 	 */
 	if (db && writable &&
 	    (sk_pgx_exec(db, "set work_mem", "SET work_mem = '" SK_LOAD_WORK_MEM "'", 0, NULL, NULL,
 			 err) < 0 ||
 	     sk_pgx_exec(db, "set temp_buffers", "SET temp_buffers = '" SK_LOAD_TEMP_BUFFERS "'", 0,
-			 NULL, NULL, err) < 0)) {
+			 NULL, NULL, err) < 0 ||
+	     sk_pgx_exec(db, "set maintenance_work_mem",
+			 "SET maintenance_work_mem = '" SK_LOAD_MAINTENANCE_WORK_MEM "'", 0, NULL, NULL,
+			 err) < 0)) {
 		sk_pg_close(db);
 		return NULL;
 	}

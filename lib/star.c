@@ -143,7 +143,7 @@ int sk_star_load(struct sk_pg *db, const char *path, struct sk_step *s,
 	    sk_pgx_exec(db, "load dim_product", dim_product_sql, 0, NULL, NULL, err) < 0 ||
 	    sk_load_count_tag(db, "compare with fact_sales", changed_sql, &changed, err) < 0)
 		goto out;
-	if (changed > 0 && sk_load_fk_bulk(db, "fact_sales", changed, write_facts, c, err) < 0)
+	if (changed > 0 && sk_load_bulk(db, "fact_sales", changed, 1, write_facts, c, err) < 0)
 		goto out;
 	c->unchanged = c->read - c->inserted - c->updated;
 	ret = 0;

@@ -414,7 +414,7 @@ is "$(sql -c "SELECT count(*) FROM sleepy")" 0 "read timeout: nothing committed"
 has "$W/events/load-postgres.json" '"kind": "transient"' "read timeout: event transient"
 
 # --- foreign keys checked in one pass for large loads ---
-# 20,000 rows (over SK_LOAD_FK_BULK_MIN): the keys are dropped, the rows
+# 20,000 rows (over SK_LOAD_BULK_MIN): the keys are dropped, the rows
 # written, the same keys added again (a new constraint oid); a missing
 # parent undoes that and the per-row way reports it as it always did.
 sql -c "CREATE TABLE fkp (id integer PRIMARY KEY); INSERT INTO fkp SELECT generate_series(1, 100)"
@@ -492,6 +492,71 @@ sql -c "CREATE FUNCTION fkc4_refuse() RETURNS trigger LANGUAGE plpgsql AS \$\$ B
 ex 1 "fk bulk: a trigger's error" "$LP" --workdir "$W" --table fkc4 "$W/fkc.csv"
 has "$T/err" "fkc4: refused once (SQLSTATE P0001)" "fk bulk: the trigger's error is the load's"
 is "$(writes)/$(sql -c "SELECT count(*) FROM fkc4")" "2/0" "fk bulk: not hidden by a second attempt that passes"
+
+# --- indexes built in one sort for large loads ---
+# 20,000 rows: the indexes that can be made again exactly are dropped and
+# built again (new oids, the same definitions); the others stay as they
+# were (same oids); a key twice undoes that and the per-row way names the
+# line, as it always did.
+sql -c "CREATE TABLE ixt (id integer CONSTRAINT ixt_pk PRIMARY KEY, pid integer NOT NULL REFERENCES fkp,
+		code text NOT NULL, note text, CONSTRAINT ixt_code UNIQUE (code) WITH (fillfactor = 70));
+	CREATE INDEX ixt_pid ON ixt (pid);
+	CREATE INDEX ixt_lower ON ixt (lower(note)) WHERE note IS NOT NULL;
+	CREATE INDEX \"ixt \"\"odd\"\" name\" ON ixt USING hash (note);
+	CREATE INDEX ixt_commented ON ixt (note, pid); COMMENT ON INDEX ixt_commented IS 'keep me';
+	CREATE UNIQUE INDEX ixt_ident ON ixt (code, id); ALTER TABLE ixt REPLICA IDENTITY USING INDEX ixt_ident;
+	CREATE INDEX ixt_clustered ON ixt (pid, id); CLUSTER ixt USING ixt_clustered"
+awk 'BEGIN { print "id,pid,code,note"; for (i = 1; i <= 20000; i++) printf "%d,%d,c%045d,Note %d\n", i, i % 100 + 1, i, i % 7 }' >"$W/ixt.csv"
+ixdefs() {
+	sql -c "SELECT c.relname, pg_get_indexdef(i.indexrelid), i.indisclustered, i.indisreplident,
+		coalesce(obj_description(i.indexrelid, 'pg_class'), '-') FROM pg_index i
+		JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 'ixt'::regclass ORDER BY 1" &&
+	sql -c "SELECT conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint
+		WHERE conrelid = 'ixt'::regclass ORDER BY 1"
+}
+# ixsame: each index of ixt, and whether it is the one ixsnap saw (t) or built again (f)
+ixsnap() { sql -c "DROP TABLE IF EXISTS ixt_snap; CREATE TABLE ixt_snap AS SELECT c.relname, c.oid FROM pg_index i
+	JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 'ixt'::regclass"; }
+ixsame() { sql -c "SELECT s.relname, s.oid = c.oid FROM ixt_snap s JOIN pg_class c ON c.relname = s.relname
+	AND c.relkind = 'i' ORDER BY 1" | tr '\n' ' '; }
+want_ix=$(ixdefs)
+ixsnap
+ex 0 "index bulk: append 20,000 rows" "$LP" --workdir "$W" --table ixt
+is "$(sql -c "SELECT count(*), sum(pid), count(DISTINCT code) FROM ixt")" "20000,1010000,20000" "index bulk: every row appended"
+is "$(ixdefs)" "$want_ix" "index bulk: the same indexes and constraints after the append"
+is "$(ixsame)" "ixt \"odd\" name,f ixt_clustered,t ixt_code,t ixt_commented,t ixt_ident,t ixt_lower,f ixt_pid,f ixt_pk,f " \
+	"index bulk: built again, except the commented, the replica identity, the clustered index and a constraint's with a fillfactor"
+is "$(sql -c "SET enable_seqscan = off; SELECT count(*) FROM ixt WHERE lower(note) = 'note 3'")" "2857" \
+	"index bulk: the partial expression index built again finds its rows"
+sql -c "INSERT INTO ixt VALUES (7, 1, 'x', 'y')" 2>"$T/dup.err"
+has "$T/dup.err" 'duplicate key value violates unique constraint "ixt_pk"' "index bulk: the primary key built again holds"
+# a key twice (an existing row), in the small way and in the large way: the same message
+sql -c "CREATE TABLE ixt2 (LIKE ixt INCLUDING INDEXES)"
+printf 'id,pid,code,note\n1,1,a,x\n1,2,b,y\n' >"$W/ixt-small.csv"
+ex 1 "index: a key twice, few rows" "$LP" --workdir "$W" --table ixt2 "$W/ixt-small.csv"
+small_msg=$(sed -n 's/.*load-postgres: //p' "$T/err" | sed "s|$W/ixt-small.csv|FILE|" | tail -1)
+has "$T/err" "line 3: duplicate key value violates unique constraint \"ixt2_pkey\"" "index: the per-row way names the line of the key twice"
+sql -c "TRUNCATE ixt2; INSERT INTO ixt2 VALUES (1, 1, 'a', 'x')"
+{ echo "id,pid,code,note"; awk 'BEGIN { for (i = 20001; i <= 40000; i++) printf "%d,%d,c%045d,Note\n", i, i % 100 + 1, i }'; echo "1,2,b,y"; } >"$W/ixt-dup.csv"
+o2=$(sql -c "SELECT 'ixt2_pkey'::regclass::oid")
+ex 1 "index bulk: a key twice, 20,001 rows" "$LP" --workdir "$W" --table ixt2 "$W/ixt-dup.csv"
+has "$T/err" "line 20002: duplicate key value violates unique constraint \"ixt2_pkey\"" "index bulk: the per-row way names the line"
+is "$(sql -c "SELECT count(*) FROM ixt2")/$(sql -c "SELECT 'ixt2_pkey'::regclass::oid")" "1/$o2" \
+	"index bulk: the failed load changed nothing, the index untouched"
+# upsert (INSERT ... ON CONFLICT): its unique indexes stay, the others are built again
+sed 's/,Note /,Upd /' "$W/ixt.csv" >"$W/ixt-up.csv"
+ixsnap
+ex 0 "index bulk: upsert 20,000 changed rows" "$LP" --workdir "$W" --table ixt --mode upsert --key id "$W/ixt-up.csv"
+expect_err "20000 rows read, 0 inserted, 20000 updated, 0 unchanged" "index bulk: the upsert's counts"
+is "$(ixsame)" "ixt \"odd\" name,f ixt_clustered,t ixt_code,t ixt_commented,t ixt_ident,t ixt_lower,f ixt_pid,f ixt_pk,t " \
+	"index bulk: the upsert keeps the unique indexes"
+is "$(ixdefs)" "$want_ix" "index bulk: the same indexes and constraints after the upsert"
+# a primary key another table's foreign key references stays
+o2=$(sql -c "SELECT 'fkp_pkey'::regclass::oid")
+awk 'BEGIN { print "id"; for (i = 101; i <= 20100; i++) printf "%048d\n", i }' >"$W/fkp.csv"
+ex 0 "index bulk: append 20,000 referenced rows" "$LP" --workdir "$W" --table fkp
+is "$(sql -c "SELECT count(*) FROM fkp")/$(sql -c "SELECT 'fkp_pkey'::regclass::oid")" "20100/$o2" \
+	"index bulk: a referenced primary key is kept"
 
 # --- the server down ---
 "$TOP/tests/servers/pg-down.sh" "$T/pg"
