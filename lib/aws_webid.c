@@ -3,6 +3,7 @@
 #include "buf.h"
 #include "fsutil.h"
 #include "http.h"
+#include "xmltext.h"
 
 #include <ctype.h>
 #include <unistd.h>
@@ -37,68 +38,14 @@ void sk_aws_creds_release(struct sk_aws_creds *c)
 	memset(c, 0, sizeof(*c));
 }
 
-int sk_aws_xml_field(const char *xml, size_t len, const char *tag, char *out, size_t outsz)
-{
-	static const struct {
-		const char *ent;
-		char c;
-	} ents[] = {
-		{"&quot;", '"'}, {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&apos;", '\''}};
-	const char *end = xml + len, *b = NULL, *e;
-	size_t tl = strlen(tag), n = 0;
-
-	if (outsz)
-		out[0] = '\0';
-	/* the first "<tag>" (exactly: not "<tagX>", no attributes expected) */
-	for (const char *p = xml; p + tl + 2 <= end; p++)
-		if (p[0] == '<' && !strncmp(p + 1, tag, tl) && p[tl + 1] == '>') {
-			b = p + tl + 2;
-			break;
-		}
-	if (!b)
-		return 0;
-	for (e = b; e + tl + 3 <= end; e++)
-		if (e[0] == '<' && e[1] == '/' && !strncmp(e + 2, tag, tl) && e[tl + 2] == '>')
-			break;
-	if (e + tl + 3 > end)
-		return 0; /* not closed */
-	while (b < e) {
-		char c = *b;
-		if (c == '<')
-			goto bad; /* a child element: not a text field */
-		if (c == '&') {
-			size_t i;
-			for (i = 0; i < SK_ARRAY_SIZE(ents); i++) {
-				size_t l = strlen(ents[i].ent);
-				if ((size_t)(e - b) >= l && !strncmp(b, ents[i].ent, l))
-					break;
-			}
-			if (i == SK_ARRAY_SIZE(ents))
-				goto bad;
-			c = ents[i].c;
-			b += strlen(ents[i].ent);
-		} else {
-			b++;
-		}
-		if (n + 1 >= outsz)
-			goto bad;
-		out[n++] = c;
-	}
-	out[n] = '\0';
-	return 1;
-bad:
-	if (outsz)
-		explicit_bzero(out, outsz);
-	return -1;
-}
-
 /* One field of <Credentials>: 0 with *out owned, or -1 naming the field. */
 static int cred_field(const char *xml, size_t len, const char *tag, int required, char **out,
 		      char *fixed, size_t fixedsz, struct sk_err *err)
 {
 	char buf[FIELD_MAX];
 	int rc =
-		sk_aws_xml_field(xml, len, tag, fixed ? fixed : buf, fixed ? fixedsz : sizeof(buf));
+		sk_xml_text(xml, len, tag, SK_XML_WHOLE, fixed ? fixed : buf,
+			    fixed ? fixedsz : sizeof(buf));
 	const char *v = fixed ? fixed : buf;
 
 	if (rc < 0)
@@ -221,10 +168,8 @@ static int sts_op(void *ctx, struct sk_retry_state *st, struct sk_err *err)
 		return -1; /* no answer to interpret: http.c's message stands */
 	if (r->body.len) {
 		size_t n;
-		if (sk_aws_xml_field(r->body.data, r->body.len, "Code", code, sizeof(code)) < 0)
-			code[0] = '\0';
-		if (sk_aws_xml_field(r->body.data, r->body.len, "Message", msg, sizeof(msg)) < 0)
-			msg[0] = '\0';
+		sk_xml_text(r->body.data, r->body.len, "Code", SK_XML_CUT, code, sizeof(code));
+		sk_xml_text(r->body.data, r->body.len, "Message", SK_XML_CUT, msg, sizeof(msg));
 		for (n = strlen(msg); n && (msg[n - 1] == '.' || msg[n - 1] == ' '); n--)
 			msg[n - 1] = '\0';
 		/* neither the token nor anything that looks like it is quoted back */

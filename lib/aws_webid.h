@@ -75,11 +75,5 @@ void sk_aws_creds_release(struct sk_aws_creds *c);
  */
 int sk_aws_webid_parse(const char *xml, struct sk_aws_creds *out, struct sk_err *err);
 
-/*
- * Copy the text of the first <tag>...</tag> inside `xml[0..len)` into `out`
- * with the XML entities decoded. 1 found, 0 absent, -1 longer than
- * `outsz` - 1 or holding an unknown entity or a '<' (out = "" then).
- */
-int sk_aws_xml_field(const char *xml, size_t len, const char *tag, char *out, size_t outsz);
 
 #endif

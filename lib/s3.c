@@ -5,6 +5,7 @@
 #include "mime.h"
 #include "s3hash.h"
 #include "sig.h"
+#include "xmltext.h"
 
 #include <openssl/evp.h>
 #include <sys/stat.h>
@@ -253,44 +254,6 @@ out:
 	return ret;
 }
 
-int sk_s3_xml_text(const char *xml, const char *tag, char *out, size_t outsz)
-{
-	char open[80], close[80];
-	const char *b, *e;
-	size_t n = 0;
-
-	if (outsz)
-		out[0] = '\0';
-	snprintf(open, sizeof(open), "<%s>", tag);
-	snprintf(close, sizeof(close), "</%s>", tag);
-	if (!xml || !(b = strstr(xml, open)))
-		return 0;
-	b += strlen(open);
-	if (!(e = strstr(b, close)))
-		return 0;
-	while (b < e && n + 1 < outsz) {
-		static const struct {
-			const char *ent;
-			char c;
-		} ents[] = {{"&quot;", '"'}, {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'},
-			    {"&apos;", '\''}, {"&#34;", '"'}};
-		size_t i;
-		for (i = 0; i < SK_ARRAY_SIZE(ents); i++) {
-			size_t l = strlen(ents[i].ent);
-			if (*b == '&' && (size_t)(e - b) >= l && !strncmp(b, ents[i].ent, l)) {
-				out[n++] = ents[i].c;
-				b += l;
-				break;
-			}
-		}
-		if (i == SK_ARRAY_SIZE(ents))
-			out[n++] = *b++;
-	}
-	if (outsz)
-		out[n] = '\0';
-	return 1;
-}
-
 static int xml_escape(struct sk_buf *b, const char *s, struct sk_err *err)
 {
 	for (; *s; s++) {
@@ -405,8 +368,8 @@ static int s3_op(void *ctx, struct sk_retry_state *st, struct sk_err *err)
 	if (!in_body_error && r->status < 300)
 		return -1; /* no S3 answer to interpret: http.c's message stands */
 	if (r->body.len && strstr(r->body.data, "<Error>")) {
-		sk_s3_xml_text(r->body.data, "Code", code, sizeof(code));
-		sk_s3_xml_text(r->body.data, "Message", msg, sizeof(msg));
+		sk_xml_text(r->body.data, r->body.len, "Code", SK_XML_CUT, code, sizeof(code));
+		sk_xml_text(r->body.data, r->body.len, "Message", SK_XML_CUT, msg, sizeof(msg));
 		for (size_t n = strlen(msg); n && (msg[n - 1] == '.' || msg[n - 1] == ' '); n--)
 			msg[n - 1] = '\0'; /* our message goes on after it */
 	}
@@ -713,7 +676,8 @@ static int put_multipart(struct sk_s3 *s, FILE *fp, const char *path, const char
 			   .data = "", .len = 0, .content_type = sk_mime_type(path)};
 	if (s3_do(s, &r, NULL, &resp, &out->attempts, err) < 0)
 		goto out;
-	if (!sk_s3_xml_text(resp.body.data, "UploadId", upload_id, sizeof(upload_id)) ||
+	if (sk_xml_text(resp.body.data, resp.body.len, "UploadId", SK_XML_WHOLE, upload_id,
+			sizeof(upload_id)) != 1 ||
 	    !*upload_id) {
 		sk_err_set(err, SK_E_PERMANENT, "POST 's3://%s/%s?uploads': no UploadId in the answer",
 			   s->cfg.bucket, key);
@@ -800,7 +764,7 @@ static int put_multipart(struct sk_s3 *s, FILE *fp, const char *path, const char
 	}
 	created = 0; /* the upload is an object now: nothing to abort */
 	state_drop(s, key);
-	sk_s3_xml_text(resp.body.data, "ETag", out->etag, sizeof(out->etag));
+	sk_xml_text(resp.body.data, resp.body.len, "ETag", SK_XML_WHOLE, out->etag, sizeof(out->etag));
 	sk_s3_part_hasher_sha256(hasher, out->sha256);
 	/* AWS's multipart ETag: the MD5 of the part MD5s, then "-N" */
 	if (EVP_DigestFinal_ex(md5s, md, &mdlen) != 1) {

@@ -145,10 +145,5 @@ int sk_s3_url(const struct sk_s3 *s, const char *key, const char *query, struct 
  */
 int sk_s3_query(struct sk_buf *out, const char *const *kv, size_t n, struct sk_err *err);
 
-/*
- * Copy the text of the first <tag>...</tag> in `xml` into `out` with the
- * five XML entities decoded. 1 found, 0 not found (out = "").
- */
-int sk_s3_xml_text(const char *xml, const char *tag, char *out, size_t outsz);
 
 #endif

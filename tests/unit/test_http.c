@@ -219,26 +219,6 @@ static void test_s3_query(void)
 	sk_buf_release(&b);
 }
 
-static void test_s3_xml(void)
-{
-	char v[128];
-	const char *init = "<?xml version=\"1.0\"?><InitiateMultipartUploadResult><Bucket>reports</Bucket>"
-			   "<UploadId>VXBsb2FkIElE.-_x</UploadId></InitiateMultipartUploadResult>";
-	const char *done = "<CompleteMultipartUploadResult><ETag>&quot;3858f62230ac3c915f300c664312c11f-9&quot;"
-			   "</ETag></CompleteMultipartUploadResult>";
-	const char *error = "<Error><Code>SlowDown</Code><Message>Please reduce your request rate &amp; "
-			    "retry.</Message></Error>";
-
-	ok(sk_s3_xml_text(init, "UploadId", v, sizeof(v)) == 1, "xml: UploadId found");
-	is_str(v, "VXBsb2FkIElE.-_x", "xml: UploadId text");
-	ok(sk_s3_xml_text(done, "ETag", v, sizeof(v)) == 1, "xml: ETag found");
-	is_str(v, "\"3858f62230ac3c915f300c664312c11f-9\"", "xml: &quot; decoded");
-	sk_s3_xml_text(error, "Message", v, sizeof(v));
-	is_str(v, "Please reduce your request rate & retry.", "xml: &amp; decoded");
-	ok(sk_s3_xml_text(init, "Key", v, sizeof(v)) == 0 && v[0] == '\0', "xml: missing tag");
-	ok(sk_s3_xml_text(NULL, "Key", v, sizeof(v)) == 0, "xml: no document");
-}
-
 static void test_s3_config(void)
 {
 	struct sk_s3_cfg c = {0};
@@ -293,7 +273,6 @@ int main(void)
 	test_urls();
 	test_s3_urls();
 	test_s3_query();
-	test_s3_xml();
 	test_s3_config();
 	return done_testing();
 }
