@@ -1,6 +1,7 @@
 #include "base.h"
 #include "notify.h"
 #include "fsutil.h"
+#include "k8sname.h"
 #include "log.h"
 #include "mime.h"
 #include "money.h"
@@ -152,24 +153,6 @@ static int route(struct cfg *c, int rank, struct sk_err *err)
 	return 0;
 }
 
-/* A Kubernetes name (RFC 1123): lower-case letters, digits, '-' (and '.'
- * with `dots`), starting and ending with a letter or digit. Such a name
- * is pasted into a shell as it is. */
-static int k8s_name(const char *v, size_t max, int dots)
-{
-	size_t n = strlen(v);
-
-	if (n == 0 || n > max)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char ch = v[i];
-		int alnum = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
-		if (!alnum && !((ch == '-' || (dots && ch == '.')) && i > 0 && i + 1 < n))
-			return 0;
-	}
-	return 1;
-}
-
 /* An approval request that reaches nobody would leave the run waiting for
  * an answer no one was asked for: a configuration error, never a skip. */
 #define NOBODY_TO_ASK                                                                              \
@@ -189,12 +172,12 @@ static int approval_load(const struct sk_notify_opts *o, struct cfg *c, struct s
 	c->appr.namespace = o->namespace && *o->namespace ? o->namespace : NULL;
 	c->appr.node = o->approval_node && *o->approval_node ? o->approval_node : "approve";
 	c->appr.timeout = -1;
-	if (c->appr.workflow && !k8s_name(c->appr.workflow, 253, 1))
+	if (c->appr.workflow && !sk_k8s_name(c->appr.workflow, 253, 1))
 		return sk_err_set(err, SK_E_USAGE,
 				  "STEPKIT_WORKFLOW '%s': not a workflow name (lower-case letters, "
 				  "digits, '-' and '.'; in Argo {{workflow.name}})",
 				  c->appr.workflow);
-	if (c->appr.namespace && !k8s_name(c->appr.namespace, 63, 0))
+	if (c->appr.namespace && !sk_k8s_name(c->appr.namespace, 63, 0))
 		return sk_err_set(err, SK_E_USAGE,
 				  "STEPKIT_NAMESPACE '%s': not a namespace name (lower-case letters, "
 				  "digits and '-'; in Argo {{workflow.namespace}})",
@@ -876,12 +859,7 @@ static int pick_error(struct sk_err *mail_err, struct sk_err *hook_err, struct s
 static int approval_subject(const struct sk_summary *sm, const struct cfg *c, const char *run,
 			    struct sk_buf *out, struct sk_err *err)
 {
-	if (c->prefix && *c->prefix &&
-	    (sk_summary_clean(out, c->prefix, 800, err) < 0 || sk_buf_adds(out, " ", err) < 0))
-		return -1;
-	if (sk_buf_addf(out, err, "%s ", sk_summary_level(sm)) < 0 ||
-	    sk_summary_clean(out, c->pipeline, 800, err) < 0 || sk_buf_adds(out, " ", err) < 0 ||
-	    sk_summary_clean(out, run, 800, err) < 0 ||
+	if (sk_summary_subject_head(sm, c->prefix, c->pipeline, run, out, err) < 0 ||
 	    sk_buf_adds(out, ": waiting for approval", err) < 0)
 		return -1;
 	return 0;

@@ -516,6 +516,20 @@ fail:
 	return NULL;
 }
 
+int sk_summary_subject_head(const struct sk_summary *sm, const char *prefix,
+			    const char *pipeline, const char *run, struct sk_buf *out,
+			    struct sk_err *err)
+{
+	if (prefix && *prefix &&
+	    (sk_summary_clean(out, prefix, VALUE_MAX, err) < 0 || sk_buf_adds(out, " ", err) < 0))
+		return -1;
+	if (sk_buf_addf(out, err, "%s ", sk_summary_level(sm)) < 0 ||
+	    sk_summary_clean(out, pipeline, VALUE_MAX, err) < 0 || sk_buf_adds(out, " ", err) < 0 ||
+	    sk_summary_clean(out, run, VALUE_MAX, err) < 0)
+		return -1;
+	return 0;
+}
+
 int sk_summary_subject(const struct sk_summary *sm, const char *prefix, const char *pipeline,
 		       const char *run, struct sk_buf *out, struct sk_err *err)
 {
@@ -524,13 +538,7 @@ int sk_summary_subject(const struct sk_summary *sm, const char *prefix, const ch
 	size_t n;
 	int ret = -1;
 
-	if (prefix && *prefix &&
-	    (sk_summary_clean(out, prefix, VALUE_MAX, err) < 0 || sk_buf_adds(out, " ", err) < 0))
-		goto out;
-	if (sk_buf_addf(out, err, "%s ", sk_summary_level(sm)) < 0)
-		goto out;
-	if (sk_summary_clean(out, pipeline, VALUE_MAX, err) < 0 || sk_buf_adds(out, " ", err) < 0 ||
-	    sk_summary_clean(out, run, VALUE_MAX, err) < 0 ||
+	if (sk_summary_subject_head(sm, prefix, pipeline, run, out, err) < 0 ||
 	    sk_buf_addf(out, err, ": %s", status) < 0)
 		goto out;
 	if (!strcmp(status, "Succeeded")) {

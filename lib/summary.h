@@ -97,6 +97,11 @@ const char *sk_summary_level(const struct sk_summary *sm);
 /* 0 for "GREEN", 1 "YELLOW", 2 "RED", -1 for anything else. */
 int sk_summary_level_rank(const char *level);
 
+/* Append the head every subject starts with: "[PREFIX ]LEVEL PIPELINE RUN". */
+int sk_summary_subject_head(const struct sk_summary *sm, const char *prefix,
+			    const char *pipeline, const char *run, struct sk_buf *out,
+			    struct sk_err *err);
+
 /*
  * Append the subject line: "[PREFIX ]LEVEL PIPELINE RUN: STATUS", and for a run
  * that did not succeed ": step, step" naming what failed (the failures'

@@ -2,6 +2,7 @@
 #include "triggers.h"
 #include "buf.h"
 #include "fsutil.h"
+#include "k8sname.h"
 #include "log.h"
 #include "step.h"
 
@@ -13,19 +14,6 @@
 /* generateName "NAME-" plus Kubernetes' 5 random characters stays a valid
  * 63-character name (the label workflows.argoproj.io/workflow) */
 #define TEMPLATE_NAME_MAX 57
-
-/* A Kubernetes object name (RFC 1123 label): lowercase, digits, '-'. */
-static int valid_name(const char *s, size_t max)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > max || s[0] == '-' || s[n - 1] == '-')
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
-			return 0;
-	return 1;
-}
 
 /* An Argo parameter name: letters, digits, '-' and '_'. */
 static int valid_param(const char *s)
@@ -148,7 +136,7 @@ static int add_list(json_t *result, json_t *list, const char *where, const char 
 			}
 		}
 		tmpl = json_string_value(json_object_get(e, "template"));
-		if (!tmpl || !valid_name(tmpl, TEMPLATE_NAME_MAX)) {
+		if (!tmpl || !sk_k8s_name(tmpl, TEMPLATE_NAME_MAX, 0)) {
 			sk_err_set(err, SK_E_USAGE,
 				   "%s.template: want a WorkflowTemplate name (lowercase letters, "
 				   "digits, '-'; "
@@ -226,7 +214,7 @@ char *sk_triggers_compute(const char *config, const char *source, const struct s
 	int succeeded;
 
 	*count = 0;
-	if (!run->template_ || !valid_name(run->template_, 253)) {
+	if (!run->template_ || !sk_k8s_name(run->template_, 253, 0)) {
 		sk_err_set(err, SK_E_USAGE,
 			   "--template: want the WorkflowTemplate's name (STEPKIT_TEMPLATE)");
 		goto out;
