@@ -10,6 +10,7 @@
 #include "step.h"
 #include "utf8.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -669,9 +670,23 @@ static void cell_dbl(struct rows *w, size_t c, unsigned long long r, int style, 
 	w->used = (size_t)(o - w->xml);
 }
 
+/* Whether v[i..n) starts with "_xHHHH_", which a reader of the file decodes
+ * (ECMA-376 ST_Xstring: Excel shows "_x0041_" as "A"). */
+static int looks_escaped(const char *v, size_t i, size_t n)
+{
+	if (n - i < 7 || v[i] != '_' || v[i + 1] != 'x' || v[i + 6] != '_')
+		return 0;
+	for (size_t k = i + 2; k < i + 6; k++)
+		if (!isxdigit((unsigned char)v[k]))
+			return 0;
+	return 1;
+}
+
 /* An inline string cell, escaped as libxlsxwriter does: & < > as
  * entities, other control characters than TAB, LF, CR as _xHHHH_, and
- * xml:space="preserve" when the text starts or ends with white space. */
+ * xml:space="preserve" when the text starts or ends with white space; and,
+ * unlike libxlsxwriter, the '_' of a text "_xHHHH_" as "_x005F_", so that
+ * it reads back as it was written, not as the character HHHH. */
 static void cell_str(struct rows *w, size_t c, unsigned long long r, int style, const char *v,
 		     size_t n)
 {
@@ -688,7 +703,9 @@ static void cell_str(struct rows *w, size_t c, unsigned long long r, int style, 
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)v[i];
 
-		if (ch >= 0x20 && ch != '&' && ch != '<' && ch != '>') {
+		if (ch == '_' && looks_escaped(v, i, n)) {
+			o = put_s(o, "_x005F_");
+		} else if (ch >= 0x20 && ch != '&' && ch != '<' && ch != '>') {
 			*o++ = (char)ch;
 		} else if (ch == '&') {
 			o = put_s(o, "&amp;");

@@ -14,7 +14,7 @@ X=$BIN/report-xlsx
 # The reader. `check.py BOOK CHECK ARGS...` exits 0 when the check holds,
 # else prints why (as TAP comments) and exits 1.
 cat >"$T/check.py" <<'PYEOF'
-import csv, datetime, sys, zipfile
+import csv, datetime, re, sys, zipfile
 import openpyxl
 
 TYPES = {  # SPEC.md: the schema decides, upper case: never empty
@@ -42,13 +42,16 @@ def cents(text):  # exact, from the decimal text
     c = int(whole) * 100 + int((frac + "00")[:2])
     return -c if neg else c
 
+def xdecode(text):  # what Excel shows of a text cell: ECMA-376 ST_Xstring's _xHHHH_ decoded
+    return re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), text)
+
 def expect(t, v, cell, where):
     if v == "":
         if cell.value is not None:
             fail("%s: want an empty cell, got %r" % (where, cell.value))
         return
     if t in "s":
-        ok = cell.data_type == "s" and cell.value == v and cell.number_format == "@"
+        ok = cell.data_type == "s" and xdecode(cell.value) == v and cell.number_format == "@"
     elif t in "IiNn":
         ok = cell.data_type == "n" and type(cell.value) is int and cell.value == int(v) \
             and cell.number_format == "0"
@@ -226,7 +229,7 @@ e=$T/edges
 mkdir -p "$e"
 printf '%s\n' 'stock_code,description,category,unit_cost' \
 	'007," lead & <trail> ",Home,-1.5' '0123,"say ""hi"" > x",,0.05' \
-	'A1,"line' 'break	tab",Gifts,12' 'B2,trailing ,&amp;,-0.10' 'C3,plain,Toys,1234567890123.45' >"$e/product_data.csv"
+	'A1,"line' 'break	tab",Gifts,12' 'B2,trailing ,&amp;,-0.10' 'C3,plain,Toys,1234567890123.45' 'D4,_x0041_ _x00zz_ __x0042__,_x,1' >"$e/product_data.csv"
 printf '%s\n' 'invoice_no,stock_code,quantity,invoice_date,unit_price,customer_id' \
 	'536365,85123A,-6,2010-12-01T08:26:00,2.55,17850' 'C1,X,0,2011-01-01T23:59:59,-3,' \
 	'C2,Y,123456789012345,1900-03-01T00:00:01,0,007' >"$e/raw_sales.csv"
@@ -236,6 +239,10 @@ check "$e/sales_report.xlsx" equal "$e/product_data.csv" product_data
 check "$e/sales_report.xlsx" equal "$e/raw_sales.csv" raw_sales
 expect_exit 0 "edge values again" "$X" --workdir "$e" --out "$e/again.xlsx" "$e/product_data.csv" "$e/raw_sales.csv"
 same_file "$e/again.xlsx" "$e/sales_report.xlsx" "edge values: same inputs, same bytes"
+got=$(unzip -p "$e/sales_report.xlsx" xl/worksheets/sheet2.xml | grep -o '<c r="B7"[^>]*><is><t>[^<]*</t>')
+[ "${got#*<t>}" = '_x005F_x0041_ _x00zz_ __x005F_x0042__</t>' ]
+ok $? \
+	"edge values: a text _xHHHH_ keeps its '_' escaped (_x005F_), so that Excel shows it as written"
 
 # --- more rows than a sheet holds (a test knob: 4 rows a sheet, header included) ---
 STEPKIT_XLSX_TEST_MAX_ROWS=4 expect_exit 0 "continuation sheets" "$X" --workdir "$g" --out "$g/split.xlsx" "$FX/sales_report.csv"
