@@ -27,11 +27,12 @@ trap _cleanup EXIT
 # stop_at_exit PID: kill PID (TERM, then KILL) when the test ends.
 stop_at_exit() { _pids="$_pids $1"; }
 
-# wait_ready LOG PID: wait (10 s at most) for a test server started in the
-# background to print READY in LOG; 0 once it has, else 1 with LOG shown as
-# TAP comments (the server died or never got ready)
+# wait_ready LOG PID [SECONDS]: wait (SECONDS, default 10, at most) for a
+# test server started in the background to print READY in LOG; 0 once it
+# has, else 1 with LOG shown as TAP comments (the server died or never got
+# ready)
 wait_ready() {
-	for _ in $(seq 1 200); do
+	for _ in $(seq 1 $((${3:-10} * 20))); do
 		grep -q READY "$1" 2>/dev/null && return 0
 		kill -0 "$2" 2>/dev/null || break
 		sleep 0.05
@@ -39,6 +40,12 @@ wait_ready() {
 	grep -q READY "$1" 2>/dev/null && return 0
 	sed 's/^/#   /' "$1"
 	return 1
+}
+
+# need_ready LOG PID WHAT [SECONDS]: wait_ready, else bail out of the test
+# file: every check after it would fail for the same reason
+need_ready() {
+	wait_ready "$1" "$2" "${4:-10}" || { echo "Bail out! $3 did not start (its log above)"; exit 1; }
 }
 
 ok() { # ok COND_STATUS NAME

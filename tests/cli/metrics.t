@@ -127,7 +127,7 @@ is "$(jq -c '.metrics | keys_unsorted' "$B/events/transform.json")" "$METRIC_KEY
 S=$T/sink && mkdir -p "$S"
 python3 "$TOP/tests/servers/http_sink.py" --dir "$S" >"$T/sink.log" 2>&1 &
 stop_at_exit $!
-for _ in $(seq 1 200); do grep -q READY "$T/sink.log" 2>/dev/null && break; sleep 0.05; done
+need_ready "$T/sink.log" $! "http_sink.py"
 HTTP_UPLOAD_URL="http://127.0.0.1:$(cat "$S/port")/up/" expect_exit 0 "upload-http of the three reports" \
 	"$BIN/upload-http" --workdir "$W"
 shape upload-http

@@ -27,11 +27,7 @@ mkdir -p "$T/srv"
 python3 "$SERVER" --dir "$T/srv" --client-id "$CID" --api-key "$KEY" >"$T/srv.log" 2>&1 &
 pid=$!
 stop_at_exit $pid
-for _ in $(seq 1 400); do
-	grep -q READY "$T/srv.log" 2>/dev/null && break
-	kill -0 $pid 2>/dev/null || break
-	sleep 0.05
-done
+need_ready "$T/srv.log" $pid "api_server.py" 20
 port=$(cat "$T/srv/port") || exit 1
 scenario() { curl -sf -o "$T/reset.out" -X POST --data-binary "$1" "http://127.0.0.1:$port/__reset"; }
 

@@ -30,8 +30,7 @@ S=$T/smtp
 mkdir -p "$S"
 $PY "$SRV/smtp_sink.py" --dir "$S" >"$S.log" 2>&1 &
 stop_at_exit $!
-for _ in $(seq 1 200); do grep -q READY "$S.log" && break; sleep 0.05; done
-grep -q READY "$S.log" || { echo "Bail out! smtp_sink did not start: $(cat "$S.log")"; exit 1; }
+need_ready "$S.log" $! "smtp_sink.py"
 SMTP=smtp://127.0.0.1:$(cat "$S/port")
 export MAIL_FROM=etl@example.com SMTP_URL=$SMTP SMTP_TLS=none
 
@@ -303,7 +302,7 @@ H=$T/http
 mkdir -p "$H"
 $PY "$SRV/http_sink.py" --dir "$H" >"$H.log" 2>&1 &
 stop_at_exit $!
-for _ in $(seq 1 200); do grep -q READY "$H.log" && break; sleep 0.05; done
+need_ready "$H.log" $! "http_sink.py"
 HOOK=http://127.0.0.1:$(cat "$H/port")/hooks
 $PY - "$TOP/docs/notify.md" "$T/schema.json" <<'EOF'
 import re, sys

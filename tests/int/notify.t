@@ -32,8 +32,7 @@ start_smtp() {
 	$PY "$SRV/smtp_sink.py" --dir "$d" "$@" >"$d.log" 2>&1 &
 	pid=$!
 	stop_at_exit $pid
-	for _ in $(seq 1 200); do grep -q READY "$d.log" && break; kill -0 $pid 2>/dev/null || break; sleep 0.05; done
-	grep -q READY "$d.log" || { echo "Bail out! smtp_sink did not start: $(cat "$d.log")"; exit 1; }
+	need_ready "$d.log" $pid "smtp_sink.py"
 	port=$(cat "$d/port")
 }
 
@@ -370,7 +369,7 @@ mkdir -p "$T/http"
 $PY "$SRV/http_sink.py" --dir "$T/http" >"$T/http.log" 2>&1 &
 hpid=$!
 stop_at_exit $hpid
-for _ in $(seq 1 200); do grep -q READY "$T/http.log" && break; sleep 0.05; done
+need_ready "$T/http.log" $hpid "http_sink.py"
 HOOK=http://127.0.0.1:$(cat "$T/http/port")/hooks/T000/B000/$PW
 printf '%s' "$HOOK" >"$T/hook"
 WEBHOOK_URL_FILE=$T/hook "$BIN/notify" --workdir "$T/w2" --run-id run-42 >"$T/out" 2>"$T/err"
@@ -409,7 +408,7 @@ fi
 mkdir -p "$T/http2"
 $PY "$SRV/http_sink.py" --dir "$T/http2" --fail-first 1 --fail-status 503 >"$T/http2.log" 2>&1 &
 stop_at_exit $!
-for _ in $(seq 1 200); do grep -q READY "$T/http2.log" && break; sleep 0.05; done
+need_ready "$T/http2.log" $! "http_sink.py (503 first)"
 WEBHOOK_URL=http://127.0.0.1:$(cat "$T/http2/port")/hooks/x "$BIN/notify" --workdir "$T/w2" --run-id run-42 >"$T/out" 2>"$T/err"
 hook_rc=$?
 cat "$T/err" >>"$T/all.err"

@@ -31,11 +31,7 @@ start_s3() {
 		--access "$ACCESS" --secret "$SECRET" "$@") >"$T/$name.log" 2>&1 &
 	pid=$!
 	stop_at_exit $pid
-	for _ in $(seq 1 200); do
-		grep -q READY "$T/$name.log" 2>/dev/null && break
-		kill -0 $pid 2>/dev/null || break
-		sleep 0.05
-	done
+	need_ready "$T/$name.log" $pid "s3_server.js ($name)"
 	port=$(cat "$T/$name/port")
 }
 

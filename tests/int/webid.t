@@ -25,15 +25,6 @@ unset S3_ENDPOINT S3_BUCKET S3_PREFIX S3_PATH_STYLE AWS_REGION AWS_ACCESS_KEY_ID
 	AWS_SESSION_TOKEN AWS_ACCESS_KEY_ID_FILE AWS_SECRET_ACCESS_KEY_FILE AWS_SESSION_TOKEN_FILE \
 	AWS_ROLE_ARN AWS_WEB_IDENTITY_TOKEN_FILE AWS_ROLE_SESSION_NAME AWS_ENDPOINT_URL_STS
 
-# wait_ready LOG PID
-wait_ready() {
-	for _ in $(seq 1 200); do
-		grep -q READY "$1" 2>/dev/null && break
-		kill -0 "$2" 2>/dev/null || break
-		sleep 0.05
-	done
-}
-
 # start_sts NAME [ARGS...]: sets $sport, $spid
 start_sts() {
 	local name=$1
@@ -42,7 +33,7 @@ start_sts() {
 		--access "$ACCESS" --secret "$SECRET" --session-token "$STOKEN" "$@" >"$T/$name.log" 2>&1 &
 	spid=$!
 	stop_at_exit $spid
-	wait_ready "$T/$name.log" $spid
+	need_ready "$T/$name.log" $spid "sts_server.py ($name)"
 	sport=$(cat "$T/$name/port")
 }
 
@@ -51,7 +42,7 @@ mkdir -p "$T/s3"
 	--secret "$SECRET" --token "$STOKEN") >"$T/s3.log" 2>&1 &
 s3pid=$!
 stop_at_exit $s3pid
-wait_ready "$T/s3.log" $s3pid
+need_ready "$T/s3.log" $s3pid "s3_server.js"
 port=$(cat "$T/s3/port")
 
 W=$T/work
