@@ -25,7 +25,7 @@ MANIFESTS="$A/base/pvc.yaml $A/base/rbac.yaml $A/secret-example.yaml $A/base/wor
 if [ -x "$VALIDATE" ]; then
 	# shellcheck disable=SC2086
 	expect_exit 0 "validate-argo: every manifest in argo/" "$VALIDATE" $MANIFESTS
-	is "$(tail -1 "$T/out")" "validate-argo: 7 file(s), 24 document(s), 0 error(s)" "validate-argo: 24 documents, 0 errors"
+	is "$(tail -1 "$T/out")" "validate-argo: 7 file(s), 25 document(s), 0 error(s)" "validate-argo: 25 documents, 0 errors"
 	sed 's/^  schedules:/  schedule:/' "$A/base/cron-workflow.yaml" >"$T/broken-cron.yaml"
 	expect_exit 1 "validate-argo catches a planted fault (schedule instead of schedules)" "$VALIDATE" "$T/broken-cron.yaml"
 	grep -q "did you mean 'schedules'" "$T/out" "$T/err"
@@ -482,6 +482,10 @@ check(tw["outputs"]["parameters"] == [{"name": "workflows", "valueFrom": {"path"
 secrets = {s["metadata"]["name"]: s for s in load("secret-example.yaml")}
 check(not any("secret" in v for k, v in vols.items() if k != "db-ca"), "no Secret volume shared by every pod")
 secrets_used.add(vols["db-ca"]["secret"]["secretName"])
+# inventory-sync's Secrets too (a Secret volume of the workflow, envFrom of its steps)
+inv = [d for d in load("extract-api-template.yaml") if d["kind"] == "WorkflowTemplate"][0]["spec"]
+secrets_used |= {v["secret"]["secretName"] for v in inv["volumes"] if "secret" in v}
+secrets_used |= {ef["secretRef"]["name"] for t in inv["templates"] for ef in (t.get("container") or {}).get("envFrom") or []}
 for t in spec["templates"]:
     m = {v["name"]: v["mountPath"] for v in (t.get("container") or {}).get("volumeMounts") or []}
     check((m.get("db-ca") == "/etc/stepkit/db") == (t["name"] in ("extract-sales", "extract", "load")),
@@ -835,6 +839,28 @@ expect_exit 2 "troubleshoot: an unknown step" "$TS" --pod nope
 expect_err "troubleshoot: no step 'nope' in the DAG; its tasks: extract-sales, extract-customers, extract-products, transform, analyze-sales, analyze-customers, analyze-products, approval-request, approve, rejected, upload-sales, upload-customers, upload-products, report-xlsx, upload-xlsx, load, notify, triggers, start-triggered, notify-failure" "the known tasks are listed"
 expect_exit 2 "troubleshoot --pod wants one step" "$TS" --pod
 expect_err "troubleshoot: --pod takes exactly one STEP (try --help)" "usage"
+# troubleshoot --template: the other pipeline's steps (sales-analysis's by default)
+expect_exit 0 "troubleshoot --template inventory-sync --pod extract-api" "$TS" --template inventory-sync --pod extract-api
+cp "$T/out" "$T/pod-inv.yaml"
+$PY - "$T/pod-inv.yaml" >"$T/got" <<'EOF'
+import sys, yaml
+p = yaml.safe_load(open(sys.argv[1]))
+c = p["spec"]["containers"][0]
+print(p["kind"], p["metadata"]["name"], p["spec"]["restartPolicy"], p["spec"]["serviceAccountName"])
+print(c["image"])
+print(" ".join(c["command"] + c["args"]))
+print(" ".join(v["name"] for v in p["spec"]["volumes"]), c["securityContext"]["readOnlyRootFilesystem"])
+EOF
+cat >"$T/want" <<'EOF'
+Pod stepkit-check-extract-api Never workflow
+registry.example.com/stepkit/stepkit-extract-api:0.1.0
+/usr/local/bin/extract-api --check --workdir=/data/troubleshoot --config=/etc/stepkit/api/stock.json --out=/data/troubleshoot/stock_on_warehouses.csv --min-rows=1 --max-invalid=
+data tmp api-config api-secret True
+EOF
+same_file "$T/got" "$T/want" "troubleshoot --template inventory-sync: extract-api's container, resolved, with --check"
+expect_exit 2 "troubleshoot: an unknown --template" "$TS" --argo "$A" --template nope --pod load
+expect_err "troubleshoot: '$A': no WorkflowTemplate or Workflow named 'nope' (found: WorkflowTemplate/sales-analysis, WorkflowTemplate/inventory-sync)" \
+	"troubleshoot: an unknown --template lists what exists"
 
 # === reports: the workbook (issue 14), the warehouse load (issue 12) ===
 # The monthly CronWorkflow: the previous month as a workbook, 02:00 UTC on the 1st
