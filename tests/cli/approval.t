@@ -73,7 +73,7 @@ EOF
 # rl NAME [ARG]...: run argo/ as workflow NAME, stdin not a terminal; calls in $T/NAME.calls
 rl() {
 	local name=$1; shift
-	STUB_LOG=$T/$name.calls run "$RL" "$A" --name "$name" --data-dir "$T/d" --bin "$T/bin" \
+	STUB_LOG=$T/$name.calls run "$RL" "$A" --template sales-analysis --name "$name" --data-dir "$T/d" --bin "$T/bin" \
 		--configmap-dir "stepkit-triggers=$T/cfg" -p upload=http "$@" <"$T/empty"
 }
 # table: "task status" of the last run's table (the main DAG and the exit handler)
@@ -221,7 +221,7 @@ ok $? "--approve maybe: the allowed answers are named"
 if command -v script >/dev/null 2>&1; then
 	printf 'perhaps\nyes\n' >"$T/answers"
 	STUB_LOG=$T/t1.calls FAKE_QUALITY="transform=YELLOW" script -qec \
-		"'$RL' '$A' --name t1 --data-dir '$T/d' --bin '$T/bin' --configmap-dir 'stepkit-triggers=$T/cfg' -p upload=http" \
+		"'$RL' '$A' --template sales-analysis --name t1 --data-dir '$T/d' --bin '$T/bin' --configmap-dir 'stepkit-triggers=$T/cfg' -p upload=http" \
 		"$T/typescript" <"$T/answers" >"$T/out" 2>&1
 	is "$?" 0 "on a terminal: asked, answered yes, the run succeeds"
 	grep -q "approve: the run waits here for 'approve' (yes, no; default no); on a cluster for at most 43200" "$T/out"

@@ -19,13 +19,13 @@ $PY -c 'import yaml' 2>/dev/null || skip_all "python3-yaml not installed (script
 skip() { _n=$((_n + 1)); echo "ok $_n # skip $1: $2"; }
 # is GOT WANT NAME
 is() { if [ "$1" = "$2" ]; then ok 0 "$3"; else ok 1 "$3"; echo "#   got:  '$1'"; echo "#   want: '$2'"; fi; }
-MANIFESTS="$A/base/pvc.yaml $A/base/rbac.yaml $A/secret-example.yaml $A/base/workflow-template.yaml $A/base/cron-workflow.yaml $A/base/cron-workflow-monthly.yaml"
+MANIFESTS="$A/base/pvc.yaml $A/base/rbac.yaml $A/secret-example.yaml $A/base/workflow-template.yaml $A/base/cron-workflow.yaml $A/base/cron-workflow-monthly.yaml $A/base/extract-api-template.yaml"
 
 # --- offline validation
 if [ -x "$VALIDATE" ]; then
 	# shellcheck disable=SC2086
 	expect_exit 0 "validate-argo: every manifest in argo/" "$VALIDATE" $MANIFESTS
-	is "$(tail -1 "$T/out")" "validate-argo: 6 file(s), 21 document(s), 0 error(s)" "validate-argo: 21 documents, 0 errors"
+	is "$(tail -1 "$T/out")" "validate-argo: 7 file(s), 25 document(s), 0 error(s)" "validate-argo: 25 documents, 0 errors"
 	sed 's/^  schedules:/  schedule:/' "$A/base/cron-workflow.yaml" >"$T/broken-cron.yaml"
 	expect_exit 1 "validate-argo catches a planted fault (schedule instead of schedules)" "$VALIDATE" "$T/broken-cron.yaml"
 	grep -q "did you mean 'schedules'" "$T/out" "$T/err"
@@ -56,14 +56,17 @@ Role/stepkit-executor
 Role/stepkit-trigger
 RoleBinding/stepkit-executor
 RoleBinding/stepkit-trigger
+ConfigMap/stepkit-api-stock
 ConfigMap/stepkit-quality
 ConfigMap/stepkit-triggers
 PersistentVolumeClaim/stepkit-data
+CronWorkflow/inventory-sync
 CronWorkflow/sales-analysis-cron
 CronWorkflow/sales-report-monthly
+WorkflowTemplate/inventory-sync registry=$reg tag=$tag
 WorkflowTemplate/sales-analysis registry=$reg tag=$tag
 EOF
-	same_file "$T/got" "$T/want" "oc apply -k installs the objects (no Secret; the quality and triggers ConfigMaps), registry and tag set from kustomization.yaml"
+	same_file "$T/got" "$T/want" "oc apply -k installs the objects (no Secret; the quality, triggers and API ConfigMaps), both pipelines, registry and tag of both set from kustomization.yaml"
 	is "$tag" "$(sed -n 's/^#define SK_VERSION "\(.*\)"$/\1/p' "$TOP/lib/base.h")" "the images' tag is the version (SK_VERSION, what make images tags)"
 	if [ -x "$VALIDATE" ]; then
 		expect_exit 0 "validate-argo: the kustomize output" "$VALIDATE" "$T/rendered.yaml"
@@ -76,9 +79,12 @@ import sys, yaml
 for d in yaml.safe_load_all(open(sys.argv[1])):
     if d["kind"] == "WorkflowTemplate":
         p = [x for x in d["spec"]["arguments"]["parameters"] if x["name"] == "registry"][0]
-        print(p["enum"] == [p["value"]])' "$T/rendered.yaml")" "True" "the registry's enum is the one value kustomization.yaml sets"
-	expect_exit 2 "run-local: another registry is refused" "$RL" "$A" --dry-run -p registry=evil.example.com/x
-	expect_err "run-local: parameter 'registry': 'evil.example.com/x' is not one of $reg" "the enum names the allowed registry"
+        print(d["metadata"]["name"], p["enum"] == [p["value"]])' "$T/rendered.yaml")" "inventory-sync True
+sales-analysis True" "the registry's enum is the one value kustomization.yaml sets, in both templates"
+	for t in sales-analysis inventory-sync; do
+		expect_exit 2 "run-local: another registry is refused ($t)" "$RL" "$A" --template $t --dry-run -p registry=evil.example.com/x
+		expect_err "run-local: parameter 'registry': 'evil.example.com/x' is not one of $reg" "the enum names the allowed registry ($t)"
+	done
 	# the overlays: each renders, validates, and changes only what it says
 	for o in rwx rwo; do
 		expect_exit 0 "kubectl kustomize argo/overlays/$o renders" kubectl kustomize "$A/overlays/$o"
@@ -109,9 +115,10 @@ rwx: same objects: True
   PersistentVolumeClaim/stepkit-data: accessModes=['ReadWriteMany'] storageClassName=ocs-storagecluster-cephfs
 rwo: same objects: True
   PersistentVolumeClaim/stepkit-data: accessModes=['ReadWriteOnce'] storageClassName=-
+  WorkflowTemplate/inventory-sync: parallelism=1, synchronization={'mutexes': [{'name': 'inventory-sync'}, {'name': 'sales-analysis'}]}
   WorkflowTemplate/sales-analysis: parallelism=1
 EOF
-	same_file "$T/got" "$T/want" "overlays: rwx sets an RWX storage class; rwo asks for RWO and runs one pod at a time"
+	same_file "$T/got" "$T/want" "overlays: rwx sets an RWX storage class; rwo asks for RWO, runs one pod at a time, and inventory-sync never beside sales-analysis (its mutex)"
 	# no-api-token: no token in the steps, the executor's own ServiceAccount bound instead
 	expect_exit 0 "kubectl kustomize argo/overlays/no-api-token renders" kubectl kustomize "$A/overlays/no-api-token"
 	cp "$T/out" "$T/no-api-token.yaml"
@@ -123,22 +130,26 @@ import sys, yaml
 def docs(p):
     return {(d["kind"], d["metadata"]["name"]): d for d in yaml.safe_load_all(open(p)) if d}
 base, o = docs(sys.argv[1]), docs(sys.argv[2])
-wt = o[("WorkflowTemplate", "sales-analysis")]["spec"]
 sec = o[("Secret", "stepkit-executor.service-account-token")]
 print("new:", sorted(set(o) - set(base)))
-print("automount:", wt["automountServiceAccountToken"], "executor:", wt["executor"], "pods:", wt["serviceAccountName"])
+for n in ("sales-analysis", "inventory-sync"):
+    wt = o[("WorkflowTemplate", n)]["spec"]
+    b = base[("WorkflowTemplate", n)]["spec"]
+    print(n, "automount:", wt["automountServiceAccountToken"], "executor:", wt["executor"], "pods:", wt["serviceAccountName"],
+          "changed:", sorted(x for x in set(wt) | set(b) if wt.get(x) != b.get(x)))
 print("bound:", o[("RoleBinding", "stepkit-executor")]["subjects"])
 print("secret:", sec["type"], sec["metadata"]["annotations"]["kubernetes.io/service-account.name"])
-print("other changes:", [k for k in base if k not in (("WorkflowTemplate", "sales-analysis"), ("RoleBinding", "stepkit-executor")) and o[k] != base[k]])
+print("other changes:", [k for k in base if k not in (("WorkflowTemplate", "sales-analysis"), ("WorkflowTemplate", "inventory-sync"), ("RoleBinding", "stepkit-executor")) and o[k] != base[k]])
 EOF
 	cat >"$T/want" <<'EOF'
 new: [('Secret', 'stepkit-executor.service-account-token'), ('ServiceAccount', 'stepkit-executor')]
-automount: False executor: {'serviceAccountName': 'stepkit-executor'} pods: workflow
+sales-analysis automount: False executor: {'serviceAccountName': 'stepkit-executor'} pods: workflow changed: ['automountServiceAccountToken', 'executor']
+inventory-sync automount: False executor: {'serviceAccountName': 'stepkit-executor'} pods: workflow changed: ['automountServiceAccountToken', 'executor']
 bound: [{'kind': 'ServiceAccount', 'name': 'stepkit-executor'}]
 secret: kubernetes.io/service-account-token stepkit-executor
 other changes: []
 EOF
-	same_file "$T/got" "$T/want" "no-api-token: no token automounted, the executor's own ServiceAccount and token Secret, the Role bound to it, nothing else changed"
+	same_file "$T/got" "$T/want" "no-api-token: no token automounted in either pipeline, the executor's own ServiceAccount and token Secret, the Role bound to it, nothing else changed"
 	# artifacts: no volume; the files are key-only S3 artifacts whose keys
 	# mirror the volume's paths (issue 10, item 7; run-local runs it in
 	# tests/int/run-local-artifacts.t)
@@ -205,7 +216,7 @@ print("templates as the base's:", all(strip[n] == btmpl[n] for n in btmpl), "tra
 print("enums:", tmpl["transform"]["inputs"]["parameters"][0]["enum"], tmpl["step"]["inputs"]["parameters"][0]["enum"])
 EOF
 	cat >"$T/want" <<'EOF'
-new: [('ConfigMap', 'stepkit-artifact-repository')] gone: [('PersistentVolumeClaim', 'stepkit-data')]
+new: [('ConfigMap', 'stepkit-artifact-repository')] gone: [('ConfigMap', 'stepkit-api-stock'), ('CronWorkflow', 'inventory-sync'), ('PersistentVolumeClaim', 'stepkit-data'), ('WorkflowTemplate', 'inventory-sync')]
 other changes: []
 spec: ['archiveLogs', 'artifactRepositoryRef', 'templates', 'volumes']
 volume: {'emptyDir': {'sizeLimit': '2Gi'}, 'name': 'data'} archiveLogs: True repository: {'configMap': 'stepkit-artifact-repository', 'key': 's3'}
@@ -227,11 +238,11 @@ transform task: transform
 templates as the base's: True transform as step: True new: ['transform']
 enums: ['transform'] ['analyze-sales', 'analyze-customers', 'analyze-products']
 EOF
-	same_file "$T/got" "$T/want" "artifacts overlay: no PVC, an emptyDir at /data, archiveLogs, the repository ConfigMap; every artifact key-only, its key its path under /data; nothing else changed"
+	same_file "$T/got" "$T/want" "artifacts overlay: no PVC and no inventory-sync (its template, cron and ConfigMap: it needs the PVC), an emptyDir at /data, archiveLogs, the repository ConfigMap; every artifact key-only, its key its path under /data; nothing else changed"
 	expect_exit 0 "run-local --dry-run on the rendered artifacts overlay" "$RL" "$T/artifacts.yaml" --dry-run --name wf1
 	grep -qxF "    in:  artifacts/wf1/sales_report.csv -> <emptyDir data>/wf1/sales_report.csv" "$T/out"
 	ok $? "run-local --dry-run shows each artifact's key and path"
-	expect_exit 0 "run-local --dry-run on the rendered rwo overlay" "$RL" "$T/rwo.yaml" --dry-run --name wf1
+	expect_exit 0 "run-local --dry-run on the rendered rwo overlay" "$RL" "$T/rwo.yaml" --template sales-analysis --dry-run --name wf1
 	expect_exit 2 "run-local refuses an overlay's patches" "$RL" "$A/overlays/rwo" --dry-run
 	expect_err "render it first (kubectl kustomize DIR > FILE) and run FILE" "and says how to run it"
 else
@@ -471,6 +482,10 @@ check(tw["outputs"]["parameters"] == [{"name": "workflows", "valueFrom": {"path"
 secrets = {s["metadata"]["name"]: s for s in load("secret-example.yaml")}
 check(not any("secret" in v for k, v in vols.items() if k != "db-ca"), "no Secret volume shared by every pod")
 secrets_used.add(vols["db-ca"]["secret"]["secretName"])
+# inventory-sync's Secrets too (a Secret volume of the workflow, envFrom of its steps)
+inv = [d for d in load("extract-api-template.yaml") if d["kind"] == "WorkflowTemplate"][0]["spec"]
+secrets_used |= {v["secret"]["secretName"] for v in inv["volumes"] if "secret" in v}
+secrets_used |= {ef["secretRef"]["name"] for t in inv["templates"] for ef in (t.get("container") or {}).get("envFrom") or []}
 for t in spec["templates"]:
     m = {v["name"]: v["mountPath"] for v in (t.get("container") or {}).get("volumeMounts") or []}
     check((m.get("db-ca") == "/etc/stepkit/db") == (t["name"] in ("extract-sales", "extract", "load")),
@@ -521,7 +536,7 @@ budgets: extract-sales=80m extract=60m step=45m upload=45m notify=20m notify-fai
 start-workflow: create Workflow ['arguments', 'workflowTemplateRef'] sa=stepkit-trigger retry=False
 cron: sales-analysis-cron schedules=['0 0 * * *'] timezone=Etc/UTC concurrencyPolicy=Forbid template=sales-analysis
 rbac: ServiceAccount/workflow Role/stepkit-executor RoleBinding/stepkit-executor ServiceAccount/stepkit-trigger Role/stepkit-trigger RoleBinding/stepkit-trigger
-kustomization resources: pvc.yaml rbac.yaml workflow-template.yaml cron-workflow.yaml cron-workflow-monthly.yaml
+kustomization resources: pvc.yaml rbac.yaml workflow-template.yaml cron-workflow.yaml cron-workflow-monthly.yaml extract-api-template.yaml
 configMaps: stepkit-images=registry=registry.example.com/stepkit,tag=0.1.0 stepkit-quality=quality.json stepkit-triggers=triggers.json
 EOF
 same_file "$T/got" "$T/want" "every step template, the CronWorkflow, RBAC, PVC and example Secret follow the rules"
@@ -529,7 +544,7 @@ same_file "$T/got" "$T/want" "every step template, the CronWorkflow, RBAC, PVC a
 # --- scripts/run-local: parameters, resolved commands, refusals
 D=$T/data
 expect_exit 0 "run-local --dry-run: period=custom, source=file:incoming, upload=s3" \
-	"$RL" "$A" --dry-run --name wf1 --data-dir "$D" --bin /opt/stepkit/bin \
+	"$RL" "$A" --template sales-analysis --dry-run --name wf1 --data-dir "$D" --bin /opt/stepkit/bin \
 	-p period=custom -p from=2011-01-01 -p to=2011-01-31 -p source=file:incoming -p upload=s3 -p notify-to=ops@example.com
 cat >"$T/want" <<EOF
 dag pipeline
@@ -576,12 +591,12 @@ onExit notify-on-exit (workflow.status=Failed)
     /opt/stepkit/bin/notify '--workdir=<emptyDir tmp>/notify' --status=Failed '--failures=[]'
 EOF
 same_file "$T/out" "$T/want" "run-local resolves parameters, the period expression, /data and /usr/local/bin"
-expect_exit 0 "run-local --dry-run: the default period" "$RL" "$A" --dry-run --name wf1 --data-dir "$D" -p upload=none
+expect_exit 0 "run-local --dry-run: the default period" "$RL" "$A" --template sales-analysis --dry-run --name wf1 --data-dir "$D" -p upload=none
 grep -q -- "--period=daily --as-of= --from= --to=" "$T/out"; ok $? "period=daily is passed as is, as-of empty (today)"
 # as-of: a date or the cron's scheduled time goes through; the literal text
 # Argo leaves outside cron runs (argo submit --from cronwf/...) means today
 for v in 2024-06-15 2024-06-15T00:00:00Z '{{workflow.scheduledTime}}'; do
-	expect_exit 0 "run-local --dry-run -p as-of=$v" "$RL" "$A" --dry-run --name wf1 --data-dir "$D" -p upload=none -p "as-of=$v"
+	expect_exit 0 "run-local --dry-run -p as-of=$v" "$RL" "$A" --template sales-analysis --dry-run --name wf1 --data-dir "$D" -p upload=none -p "as-of=$v"
 	want=$v; [ "$v" = '{{workflow.scheduledTime}}' ] && want=
 	grep -q -- "--period=daily --as-of=$want --from= --to=" "$T/out"; ok $? "as-of=$v: extract-sales gets --as-of=$want"
 done
@@ -590,16 +605,56 @@ mkdir -p "$T/k" && cp -r "$A"/. "$T/k/" && sed -i 's/- tag=.*/- tag=9.9.9/' "$T/
 expect_exit 0 "run-local follows kustomization.yaml (replacements)" "$TS" --argo "$T/k" --pod notify
 grep -q "image: registry.example.com/stepkit/stepkit-notify:9.9.9" "$T/out"; ok $? "the tag comes from kustomization.yaml"
 
-expect_exit 2 "unknown parameter" "$RL" "$A" --dry-run -p uplaod=s3
+expect_exit 2 "unknown parameter" "$RL" "$A" --template sales-analysis --dry-run -p uplaod=s3
 expect_err "run-local: unknown parameter 'uplaod'; WorkflowTemplate 'sales-analysis' has: period, as-of, from, to, source, min-sales-rows, max-unmatched, upload, notify-to, approval, approval-timeout, approval-to, registry, tag" "unknown parameter: the known ones are listed"
-expect_exit 2 "a value outside the enum" "$RL" "$A" --dry-run -p upload=ftp
+expect_exit 2 "a value outside the enum" "$RL" "$A" --template sales-analysis --dry-run -p upload=ftp
 expect_err "run-local: parameter 'upload': 'ftp' is not one of sftp, s3, http, none" "enum enforced"
-expect_exit 2 "-p without =" "$RL" "$A" --dry-run -p upload
+expect_exit 2 "-p without =" "$RL" "$A" --template sales-analysis --dry-run -p upload
 expect_err "run-local: -p 'upload': want NAME=VALUE" "-p NAME=VALUE"
 expect_exit 2 "no PATH" "$RL"
 expect_err "run-local: missing PATH (argo/ or a WorkflowTemplate file) (try --help)" "usage"
-expect_exit 2 "a bad --name" "$RL" "$A" --dry-run --name Bad_Name
+expect_exit 2 "a bad --name" "$RL" "$A" --template sales-analysis --dry-run --name Bad_Name
 expect_err "run-local: --name 'Bad_Name': use lowercase letters, digits, '-' and '.' (at most 63)" "--name is a Kubernetes name"
+# --template: argo/ holds two WorkflowTemplates; run-local runs the one named,
+# never a guess
+expect_exit 2 "argo/ without --template: two templates, refused" "$RL" "$A" --dry-run
+expect_err "run-local: '$A' holds 2 WorkflowTemplates or Workflows (WorkflowTemplate/sales-analysis, WorkflowTemplate/inventory-sync): add --template NAME to pick one" \
+	"the refusal names PATH, both templates and --template NAME"
+expect_exit 2 "--template naming no template of argo/" "$RL" "$A" --template sales --dry-run
+expect_err "run-local: '$A': no WorkflowTemplate or Workflow named 'sales' (found: WorkflowTemplate/sales-analysis, WorkflowTemplate/inventory-sync)" \
+	"an unknown --template: what exists is listed"
+expect_exit 2 "--template naming another template than the file's one" "$RL" "$A/base/workflow-template.yaml" --template inventory-sync --dry-run
+expect_err "run-local: '$A/base/workflow-template.yaml': no WorkflowTemplate or Workflow named 'inventory-sync' (found: WorkflowTemplate/sales-analysis)" \
+	"--template is checked when PATH holds one template too"
+expect_exit 2 "--template without a value" "$RL" "$A" --template
+expect_err "run-local: --template needs a value (try --help)" "--template needs a value"
+expect_exit 2 "--template= empty" "$RL" "$A" --template= --dry-run
+expect_err "run-local: --template wants the name of a WorkflowTemplate or Workflow in PATH (try --help)" "an empty --template is a usage error"
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n' >"$T/no-wf.yaml"
+expect_exit 2 "a PATH without a template" "$RL" "$T/no-wf.yaml" --dry-run
+expect_err "run-local: '$T/no-wf.yaml': no WorkflowTemplate or Workflow found" "a PATH without a template is refused"
+expect_exit 0 "--template sales-analysis (argo/)" "$RL" "$A" --template sales-analysis --dry-run --name wf1 -p upload=none
+is "$(head -2 "$T/out")" "dag pipeline
+  extract-sales  after: -" "--template sales-analysis: its DAG"
+expect_exit 0 "--template sales-analysis= form, on the file that holds it alone" "$RL" "$A/base/workflow-template.yaml" --template=sales-analysis \
+	--dry-run --name wf1 -p upload=none --configmap-dir stepkit-quality="$T" --configmap-dir stepkit-triggers="$T"
+mkdir -p "$T/marketplace"
+expect_exit 0 "--template inventory-sync (argo/)" "$RL" "$A" --template inventory-sync --dry-run --name inv1 --data-dir "$D" \
+	--bin /opt/stepkit/bin --secret-dir stepkit-marketplace="$T/marketplace"
+cat >"$T/want" <<EOF
+dag sync
+  extract-api  after: -
+    /opt/stepkit/bin/extract-api --workdir=$D/inv1 '--config=<ConfigMap stepkit-api-stock>/stock.json' --out=$D/inv1/stock_on_warehouses.csv --min-rows=1 --max-invalid=
+  load  after: extract-api
+    /opt/stepkit/bin/load-postgres --workdir=$D/inv1 --table=inventory --mode=upsert --key=sku,warehouse_name --audit=inventory_audit $D/inv1/stock_on_warehouses.csv
+onExit notify (workflow.status=Failed)
+  notify  after: -
+    /opt/stepkit/bin/notify --workdir=$D/inv1 --status=Failed '--failures=[]'
+EOF
+same_file "$T/out" "$T/want" "--template inventory-sync: its DAG and exit handler, the API ConfigMap from argo/"
+expect_exit 2 "--template inventory-sync: its parameters, not sales-analysis's" "$RL" "$A" --template inventory-sync --dry-run -p upload=none
+expect_err "run-local: unknown parameter 'upload'; WorkflowTemplate 'inventory-sync' has: min-rows, max-invalid, table, audit-table, notify-to, registry, tag" \
+	"--template inventory-sync: its own parameters"
 
 # refuse CONSTRUCT_YAML MESSAGE: a template made of the snippet is refused with MESSAGE
 refuse() {
@@ -784,6 +839,28 @@ expect_exit 2 "troubleshoot: an unknown step" "$TS" --pod nope
 expect_err "troubleshoot: no step 'nope' in the DAG; its tasks: extract-sales, extract-customers, extract-products, transform, analyze-sales, analyze-customers, analyze-products, approval-request, approve, rejected, upload-sales, upload-customers, upload-products, report-xlsx, upload-xlsx, load, notify, triggers, start-triggered, notify-failure" "the known tasks are listed"
 expect_exit 2 "troubleshoot --pod wants one step" "$TS" --pod
 expect_err "troubleshoot: --pod takes exactly one STEP (try --help)" "usage"
+# troubleshoot --template: the other pipeline's steps (sales-analysis's by default)
+expect_exit 0 "troubleshoot --template inventory-sync --pod extract-api" "$TS" --template inventory-sync --pod extract-api
+cp "$T/out" "$T/pod-inv.yaml"
+$PY - "$T/pod-inv.yaml" >"$T/got" <<'EOF'
+import sys, yaml
+p = yaml.safe_load(open(sys.argv[1]))
+c = p["spec"]["containers"][0]
+print(p["kind"], p["metadata"]["name"], p["spec"]["restartPolicy"], p["spec"]["serviceAccountName"])
+print(c["image"])
+print(" ".join(c["command"] + c["args"]))
+print(" ".join(v["name"] for v in p["spec"]["volumes"]), c["securityContext"]["readOnlyRootFilesystem"])
+EOF
+cat >"$T/want" <<'EOF'
+Pod stepkit-check-extract-api Never workflow
+registry.example.com/stepkit/stepkit-extract-api:0.1.0
+/usr/local/bin/extract-api --check --workdir=/data/troubleshoot --config=/etc/stepkit/api/stock.json --out=/data/troubleshoot/stock_on_warehouses.csv --min-rows=1 --max-invalid=
+data tmp api-config api-secret True
+EOF
+same_file "$T/got" "$T/want" "troubleshoot --template inventory-sync: extract-api's container, resolved, with --check"
+expect_exit 2 "troubleshoot: an unknown --template" "$TS" --argo "$A" --template nope --pod load
+expect_err "troubleshoot: '$A': no WorkflowTemplate or Workflow named 'nope' (found: WorkflowTemplate/sales-analysis, WorkflowTemplate/inventory-sync)" \
+	"troubleshoot: an unknown --template lists what exists"
 
 # === reports: the workbook (issue 14), the warehouse load (issue 12) ===
 # The monthly CronWorkflow: the previous month as a workbook, 02:00 UTC on the 1st
@@ -800,16 +877,16 @@ period=previous-month as-of={{workflow.scheduledTime}} format=xlsx notify-to=
 EOF
 same_file "$T/got" "$T/want" "monthly cron: 0 2 1 * * UTC, previous month of the scheduled day, format=xlsx"
 # the cron's parameters, as the controller would pass them on 2024-07-01 02:00 UTC
-expect_exit 0 "run-local --dry-run with the monthly cron's parameters" "$RL" "$A" --dry-run --name m1 --data-dir "$D" \
+expect_exit 0 "run-local --dry-run with the monthly cron's parameters" "$RL" "$A" --template sales-analysis --dry-run --name m1 --data-dir "$D" \
 	-p period=previous-month -p as-of=2024-07-01T02:00:00Z -p format=xlsx -p upload=s3
 grep -q -- "--period=previous-month --as-of=2024-07-01T02:00:00Z --from= --to=" "$T/out"; ok $? "monthly: extract-sales gets the previous month of the scheduled day"
 grep -q "upload-sales  after: analyze-sales, approve  when 's3' != 'none' && 'xlsx' != 'xlsx' && (.*): false (skipped)" "$T/out"; ok $? "format=xlsx: the CSV uploads are skipped"
 grep -q "report-xlsx  after: analyze-sales, analyze-customers, analyze-products  when 'xlsx' != 'csv': true" "$T/out"; ok $? "format=xlsx: report-xlsx runs after the three analyses"
 grep -q "upload-xlsx.json sales_report.xlsx$" "$T/out"; ok $? "format=xlsx: the workbook is uploaded like a report"
 grep -q "/notify --workdir=$D/m1 m1/sales_report.xlsx$" "$T/out"; ok $? "format=xlsx: notify is given the workbook (path under the working directory /data)"
-expect_exit 2 "format: a value outside its enum" "$RL" "$A" --dry-run -p format=pdf
+expect_exit 2 "format: a value outside its enum" "$RL" "$A" --template sales-analysis --dry-run -p format=pdf
 expect_err "run-local: parameter 'format': 'pdf' is not one of csv, xlsx, both" "format enum: csv, xlsx, both"
-expect_exit 2 "warehouse: a value outside its enum" "$RL" "$A" --dry-run -p warehouse=yes
+expect_exit 2 "warehouse: a value outside its enum" "$RL" "$A" --template sales-analysis --dry-run -p warehouse=yes
 expect_err "run-local: parameter 'warehouse': 'yes' is not one of false, true" "warehouse enum: false, true"
 
 # run-local's expr `+` (strings joined, numbers added; anything else refused)
@@ -857,7 +934,7 @@ EOF
 	runs() {
 		local name=$1; shift
 		rm -f "$T/upload-sftp.calls" "$T/load-postgres.calls"
-		expect_exit "$WANT_EXIT" "run-local: $name" "$RL" "$A" --bin "$FB" --data-dir "$D" --name "$name" --fast-retry \
+		expect_exit "$WANT_EXIT" "run-local: $name" "$RL" "$A" --template sales-analysis --bin "$FB" --data-dir "$D" --name "$name" --fast-retry \
 			-p source=file:incoming -p period=all -p notify-to=ops@example.com -p approval=never \
 			--env-file stepkit-notify="$T/notify.env" --env-file stepkit-db="$T/db.env" \
 			--env-file stepkit-warehouse="$T/wh.env" --env-file stepkit-upload-sftp="$T/db.env" "$@"
@@ -997,7 +1074,7 @@ for s in $("$TOP/scripts/build-images" --list --registry "$reg" --tag "$tag"); d
 	echo "$s sha256:$(printf %s "$s" | sha256sum | cut -c1-64)"
 done >"$T/digests.txt"
 expect_exit 0 "pin-images --digests: writes overlays/pinned" "$PI" --argo "$T/pin" --digests "$T/digests.txt"
-expect_err "pin-images: 14 images pinned by digest in '$T/pin/overlays/pinned/kustomization.yaml'" "pin-images: says how many and where"
+expect_err "pin-images: 15 images pinned by digest in '$T/pin/overlays/pinned/kustomization.yaml'" "pin-images: says how many and where (the 14 of sales-analysis, extract-api of inventory-sync)"
 if command -v kubectl >/dev/null 2>&1 && kubectl kustomize --help >/dev/null 2>&1; then
 	expect_exit 0 "kubectl kustomize of the pinned overlay" kubectl kustomize "$T/pin/overlays/pinned"
 	cp "$T/out" "$T/pinned.yaml"
@@ -1010,7 +1087,8 @@ import importlib.machinery, importlib.util, sys, yaml
 loader = importlib.machinery.SourceFileLoader("rl", sys.argv[2])
 rl = importlib.util.module_from_spec(importlib.util.spec_from_loader("rl", loader)); loader.exec_module(rl)
 want = dict(l.split() for l in open(sys.argv[3]))
-wt = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d["kind"] == "WorkflowTemplate"][0]
+wts = {d["metadata"]["name"]: d for d in yaml.safe_load_all(open(sys.argv[1])) if d["kind"] == "WorkflowTemplate"}
+wt = wts["sales-analysis"]
 tmpl = {t["name"]: t for t in wt["spec"]["templates"]}
 params = {p["name"]: p for p in wt["spec"]["arguments"]["parameters"]}
 print("tag:", params["tag"]["value"], params["tag"]["enum"])
@@ -1033,6 +1111,13 @@ for dag in ("pipeline", "notify-on-exit"):
                 break
         print(task["name"], prog)
 print("wrong digests:", bad)
+# inventory-sync: its three programs by digest, its tag an enum of one too
+inv = wts["inventory-sync"]["spec"]
+for t in inv["templates"]:
+    if "container" in t:
+        ref, _, digest = t["container"]["image"].partition("@")
+        print("inventory-sync", t["name"], ref.rsplit("/", 1)[1], want.get(ref + ":" + params["tag"]["value"]) == digest)
+print("inventory-sync tag:", [p.get("enum") for p in inv["arguments"]["parameters"] if p["name"] == "tag"])
 EOF
 	cat >"$T/want" <<EOF
 tag: $tag ['$tag']
@@ -1055,11 +1140,15 @@ notify notify
 triggers triggers
 notify-failure notify
 wrong digests: 0
+inventory-sync extract-api stepkit-extract-api True
+inventory-sync load stepkit-load-postgres True
+inventory-sync notify stepkit-notify True
+inventory-sync tag: [['$tag']]
 EOF
-	same_file "$T/got" "$T/want" "pinned: every task runs its own program's image by its digest (uploads: for sftp, s3 and http), the tag an enum of one"
+	same_file "$T/got" "$T/want" "pinned: every task of both templates runs its own program's image by its digest (uploads: for sftp, s3 and http), the tag an enum of one"
 	grep -q ":{{workflow.parameters.tag}}" "$T/pinned.yaml"; is $? 1 "pinned: no image is left to the tag"
-	expect_exit 0 "run-local --dry-run on the pinned overlay" "$RL" "$T/pinned.yaml" --dry-run --name pin1 -p upload=s3
-	expect_exit 2 "pinned: another tag is refused" "$RL" "$T/pinned.yaml" --dry-run --name pin1 -p tag=latest
+	expect_exit 0 "run-local --dry-run on the pinned overlay" "$RL" "$T/pinned.yaml" --template sales-analysis --dry-run --name pin1 -p upload=s3
+	expect_exit 2 "pinned: another tag is refused" "$RL" "$T/pinned.yaml" --template sales-analysis --dry-run --name pin1 -p tag=latest
 	sed -i 's/"value": "extract-sales"}/"value": "moved"}/' "$T/pin/overlays/pinned/kustomization.yaml"
 	expect_exit 1 "pinned: a template that moved fails the build (the patch's test op)" kubectl kustomize "$T/pin/overlays/pinned"
 else

@@ -1,6 +1,8 @@
 #!/bin/bash
 # The inventory-sync WorkflowTemplate (argo/base/extract-api-template.yaml) run
-# end to end by scripts/run-local: extract-api pages through the test API
+# end to end by scripts/run-local, from argo/ as installed (--template
+# inventory-sync; the API's configuration pointed at the test API with
+# --configmap-dir): extract-api pages through the test API
 # (tests/servers/api_server.py, credentials from the Secret mounted as files),
 # load-postgres upserts the CSV into `inventory` of a throwaway PostgreSQL
 # (tests/servers/pg-up.sh) recording every change in `inventory_audit`, notify
@@ -11,7 +13,6 @@
 
 PY=/usr/bin/python3
 RL=$TOP/scripts/run-local
-TMPL=$TOP/argo/base/extract-api-template.yaml
 $PY -c 'import yaml' 2>/dev/null || skip_all "python3-yaml not installed (scripts/install-deps)"
 command -v python3 >/dev/null 2>&1 || skip_all "python3 not installed"
 for b in extract-api load-postgres notify; do
@@ -75,7 +76,7 @@ OUT=$T/data
 inv() { # inv NAME WANT [ARG...]: run inventory-sync as workflow NAME
 	local name=$1 want=$2
 	shift 2
-	expect_exit "$want" "inventory-sync $name" "$RL" "$TMPL" --data-dir "$OUT" --name "$name" --fast-retry \
+	expect_exit "$want" "inventory-sync $name" "$RL" "$TOP/argo/" --template inventory-sync --data-dir "$OUT" --name "$name" --fast-retry \
 		--configmap-dir stepkit-api-stock="$T/cm" --secret-dir stepkit-marketplace="$T/secret" \
 		--env-file stepkit-db="$T/pg.env" "$@"
 	cp "$T/err" "$T/err-$name"

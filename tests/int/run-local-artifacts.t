@@ -185,7 +185,7 @@ mkdir -p "$V/incoming" "$A/artifacts/incoming"
 cp "$SAMPLE"/*.csv "$V/incoming/"
 cp "$SAMPLE"/*.csv "$A/artifacts/incoming/"
 expect_exit 0 "the volume variant (argo/)" \
-	"$RL" "$TOP/argo/" -p source=file:incoming -p upload=none -p period=all --data-dir "$V" --name run1
+	"$RL" "$TOP/argo/" --template sales-analysis -p source=file:incoming -p upload=none -p period=all --data-dir "$V" --name run1
 table "$T/out" >"$T/vol.table"
 expect_exit 0 "the artifacts variant (argo/overlays/artifacts, rendered)" \
 	"$RL" "$T/artifacts.yaml" -p source=file:incoming -p upload=none -p period=all --data-dir "$A" --name run1

@@ -494,7 +494,7 @@ done
 rows() { echo $(($(wc -l <"$H/$1") - 1)); }
 OUT=$T/out-dir
 expect_exit 0 "argo/: the whole DAG on local files, upload=none" \
-	"$RL" "$TOP/argo/" -p "source=file:$SAMPLE" -p upload=none -p period=all --data-dir "$OUT" --name run1
+	"$RL" "$TOP/argo/" --template sales-analysis -p "source=file:$SAMPLE" -p upload=none -p period=all --data-dir "$OUT" --name run1
 cat >"$T/want" <<EOF
 
 task                status     attempts      rows   seconds
@@ -536,7 +536,7 @@ ok $? "the steps log JSON lines (STEPKIT_LOG_FORMAT=json from the template)"
 # the rwo overlay (rendered by kubectl kustomize): parallelism 1, same reports
 if command -v kubectl >/dev/null 2>&1 && kubectl kustomize "$TOP/argo/overlays/rwo" >"$T/rwo.yaml" 2>/dev/null; then
 	expect_exit 0 "argo/overlays/rwo (rendered): the whole DAG, one pod at a time" \
-		"$RL" "$T/rwo.yaml" -p "source=file:$SAMPLE" -p upload=none -p period=all --data-dir "$OUT" --name rwo
+		"$RL" "$T/rwo.yaml" --template sales-analysis -p "source=file:$SAMPLE" -p upload=none -p period=all --data-dir "$OUT" --name rwo
 	same_file "$OUT/rwo/product_report.csv" "$H/product_report.csv" "rwo overlay: product_report.csv as by hand"
 	is "$(grep -c ': started' "$T/err")" "$(grep -c ': succeeded in' "$T/err")" "rwo overlay: every started task finished"
 else
@@ -545,7 +545,7 @@ fi
 
 # period=custom: the expression tag leaves --period empty and passes --from/--to
 expect_exit 0 "argo/: period=custom with from/to" \
-	"$RL" "$TOP/argo/" -p "source=file:$SAMPLE" -p upload=none -p period=custom \
+	"$RL" "$TOP/argo/" --template sales-analysis -p "source=file:$SAMPLE" -p upload=none -p period=custom \
 	-p from=2011-03-01 -p to=2011-05-31 --data-dir "$OUT" --name custom
 "$BIN/extract-sales" --workdir "$T/custom-by-hand" --source "file:$SAMPLE" --from 2011-03-01 --to 2011-05-31 2>/dev/null
 same_file "$OUT/custom/raw_sales.csv" "$T/custom-by-hand/raw_sales.csv" "period=custom extracts the same days as --from/--to by hand"
@@ -556,7 +556,7 @@ same_file "$OUT/custom/raw_sales.csv" "$T/custom-by-hand/raw_sales.csv" "period=
 day=$(awk -F, 'NR > 1 && $4 ~ /^2011-0[2-9]/ {print substr($4, 1, 10); exit}' "$SAMPLE/raw_sales.csv")
 next=$(date -u -d "$day + 1 day" +%F)
 expect_exit 0 "argo/: period=daily with as-of (a cron's scheduledTime), the first attempt's pod deleted" \
-	"$RL" "$TOP/argo/" -p "source=file:$SAMPLE" -p upload=none -p "as-of=${next}T00:00:00Z" \
+	"$RL" "$TOP/argo/" --template sales-analysis -p "source=file:$SAMPLE" -p upload=none -p "as-of=${next}T00:00:00Z" \
 	--pod-error extract-sales --data-dir "$OUT" --name asof --fast-retry
 "$BIN/extract-sales" --workdir "$T/asof-by-hand" --source "file:$SAMPLE" --period daily --as-of "$next" 2>/dev/null
 same_file "$OUT/asof/raw_sales.csv" "$T/asof-by-hand/raw_sales.csv" "the retried extract-sales extracts the day before as-of ($day), as by hand"
@@ -572,7 +572,7 @@ is "$(grep -c -- "--period=daily --as-of=${next}T00:00:00Z " "$OUT/asof/logs/ext
 mkdir -p "$T/outbox3"
 printf 'MAIL_OUTBOX=%s\nMAIL_FROM=stepkit@example.com\n' "$T/outbox3" >"$T/mail3.env"
 expect_exit 0 "argo/: a day without sales (as-of=2030-01-02)" \
-	"$RL" "$TOP/argo/" -p "source=file:$SAMPLE" -p upload=none -p as-of=2030-01-02 -p notify-to=ops@example.com \
+	"$RL" "$TOP/argo/" --template sales-analysis -p "source=file:$SAMPLE" -p upload=none -p as-of=2030-01-02 -p notify-to=ops@example.com \
 	--env-file "$T/mail3.env" --data-dir "$OUT" --name empty --approve yes
 is "$(cat "$OUT/empty/events/extract-sales.quality")" YELLOW "an empty night is YELLOW"
 grep -q "^approve  *Succeeded" "$T/out"; ok $? "the empty night waited for an approval"
@@ -596,14 +596,14 @@ fi
 # a relative file:DIR is under the data directory (/data on the PVC)
 mkdir -p "$OUT/incoming" && cp "$SAMPLE"/*.csv "$OUT/incoming/"
 expect_exit 0 "argo/: source=file:incoming (relative to the PVC root)" \
-	"$RL" "$TOP/argo/" -p source=file:incoming -p upload=none -p period=all --data-dir "$OUT" --name rel
+	"$RL" "$TOP/argo/" --template sales-analysis -p source=file:incoming -p upload=none -p period=all --data-dir "$OUT" --name rel
 same_file "$OUT/rel/sales_report.csv" "$H/sales_report.csv" "source=file:DIR relative to /data"
 
 # A failing run: the exit handler's notify writes the failure notice to the outbox.
 printf 'MAIL_OUTBOX=%s\nMAIL_FROM=stepkit@example.com\n' "$T/outbox" >"$T/mail.env"
 mkdir -p "$T/outbox"
 expect_exit 1 "argo/: a missing source directory fails the run" \
-	"$RL" "$TOP/argo/" -p "source=file:$T/missing" -p upload=none -p notify-to=ops@example.com \
+	"$RL" "$TOP/argo/" --template sales-analysis -p "source=file:$T/missing" -p upload=none -p notify-to=ops@example.com \
 	--env-file "$T/mail.env" --data-dir "$OUT" --name broken
 cat >"$T/want" <<EOF
 
@@ -654,7 +654,7 @@ fi
 mkdir -p "$OUT/nostore" "$T/outbox4" && : >"$OUT/nostore/events"
 printf 'MAIL_OUTBOX=%s\nMAIL_FROM=stepkit@example.com\n' "$T/outbox4" >"$T/mail4.env"
 expect_exit 1 "argo/: the volume cannot be written" \
-	"$RL" "$TOP/argo/" -p "source=file:$SAMPLE" -p upload=none -p period=all -p notify-to=ops@example.com \
+	"$RL" "$TOP/argo/" --template sales-analysis -p "source=file:$SAMPLE" -p upload=none -p period=all -p notify-to=ops@example.com \
 	--env-file "$T/mail4.env" --data-dir "$OUT" --name nostore
 grep -q "^notify-failure  *Succeeded  *1 " "$T/out"; ok $? "the failure notice succeeds although the volume is broken"
 is "$(grep -l '^Subject: .*: Failed' "$T/outbox4"/*.eml 2>/dev/null | wc -l)" 1 "the failure notice was written (outbox)"
@@ -691,7 +691,7 @@ is "$(cd "$R" && ls -d run-* | tr '\n' ' ')" "run-3 run-4 run-5 " "a refused run
 
 # A data-quality gate: transform exits 3 (not retried), the analyses never run.
 expect_exit 1 "argo/: max-unmatched=0 stops the run at transform" \
-	"$RL" "$TOP/argo/" -p "source=file:$SAMPLE" -p upload=none -p period=all -p max-unmatched=0 \
+	"$RL" "$TOP/argo/" --template sales-analysis -p "source=file:$SAMPLE" -p upload=none -p period=all -p max-unmatched=0 \
 	--data-dir "$OUT" --name gate
 grep -E '^(transform|analyze-sales|notify) ' "$T/out" | awk '{print $1, $2, $3}' >"$T/got"
 printf '%s\n' "transform Failed 1" "analyze-sales Omitted 0" "notify Omitted 0" >"$T/want"
@@ -717,7 +717,7 @@ else
 	# a dated destination: {date} is the run's as-of day, {run} the workflow's name
 	printf 'HTTP_UPLOAD_URL=http://127.0.0.1:%s/reports/{date}/{run}/\nSTEPKIT_RETRIES=1\n' "$(cat "$T/http/port")" >"$T/http.env"
 	expect_exit 0 "argo/: upload=http, the first PUT answered 503" \
-		"$RL" "$TOP/argo/" -p "source=file:$SAMPLE" -p upload=http -p period=all -p as-of=2024-06-15T00:00:00Z \
+		"$RL" "$TOP/argo/" --template sales-analysis -p "source=file:$SAMPLE" -p upload=http -p period=all -p as-of=2024-06-15T00:00:00Z \
 		--env-file "$T/http.env" --data-dir "$OUT" --name http --fast-retry
 	for f in sales_report.csv customer_report.csv product_report.csv; do
 		same_file "$T/http/files/reports/2024-06-15/http/$f" "$H/$f" "upload=http: $f stored as by hand, under reports/{date}/{run}/"
@@ -731,7 +731,7 @@ else
 	# a typo in a placeholder is a configuration error (exit 2), never retried
 	printf 'HTTP_UPLOAD_URL=http://127.0.0.1:%s/reports/{dtae}/\n' "$(cat "$T/http/port")" >"$T/typo.env"
 	expect_exit 1 "argo/: upload=http with an unknown placeholder" \
-		"$RL" "$TOP/argo/" -p "source=file:$SAMPLE" -p upload=http -p period=all \
+		"$RL" "$TOP/argo/" --template sales-analysis -p "source=file:$SAMPLE" -p upload=http -p period=all \
 		--env-file "$T/typo.env" --data-dir "$OUT" --name typo --fast-retry
 	grep -q "^upload-sales  *Failed  *1 " "$T/out"; ok $? "the unknown placeholder fails the upload at once (1 attempt)"
 	grep -qF "HTTP_UPLOAD_URL: unknown placeholder '{dtae}' (known: {date} {year} {month} {day} {run})" "$OUT/typo/logs/upload-sales.log"
@@ -758,7 +758,7 @@ else
 		unset SFTP_HOST SFTP_PORT SFTP_USER SFTP_KNOWN_HOSTS SFTP_REMOTE_DIR
 		mkdir -p "$T/outbox2"
 		expect_exit 0 "argo/: upload=sftp to the test sshd, notify to an outbox" \
-			"$RL" "$TOP/argo/" -p "source=file:$SAMPLE" -p upload=sftp -p period=all \
+			"$RL" "$TOP/argo/" --template sales-analysis -p "source=file:$SAMPLE" -p upload=sftp -p period=all \
 			-p notify-to=ops@example.com --env-file "$T/upload.env" --data-dir "$OUT" --name sftp
 		for f in sales_report.csv customer_report.csv product_report.csv; do
 			same_file "$SFTP_TEST_UPLOAD_DIR/$f" "$H/$f" "upload=sftp: $f on the server as by hand"
@@ -795,7 +795,7 @@ else
 	(set -a; . "$T/pg.env"; psql -X -q -v ON_ERROR_STOP=1 -f "$TOP/scripts/warehouse.sql") >"$T/wh.out" 2>&1
 	ok $? "warehouse.sql creates the star"
 	expect_exit 0 "argo/: warehouse=true, the load task into the star" \
-		"$RL" "$TOP/argo/" -p "source=file:$SAMPLE" -p upload=none -p period=all -p warehouse=true \
+		"$RL" "$TOP/argo/" --template sales-analysis -p "source=file:$SAMPLE" -p upload=none -p period=all -p warehouse=true \
 		--env-file stepkit-db="$T/pg.env" --data-dir "$OUT" --name wh1
 	grep -q "^load  *Succeeded  *1 " "$T/out"; ok $? "the load task succeeded"
 	grep -q "^load  *Succeeded" "$T/out" || tail -5 "$OUT/wh1/logs/load.log" | sed 's/^/#   load.log: /'
@@ -806,7 +806,7 @@ else
 	q "COPY (SELECT * FROM product_report ORDER BY revenue DESC, stock_code COLLATE \"C\") TO STDOUT WITH (FORMAT csv, HEADER)" >"$T/view.csv"
 	same_file "$T/view.csv" "$H/product_report.csv" "the star's product_report view equals the run's product_report.csv"
 	expect_exit 0 "argo/: the same load again (a rerun)" \
-		"$RL" "$TOP/argo/" -p "source=file:$SAMPLE" -p upload=none -p period=all -p warehouse=true \
+		"$RL" "$TOP/argo/" --template sales-analysis -p "source=file:$SAMPLE" -p upload=none -p period=all -p warehouse=true \
 		--env-file stepkit-db="$T/pg.env" --data-dir "$OUT" --name wh2
 	is "$(q "SELECT rows_inserted || ' ' || rows_updated || ' ' || rows_unchanged FROM stepkit_runs WHERE run_id = 'wh2'")" \
 		"0 0 $(rows transformed_data.csv)" "the rerun inserts and updates nothing"
