@@ -35,7 +35,7 @@ mkdir -p "$T/srv"
 python3 "$TOP/tests/servers/api_server.py" --dir "$T/srv" --client-id "$CID" --api-key "$KEY" \
 	--rows 2500 >"$T/srv.log" 2>&1 &
 stop_at_exit $!
-for _ in $(seq 1 400); do grep -q READY "$T/srv.log" 2>/dev/null && break; sleep 0.05; done
+need_ready "$T/srv.log" $! "api_server.py" 20
 port=$(cat "$T/srv/port") || exit 1
 scenario() { curl -sf -o "$T/reset.out" -X POST --data-binary "$1" "http://127.0.0.1:$port/__reset"; }
 
