@@ -2,6 +2,8 @@
 #include "load.h"
 #include "buf.h"
 #include "csvio.h"
+#include "money.h"
+#include "pgbin.h"
 #include "pgexec.h"
 #include "step.h"
 
@@ -28,6 +30,9 @@ struct sk_load_plan {
 	const char *hdr[SK_CSV_MAX_COLS];
 	size_t nh;
 	int notnull[SK_CSV_MAX_COLS]; /* the table's column is NOT NULL */
+	struct sk_pgbin_col bin[SK_CSV_MAX_COLS]; /* the columns' types, for a binary COPY */
+	int binary;			       /* every column has a binary form */
+	int stmt_triggers; /* the table has statement triggers on INSERT */
 	char oid[24];
 	char relname[256];
 	struct sk_buf qtable; /* "schema"."table" */
@@ -223,7 +228,11 @@ out:
 
 /* ---- streaming a file into COPY ---- */
 
-/* Where COPY's record numbers and the file's lines part (quoted line feeds). */
+/*
+ * Where the numbers COPY gives its rows and the file's lines part: a binary
+ * COPY numbers rows, a COPY of CSV the lines it read up to the row's end
+ * (line feeds in quotes too, but not the file's CRs).
+ */
 struct linemap {
 	struct {
 		unsigned long long rec;
@@ -269,62 +278,148 @@ static unsigned long linemap_line(const struct linemap *m, unsigned long long re
 	return m->v[lo].line + (unsigned long)(rec - m->v[lo].rec);
 }
 
-/* The server refused a row: say where, in the file's terms. */
+/* The server refused a row: say where, in the file's terms (`base`: the earlier COPY's rows). */
 static int copy_refused(const char *path, const struct sk_pgx_copy_fail *f,
-			const struct linemap *m, struct sk_err *err)
+			const struct linemap *m, unsigned long long base, struct sk_err *err)
 {
 	if (err->code == SK_E_TRANSIENT || err->code == SK_E_INTERRUPTED || !f->message[0])
 		return -1;
 	if (f->line > 0 && f->column[0])
 		return sk_err_set(err, SK_E_DATA, "'%s': line %lu: column %s: %s (SQLSTATE %s)", path,
-				  linemap_line(m, f->line), f->column, f->message, f->sqlstate);
+				  linemap_line(m, base + f->line), f->column, f->message, f->sqlstate);
 	if (f->line > 0)
 		return sk_err_set(err, SK_E_DATA, "'%s': line %lu: %s (SQLSTATE %s)", path,
-				  linemap_line(m, f->line), f->message, f->sqlstate);
+				  linemap_line(m, base + f->line), f->message, f->sqlstate);
 	return sk_err_prefix(err, "'%s'", path);
 }
 
+static unsigned long line_ends(const struct sk_csv_row *row, char eol)
+{
+	unsigned long n = 0;
+
+	for (size_t i = 0; i < row->n; i++)
+		for (const char *p = row->f[i], *end = p + row->len[i];
+		     (p = memchr(p, eol, (size_t)(end - p))) != NULL; p++)
+			n++;
+	return n;
+}
+
+/* One record as a line of COPY's CSV: empty fields as NULL. */
+static int put_text_row(struct sk_buf *b, const struct sk_csv_row *row, int with_line,
+			struct sk_err *err)
+{
+	for (size_t i = 0; i < row->n; i++) {
+		if (i > 0 && sk_buf_add(b, ",", 1, err) < 0)
+			return -1;
+		if (row->len[i] == 0)
+			continue; /* NULL */
+		/* alone on a line, \. would end COPY's data: quote it */
+		if (row->n == 1 && !with_line && row->len[i] == 2 && !memcmp(row->f[i], "\\.", 2)) {
+			if (sk_buf_adds(b, "\"\\.\"", err) < 0)
+				return -1;
+			continue;
+		}
+		if (sk_csv_encode(b, row->f[i], row->len[i], err) < 0)
+			return -1;
+	}
+	if (with_line && sk_buf_addf(b, err, ",%lu", row->line) < 0)
+		return -1;
+	return sk_buf_add(b, "\n", 1, err);
+}
+
+/* One record in COPY's binary form: 0; 1 when a value has none (nothing added); -1. */
+static int put_binary_row(struct sk_buf *b, const struct sk_csv_row *row,
+			  const struct sk_pgbin_col *bin, int with_line, struct sk_err *err)
+{
+	size_t mark = b->len;
+	int rc;
+
+	if (sk_pgbin_row(b, row->n + (with_line ? 1 : 0), err) < 0)
+		return -1;
+	for (size_t i = 0; i < row->n; i++) {
+		rc = row->len[i] == 0 ? sk_pgbin_null(b, err)
+				      : sk_pgbin_field(b, &bin[i], row->f[i], row->len[i], err);
+		if (rc != 0) {
+			b->len = mark;
+			return rc;
+		}
+	}
+	return with_line ? sk_pgbin_int8(b, (long long)row->line, err) : 0;
+}
+
+static int copy_begin(struct sk_pg *db, const char *copy_sql, int binary, struct sk_buf *b,
+		      struct sk_err *err)
+{
+	struct sk_buf q = SK_BUF_INIT(SQL_MAX);
+	int ret = -1;
+
+	if (sk_buf_addf(&q, err, "%s WITH (FORMAT %s)", copy_sql, binary ? "binary" : "csv") < 0 ||
+	    sk_pgx_copy_begin(db, q.data, err) < 0 || (binary && sk_pgbin_header(b, err) < 0))
+		goto out;
+	ret = 0;
+out:
+	sk_buf_release(&q);
+	return ret;
+}
+
+/*
+ * With `bin`, COPY's binary form until a value has none here; then the
+ * rows so far are ended as one COPY and that row and the rest go in a
+ * second one, of CSV (`base` rows later in the file than its numbers say).
+ */
 int sk_load_copy(struct sk_pg *db, const char *path, const char *const *cols, size_t ncols,
-		 const char *copy_sql, const char *relname, int with_line, struct sk_step *s,
-		 long long *rows, struct sk_err *err)
+		 const char *copy_sql, const char *relname, int with_line,
+		 const struct sk_pgbin_col *bin, struct sk_step *s, long long *rows,
+		 struct sk_err *err)
 {
 	struct sk_csv_reader *r = NULL;
 	struct sk_buf b = SK_BUF_INIT(COPY_CHUNK + (64u << 20));
 	struct linemap m = {0};
 	struct sk_csv_row row;
 	struct sk_pgx_copy_fail fail;
-	unsigned long long rec = 0;
+	unsigned long long rec = 0, base = 0, copyline = 0;
 	long long copied = 0;
-	int copying = 0, ret = -1, rc;
+	int copying = 0, binary = bin != NULL, ret = -1, rc;
 
 	*rows = 0;
 	r = sk_csv_open(path, cols, ncols, err);
-	if (!r)
-		goto out;
-	if (sk_pgx_copy_begin(db, copy_sql, err) < 0)
+	if (!r || copy_begin(db, copy_sql, binary, &b, err) < 0)
 		goto out;
 	copying = 1;
 	while ((rc = sk_csv_next(r, &row, err)) > 0) {
 		rec++;
-		if (linemap_note(&m, rec, row.line, err) < 0)
-			goto out;
-		for (size_t i = 0; i < row.n; i++) {
-			if (i > 0 && sk_buf_add(&b, ",", 1, err) < 0)
+		if (binary) {
+			rc = put_binary_row(&b, &row, bin, with_line, err);
+			if (rc < 0)
 				goto out;
-			if (row.len[i] == 0)
-				continue; /* NULL */
-			/* alone on a line, \. would end COPY's data: quote it */
-			if (row.n == 1 && !with_line && row.len[i] == 2 && !memcmp(row.f[i], "\\.", 2)) {
-				if (sk_buf_adds(&b, "\"\\.\"", err) < 0)
+			if (rc == 1) { /* the rows so far in, then text */
+				if (sk_pgbin_trailer(&b, err) < 0 ||
+				    sk_pgx_copy_put(db, b.data, b.len, err) < 0)
 					goto out;
-				continue;
+				sk_buf_reset(&b);
+				copying = 0;
+				if (sk_pgx_copy_end(db, relname, &copied, &fail, cols, ncols, err) < 0) {
+					copy_refused(path, &fail, &m, 0, err);
+					goto out;
+				}
+				binary = 0;
+				base = rec - 1;
+				if (copy_begin(db, copy_sql, 0, &b, err) < 0)
+					goto out;
+				copying = 1;
 			}
-			if (sk_csv_encode(&b, row.f[i], row.len[i], err) < 0)
+		}
+		if (!binary) {
+			/*
+			 * COPY of CSV counts lines, those inside quotes too, and names a
+			 * row's last: LFs (the line end it saw), but in its first row,
+			 * before it has seen a line end, CRs.
+			 */
+			copyline += 1 + line_ends(&row, copyline == 0 ? '\r' : '\n');
+			if (put_text_row(&b, &row, with_line, err) < 0)
 				goto out;
 		}
-		if (with_line && sk_buf_addf(&b, err, ",%lu", row.line) < 0)
-			goto out;
-		if (sk_buf_add(&b, "\n", 1, err) < 0)
+		if (linemap_note(&m, binary ? rec : base + copyline, row.line, err) < 0)
 			goto out;
 		if (b.len >= COPY_CHUNK) {
 			if (sk_pgx_copy_put(db, b.data, b.len, err) < 0)
@@ -342,11 +437,13 @@ int sk_load_copy(struct sk_pg *db, const char *path, const char *const *cols, si
 		if (sk_csv_digest(r, &info) == 0)
 			sk_step_input_info(s, &info); /* read whole: lineage */
 	}
+	if (binary && sk_pgbin_trailer(&b, err) < 0)
+		goto out;
 	if (b.len > 0 && sk_pgx_copy_put(db, b.data, b.len, err) < 0)
 		goto out;
 	copying = 0;
 	if (sk_pgx_copy_end(db, relname, &copied, &fail, cols, ncols, err) < 0) {
-		copy_refused(path, &fail, &m, err);
+		copy_refused(path, &fail, &m, base, err);
 		goto out;
 	}
 	ret = 0;
@@ -373,9 +470,19 @@ static const char find_table_sql[] =
 	"ORDER BY c.relname = $1 DESC LIMIT 1";
 
 static const char columns_sql[] =
-	"SELECT a.attname, a.attnotnull, a.atthasdef OR a.attidentity <> '', a.attgenerated <> '' "
+	"SELECT a.attname, a.attnotnull, a.atthasdef OR a.attidentity <> '', a.attgenerated <> '', "
+	"a.atttypid::text, a.atttypmod::text "
 	"FROM pg_attribute a WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped "
 	"ORDER BY a.attnum";
+
+/*
+ * A statement trigger on INSERT fires once per COPY: a load that goes on in
+ * a second COPY (pgbin.h) would fire it twice, so such a table gets CSV.
+ * (1: a row trigger; 4: on INSERT)
+ */
+static const char stmt_triggers_sql[] =
+	"SELECT count(*) FROM pg_trigger WHERE tgrelid = $1::oid AND NOT tgisinternal "
+	"AND tgtype & 1 = 0 AND tgtype & 4 <> 0";
 
 /* Unique, immediate, whole-table indexes on plain columns: the ones ON CONFLICT can use. */
 static const char unique_sql[] =
@@ -463,7 +570,28 @@ static int match_columns(struct sk_pg *db, struct sk_load_plan *p, struct sk_err
 		if (h >= 0) {
 			seen[h] = 1;
 			p->notnull[h] = notnull;
+			const char *oid = sk_pgx_get(r, row, 4), *mod = sk_pgx_get(r, row, 5);
+			long long typoid = 0, typmod = -1;
+
+			/* (an answer that does not parse: no binary form, so CSV) */
+			if (sk_parse_int(oid, strlen(oid), &typoid) < 0 ||
+			    sk_parse_int(mod, strlen(mod), &typmod) < 0)
+				typoid = 0;
+			p->bin[h].kind = sk_pgbin_kind_of((unsigned long)typoid);
+			p->bin[h].typmod = (int)typmod;
 		}
+	}
+	p->binary = 1;
+	for (size_t i = 0; i < p->nh; i++)
+		if (p->bin[i].kind == SK_PGBIN_NONE)
+			p->binary = 0;
+	if (p->binary) {
+		long long n = 0;
+
+		if (sk_load_count_query(db, "read the table's triggers", stmt_triggers_sql, 1, pv, &n,
+					NULL, err) < 0)
+			goto out;
+		p->stmt_triggers = n > 0;
 	}
 	for (size_t i = 0; i < p->nh; i++) {
 		if (!seen[i]) {
@@ -665,10 +793,13 @@ static int copy_into(struct sk_pg *db, struct sk_load_plan *p, const char *qtarg
 	struct sk_buf q = SK_BUF_INIT(SQL_MAX);
 	int ret = -1;
 
-	if (sk_buf_addf(&q, err, "COPY %s (%s%s) FROM STDIN WITH (FORMAT csv)", qtarget,
-			p->qcols.data, with_line ? ", " LINE_COL : "") < 0)
+	if (sk_buf_addf(&q, err, "COPY %s (%s%s) FROM STDIN", qtarget, p->qcols.data,
+			with_line ? ", " LINE_COL : "") < 0)
 		goto out;
-	ret = sk_load_copy(db, p->path, p->hdr, p->nh, q.data, relname, with_line, s, rows, err);
+	/* (the stage, with_line, has no triggers) */
+	ret = sk_load_copy(db, p->path, p->hdr, p->nh, q.data, relname, with_line,
+			   p->binary && (with_line || !p->stmt_triggers) ? p->bin : NULL, s, rows,
+			   err);
 out:
 	sk_buf_release(&q);
 	return ret;

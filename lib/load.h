@@ -108,15 +108,20 @@ void sk_load_plan_close(struct sk_load_plan *p); /* NULL is fine */
 
 /*
  * The streaming part, for other loaders (star.h): read the CSV file `path`
- * whose header is `cols[0..ncols-1]`, send every record to a COPY already
- * described by `copy_sql` ("COPY x (cols[, line]) FROM STDIN WITH (FORMAT
- * csv)"), empty fields as NULL; with `with_line`, each row ends with one
- * more value, the record's physical line. Errors as above (the COPY's
- * relation is `relname`). Rows read in `*rows`. 0, or -1 with `err`.
+ * whose header is `cols[0..ncols-1]`, send every record to the COPY
+ * `copy_sql` ("COPY x (cols[, line]) FROM STDIN", its WITH added here),
+ * empty fields as NULL; with `with_line`, each row ends with one more value,
+ * the record's physical line. With `bin` (the columns' types, pgbin.h), in
+ * COPY's binary form while the values have one, then the rest in a second
+ * COPY, of CSV: the table must not have statement triggers on INSERT. NULL:
+ * all of it CSV. Errors as above (the COPY's relation is `relname`).
+ * Rows read in `*rows`. 0, or -1 with `err`.
  */
+struct sk_pgbin_col;
 int sk_load_copy(struct sk_pg *db, const char *path, const char *const *cols, size_t ncols,
-		 const char *copy_sql, const char *relname, int with_line, struct sk_step *s,
-		 long long *rows, struct sk_err *err);
+		 const char *copy_sql, const char *relname, int with_line,
+		 const struct sk_pgbin_col *bin, struct sk_step *s, long long *rows,
+		 struct sk_err *err);
 
 /* The column of a stage table that holds each row's line (sk_load_copy's `with_line`). */
 #define SK_LOAD_LINE_COL "stepkit_line"
@@ -180,6 +185,9 @@ int sk_load_header(const char *path, const char **names, size_t max, struct sk_b
  */
 #define SK_LOAD_BULK_MIN 10000
 #define SK_LOAD_BULK_LOCK_WAIT "5s"
+/* maintenance_work_mem, in MB: the session's, and at most for a large load's index builds */
+#define SK_LOAD_SORT_MEM_MIN 256
+#define SK_LOAD_SORT_MEM_MAX 1024
 int sk_load_bulk(struct sk_pg *db, const char *oid, long long rows, int keep_unique,
 		 int (*write)(struct sk_pg *db, void *ctx, struct sk_err *err), void *ctx,
 		 struct sk_err *err);

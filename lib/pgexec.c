@@ -257,8 +257,8 @@ void sk_pgx_copy_abort(struct sk_pg *db, const char *why)
 
 /*
  * Find "COPY <relname>, line N[, column C]: ..." in the context lines. The
- * column is the longest of `columns` followed by ':' (a name may hold ", "
- * or ": " itself).
+ * column is the longest of `columns` followed by ':' or, in a binary COPY,
+ * the line's end (a name may hold ", " or ": " itself).
  */
 static void parse_context(const char *ctx, const char *relname, const char *const *columns,
 			  size_t ncolumns, struct sk_pgx_copy_fail *f)
@@ -283,7 +283,9 @@ static void parse_context(const char *ctx, const char *relname, const char *cons
 	for (size_t i = 0; i < ncolumns; i++) {
 		size_t n = strlen(columns[i]);
 
-		if (n > best && !strncmp(p, columns[i], n) && p[n] == ':') {
+		/* (COPY of CSV: "C: value"; binary: "C" alone) */
+		if (n > best && !strncmp(p, columns[i], n) &&
+		    (p[n] == ':' || p[n] == '\n' || p[n] == '\0')) {
 			best = n;
 			snprintf(f->column, sizeof(f->column), "%s", columns[i]);
 		}

@@ -29,7 +29,7 @@ static const char stage_sql[] =
 static const char copy_sql[] =
 	"COPY pg_temp." STAGE " (invoice_no, stock_code, quantity, invoice_date, unit_price, "
 	"customer_id, line_total, customer_name, country, segment, signup_date, description, "
-	"category, unit_cost, " SK_LOAD_LINE_COL ") FROM STDIN WITH (FORMAT csv)";
+	"category, unit_cost, " SK_LOAD_LINE_COL ") FROM STDIN";
 
 /*
  * The dimensions: every attribute is equal on all rows of a key (the
@@ -133,7 +133,7 @@ int sk_star_load(struct sk_pg *db, const char *path, struct sk_step *s,
 			NULL, NULL, err) < 0 ||
 	    sk_pgx_exec(db, "create the stage table", stage_sql, 0, NULL, NULL, err) < 0)
 		goto out;
-	if (sk_load_copy(db, path, cols, SK_ARRAY_SIZE(cols), copy_sql, STAGE, 1, s, &c->read,
+	if (sk_load_copy(db, path, cols, SK_ARRAY_SIZE(cols), copy_sql, STAGE, 1, NULL, s, &c->read,
 			 err) < 0)
 		goto out;
 	if (repeated_key(db, path, err) < 0)
