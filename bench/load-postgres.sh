@@ -127,8 +127,10 @@ run() {
 	: >"$T/runs"
 	for ((i = 0; i < REPEAT; i++)); do
 		$setup
-		# every run starts with nothing of the one before left to write out
+		# every run starts with nothing of the one before left to write out:
+		# the server's dirty buffers, then the kernel's dirty pages
 		psql "$PG_ADMIN" -X -q -c CHECKPOINT
+		sync
 		a=$(server_ticks)
 		/usr/bin/time -f '%e %M %U %S' -o "$T/time" "$@" >/dev/null
 		sleep 1 # the backend's exit, so that its CPU is counted

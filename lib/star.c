@@ -2,6 +2,7 @@
 #include "star.h"
 #include "buf.h"
 #include "csvio.h"
+#include "pgbin.h"
 #include "pgexec.h"
 
 #define STAGE "stepkit_star"
@@ -30,6 +31,16 @@ static const char copy_sql[] =
 	"COPY pg_temp." STAGE " (invoice_no, stock_code, quantity, invoice_date, unit_price, "
 	"customer_id, line_total, customer_name, country, segment, signup_date, description, "
 	"category, unit_cost, " SK_LOAD_LINE_COL ") FROM STDIN";
+
+/* the stage's types, column by column, for COPY's binary form */
+static const struct sk_pgbin_col bin[] = {
+	{SK_PGBIN_TEXT, -1},	  {SK_PGBIN_TEXT, -1},	  {SK_PGBIN_INT4, -1},
+	{SK_PGBIN_TIMESTAMP, -1}, {SK_PGBIN_NUMERIC, -1}, {SK_PGBIN_TEXT, -1},
+	{SK_PGBIN_NUMERIC, -1},	  {SK_PGBIN_TEXT, -1},	  {SK_PGBIN_TEXT, -1},
+	{SK_PGBIN_TEXT, -1},	  {SK_PGBIN_DATE, -1},	  {SK_PGBIN_TEXT, -1},
+	{SK_PGBIN_TEXT, -1},	  {SK_PGBIN_NUMERIC, -1},
+};
+_Static_assert(SK_ARRAY_SIZE(bin) == SK_ARRAY_SIZE(cols), "a type for each column");
 
 /*
  * The dimensions: every attribute is equal on all rows of a key (the
@@ -133,7 +144,7 @@ int sk_star_load(struct sk_pg *db, const char *path, struct sk_step *s,
 			NULL, NULL, err) < 0 ||
 	    sk_pgx_exec(db, "create the stage table", stage_sql, 0, NULL, NULL, err) < 0)
 		goto out;
-	if (sk_load_copy(db, path, cols, SK_ARRAY_SIZE(cols), copy_sql, STAGE, 1, NULL, s, &c->read,
+	if (sk_load_copy(db, path, cols, SK_ARRAY_SIZE(cols), copy_sql, STAGE, 1, bin, s, &c->read,
 			 err) < 0)
 		goto out;
 	if (repeated_key(db, path, err) < 0)
