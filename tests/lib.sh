@@ -48,6 +48,31 @@ need_ready() {
 	wait_ready "$1" "$2" "${4:-10}" || { echo "Bail out! $3 did not start (its log above)"; exit 1; }
 }
 
+# need_pg: PostgreSQL's server binaries and psql, or skip the file (PG_BINDIR
+# exported for tests/servers/pg-up.sh)
+need_pg() {
+	PG_BINDIR=${PG_BINDIR:-}
+	if [ -z "$PG_BINDIR" ] && ! command -v initdb >/dev/null 2>&1; then
+		PG_BINDIR=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+	fi
+	[ -n "$PG_BINDIR" ] || command -v initdb >/dev/null 2>&1 ||
+		skip_all "no PostgreSQL server binaries (initdb): install postgresql (scripts/install-deps)"
+	command -v psql >/dev/null 2>&1 || skip_all "no psql: install postgresql-client"
+	export PG_BINDIR
+}
+
+# pg_up: the file's own PostgreSQL in $T/pg, stopped at exit, its settings
+# (PGHOST...) read, libpq's other variables cleared; or bail out with its log
+pg_up() {
+	if ! "$TOP/tests/servers/pg-up.sh" "$T/pg" >"$T/pg-up.out" 2>"$T/pg-up.err"; then
+		echo "Bail out! tests/servers/pg-up.sh failed: $(head -c 2000 "$T/pg-up.err")"
+		exit 1
+	fi
+	. "$T/pg/env"
+	stop_at_exit "$PG_PID"
+	unset PGSSLMODE PGSERVICE PGOPTIONS PGCONNECT_TIMEOUT PGAPPNAME PGPASSWORD_FILE PGPASSFILE
+}
+
 ok() { # ok COND_STATUS NAME
 	_n=$((_n + 1))
 	if [ "$1" -eq 0 ]; then echo "ok $_n - $2"; else echo "not ok $_n - $2"; _failed=$((_failed + 1)); fi

@@ -7,23 +7,10 @@
 # values finds them unchanged.
 . "$(dirname "$0")/../lib.sh"
 
-PG_BINDIR=${PG_BINDIR:-}
-if [ -z "$PG_BINDIR" ] && ! command -v initdb >/dev/null 2>&1; then
-	PG_BINDIR=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
-fi
-[ -n "$PG_BINDIR" ] || command -v initdb >/dev/null 2>&1 ||
-	skip_all "no PostgreSQL server binaries (initdb): install postgresql (scripts/install-deps)"
-command -v psql >/dev/null 2>&1 || skip_all "no psql: install postgresql-client"
-export PG_BINDIR
+need_pg
 [ -x "$BIN/load-postgres" ] || { echo "Bail out! $BIN/load-postgres is not built: run make"; exit 1; }
 
-if ! "$TOP/tests/servers/pg-up.sh" "$T/pg" >"$T/pg-up.out" 2>"$T/pg-up.err"; then
-	echo "Bail out! tests/servers/pg-up.sh failed: $(head -c 2000 "$T/pg-up.err")"
-	exit 1
-fi
-. "$T/pg/env"
-stop_at_exit "$PG_PID"
-unset PGSSLMODE PGSERVICE PGOPTIONS PGCONNECT_TIMEOUT PGAPPNAME PGPASSWORD_FILE PGPASSFILE
+pg_up
 unset STEPKIT_TABLE STEPKIT_LOAD_MODE STEPKIT_KEY STEPKIT_DEDUP STEPKIT_AUDIT STEPKIT_WHERE \
 	STEPKIT_TARGET STEPKIT_EVENTS_DIR STEPKIT_DB STEPKIT_WORKDIR STEPKIT_EVENT_FILE STEPKIT_RUN_ID
 LP=$BIN/load-postgres

@@ -11,27 +11,14 @@
 # bin/analyze-*, the reports of both must be identical too.
 . "$(dirname "$0")/../lib.sh"
 
-PG_BINDIR=${PG_BINDIR:-}
-if [ -z "$PG_BINDIR" ] && ! command -v initdb >/dev/null 2>&1; then
-	PG_BINDIR=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
-fi
-[ -n "$PG_BINDIR" ] || command -v initdb >/dev/null 2>&1 ||
-	skip_all "no PostgreSQL server binaries (initdb): install postgresql (scripts/install-deps)"
-command -v psql >/dev/null 2>&1 || skip_all "no psql: install postgresql-client"
-export PG_BINDIR
+need_pg
 for b in extract-sales extract-customers extract-products; do
 	[ -x "$BIN/$b" ] || { echo "Bail out! $BIN/$b is not built: run make"; exit 1; }
 done
 [ -f "$TOP/scripts/schema.sql" ] || { echo "Bail out! scripts/schema.sql is missing"; exit 1; }
 
 # --- the server ---
-if ! "$TOP/tests/servers/pg-up.sh" "$T/pg" >"$T/pg-up.out" 2>"$T/pg-up.err"; then
-	echo "Bail out! tests/servers/pg-up.sh failed: $(head -c 2000 "$T/pg-up.err")"
-	exit 1
-fi
-. "$T/pg/env"
-stop_at_exit "$PG_PID"
-unset PGSSLMODE PGSERVICE PGOPTIONS PGCONNECT_TIMEOUT PGAPPNAME PGPASSWORD_FILE PGPASSFILE
+pg_up
 unset STEPKIT_SOURCE STEPKIT_DB STEPKIT_QUERY STEPKIT_QUERY_FILE STEPKIT_FROM STEPKIT_TO \
 	STEPKIT_PERIOD STEPKIT_AS_OF STEPKIT_SALES_FILE STEPKIT_CUSTOMERS_FILE STEPKIT_PRODUCTS_FILE \
 	STEPKIT_WORKDIR STEPKIT_EVENT_FILE
