@@ -363,6 +363,29 @@ out:
 }
 
 /*
+ * End a COPY's data (a binary one with its trailer) and read its outcome; a
+ * refused row is named by the file's line (`base`: see copy_refused).
+ * *copying is cleared once the data is sent: the COPY is over, whatever the
+ * outcome.
+ */
+static int copy_finish(struct sk_pg *db, struct sk_buf *b, int binary, int *copying,
+		       const char *path, const char *const *cols, size_t ncols, const char *relname,
+		       const struct linemap *m, unsigned long long base, struct sk_err *err)
+{
+	struct sk_pgx_copy_fail fail;
+	long long copied;
+
+	if ((binary && sk_pgbin_trailer(b, err) < 0) ||
+	    (b->len > 0 && sk_pgx_copy_put(db, b->data, b->len, err) < 0))
+		return -1;
+	sk_buf_reset(b);
+	*copying = 0;
+	if (sk_pgx_copy_end(db, relname, &copied, &fail, cols, ncols, err) < 0)
+		return copy_refused(path, &fail, m, base, err);
+	return 0;
+}
+
+/*
  * With `bin`, COPY's binary form until a value has none here; then the
  * rows so far are ended as one COPY and that row and the rest go in a
  * second one, of CSV (`base` rows later in the file than its numbers say).
@@ -376,9 +399,7 @@ int sk_load_copy(struct sk_pg *db, const char *path, const char *const *cols, si
 	struct sk_buf b = SK_BUF_INIT(COPY_CHUNK + (64u << 20));
 	struct linemap m = {0};
 	struct sk_csv_row row;
-	struct sk_pgx_copy_fail fail;
 	unsigned long long rec = 0, base = 0, copyline = 0;
-	long long copied = 0;
 	int copying = 0, binary = bin != NULL, ret = -1, rc;
 
 	*rows = 0;
@@ -388,26 +409,17 @@ int sk_load_copy(struct sk_pg *db, const char *path, const char *const *cols, si
 	copying = 1;
 	while ((rc = sk_csv_next(r, &row, err)) > 0) {
 		rec++;
-		if (binary) {
-			rc = put_binary_row(&b, &row, bin, with_line, err);
-			if (rc < 0)
+		int put = binary ? put_binary_row(&b, &row, bin, with_line, err) : 0;
+
+		if (put < 0)
+			goto out;
+		if (put == 1) { /* the rows so far in, then CSV */
+			if (copy_finish(db, &b, 1, &copying, path, cols, ncols, relname, &m, 0, err) < 0 ||
+			    copy_begin(db, copy_sql, 0, &b, err) < 0)
 				goto out;
-			if (rc == 1) { /* the rows so far in, then text */
-				if (sk_pgbin_trailer(&b, err) < 0 ||
-				    sk_pgx_copy_put(db, b.data, b.len, err) < 0)
-					goto out;
-				sk_buf_reset(&b);
-				copying = 0;
-				if (sk_pgx_copy_end(db, relname, &copied, &fail, cols, ncols, err) < 0) {
-					copy_refused(path, &fail, &m, 0, err);
-					goto out;
-				}
-				binary = 0;
-				base = rec - 1;
-				if (copy_begin(db, copy_sql, 0, &b, err) < 0)
-					goto out;
-				copying = 1;
-			}
+			copying = 1;
+			binary = 0;
+			base = rec - 1;
 		}
 		if (!binary) {
 			/*
@@ -437,15 +449,8 @@ int sk_load_copy(struct sk_pg *db, const char *path, const char *const *cols, si
 		if (sk_csv_digest(r, &info) == 0)
 			sk_step_input_info(s, &info); /* read whole: lineage */
 	}
-	if (binary && sk_pgbin_trailer(&b, err) < 0)
+	if (copy_finish(db, &b, binary, &copying, path, cols, ncols, relname, &m, base, err) < 0)
 		goto out;
-	if (b.len > 0 && sk_pgx_copy_put(db, b.data, b.len, err) < 0)
-		goto out;
-	copying = 0;
-	if (sk_pgx_copy_end(db, relname, &copied, &fail, cols, ncols, err) < 0) {
-		copy_refused(path, &fail, &m, base, err);
-		goto out;
-	}
 	ret = 0;
 out:
 	*rows = (long long)rec; /* also on failure: the rows read, for the run log */
