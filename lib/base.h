@@ -31,6 +31,9 @@
 
 /* Number of elements of a true array (not a pointer). */
 #define SK_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+/* a macro's value as a string literal, for SQL and messages built at compile time */
+#define SK_STR_(x) #x
+#define SK_STR(x) SK_STR_(x)
 
 /*
  * Byte strings of a few bytes (ids, codes, the fields of a row) compared and

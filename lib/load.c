@@ -20,8 +20,6 @@
 #define STAGE "stepkit_stage"
 #define CHANGED "stepkit_changed"
 #define LINE_COL SK_LOAD_LINE_COL
-#define STR_(x) #x
-#define STR(x) STR_(x)
 
 struct sk_load_plan {
 	struct sk_load_spec spec;

@@ -17,8 +17,6 @@
 
 #include <string.h>
 
-#define STR_(x) #x
-#define STR(x) STR_(x)
 
 /*
  * The plan: one row per statement, `phase` 1 (drop) then 2 (make again), in
@@ -45,7 +43,7 @@
  */
 static const char plan_sql[] =
 	"WITH t AS (SELECT c.oid, c.oid::regclass AS rel, c.relkind, "
-	"pg_has_role(c.relowner, 'USAGE') AND $2::bigint >= " STR(SK_LOAD_BULK_MIN) " "
+	"pg_has_role(c.relowner, 'USAGE') AND $2::bigint >= " SK_STR(SK_LOAD_BULK_MIN) " "
 	"AND $2::bigint * 8 >= CASE WHEN c.reltuples >= 0 THEN c.reltuples "
 	"ELSE pg_relation_size(c.oid) / 64 END AS big "
 	"FROM pg_class c WHERE c.oid = $1::regclass), "

@@ -14,8 +14,6 @@
 #include <sys/time.h>
 
 #define MAX_FILES 64
-#define STR_(x) #x
-#define STR(x) STR_(x)
 #define STEP_NAME "load-postgres"
 #define SK_LOAD_WORK_MEM "64MB"
 #define SK_LOAD_TEMP_BUFFERS "256MB"
@@ -130,7 +128,7 @@ static struct sk_pg *connect_db(struct sk_step *s, const struct sk_load_opts *o,
 	     sk_pgx_exec(db, "set temp_buffers", "SET temp_buffers = '" SK_LOAD_TEMP_BUFFERS "'", 0,
 			 NULL, NULL, err) < 0 ||
 	     sk_pgx_exec(db, "set maintenance_work_mem",
-			 "SET maintenance_work_mem = '" STR(SK_LOAD_SORT_MEM_MIN) "MB'", 0, NULL, NULL,
+			 "SET maintenance_work_mem = '" SK_STR(SK_LOAD_SORT_MEM_MIN) "MB'", 0, NULL, NULL,
 			 err) < 0)) {
 		sk_pg_close(db);
 		return NULL;

@@ -13,8 +13,6 @@
 #define FETCH_ROWS 10000
 #define POLL_MS 200
 #define CURSOR "stepkit_cursor"
-#define STR_(x) #x
-#define STR(x) STR_(x)
 
 struct sk_pg {
 	PGconn *conn;
@@ -943,7 +941,7 @@ static int stream_cursor(struct stream *st, const char *sql, int nparams,
 	for (;;) {
 		int nt, nf;
 
-		if (run(db, "fetch", "FETCH FORWARD " STR(FETCH_ROWS) " FROM " CURSOR, 0, NULL,
+		if (run(db, "fetch", "FETCH FORWARD " SK_STR(FETCH_ROWS) " FROM " CURSOR, 0, NULL,
 			PGRES_TUPLES_OK, &res, err) < 0)
 			goto out;
 		nt = PQntuples(res);
