@@ -783,9 +783,10 @@ if [ -x "$VALIDATE" ]; then
 else
 	skip "validate-argo on the troubleshoot Workflow" "../shared/tools/validate-argo not found"
 fi
-expect_exit 0 "troubleshoot --pod upload-sales" "$TS" --pod upload-sales -p upload=sftp
-cp "$T/out" "$T/pod.yaml"
-$PY - "$T/pod.yaml" >"$T/got" <<'EOF'
+# pod_summary FILE: a troubleshoot Pod's kind, name, restart policy and
+# account; its image; its command; its volumes and read-only root
+pod_summary() {
+	$PY - "$1" <<'EOF'
 import sys, yaml
 p = yaml.safe_load(open(sys.argv[1]))
 c = p["spec"]["containers"][0]
@@ -794,6 +795,10 @@ print(c["image"])
 print(" ".join(c["command"] + c["args"]))
 print(" ".join(v["name"] for v in p["spec"]["volumes"]), c["securityContext"]["readOnlyRootFilesystem"])
 EOF
+}
+expect_exit 0 "troubleshoot --pod upload-sales" "$TS" --pod upload-sales -p upload=sftp
+cp "$T/out" "$T/pod.yaml"
+pod_summary "$T/pod.yaml" >"$T/got"
 cat >"$T/want" <<'EOF'
 Pod stepkit-check-upload-sftp Never workflow
 registry.example.com/stepkit/stepkit-upload-sftp:0.1.0
@@ -842,15 +847,7 @@ expect_err "troubleshoot: --pod takes exactly one STEP (try --help)" "usage"
 # troubleshoot --template: the other pipeline's steps (sales-analysis's by default)
 expect_exit 0 "troubleshoot --template inventory-sync --pod extract-api" "$TS" --template inventory-sync --pod extract-api
 cp "$T/out" "$T/pod-inv.yaml"
-$PY - "$T/pod-inv.yaml" >"$T/got" <<'EOF'
-import sys, yaml
-p = yaml.safe_load(open(sys.argv[1]))
-c = p["spec"]["containers"][0]
-print(p["kind"], p["metadata"]["name"], p["spec"]["restartPolicy"], p["spec"]["serviceAccountName"])
-print(c["image"])
-print(" ".join(c["command"] + c["args"]))
-print(" ".join(v["name"] for v in p["spec"]["volumes"]), c["securityContext"]["readOnlyRootFilesystem"])
-EOF
+pod_summary "$T/pod-inv.yaml" >"$T/got"
 cat >"$T/want" <<'EOF'
 Pod stepkit-check-extract-api Never workflow
 registry.example.com/stepkit/stepkit-extract-api:0.1.0
