@@ -139,6 +139,19 @@ static int plain_int(const char *v, size_t len, long long min, long long max, lo
 	return 0;
 }
 
+/* n digits at v as a number, or -1 */
+static int fixed_digits(const char *v, size_t n)
+{
+	int x = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!digit(v[i]))
+			return -1;
+		x = x * 10 + (v[i] - '0');
+	}
+	return x;
+}
+
 /*
  * -?[0-9]+(.[0-9]+)? as base-10000 digits, grouped from the decimal point:
  * leading and trailing zero groups dropped, as the server stores it; the
@@ -148,45 +161,34 @@ static int plain_int(const char *v, size_t len, long long min, long long max, lo
 static int put_numeric(struct sk_buf *b, const char *v, size_t len, struct sk_err *err)
 {
 	uint16_t d[NUMERIC_MAX_DIGITS / 4 + 3];
-	size_t i = 0, ip, fp = 0, nd = 0, first = 0;
-	const char *frac = NULL;
+	const char *ipart = v, *frac = NULL;
+	size_t ip = 0, fp = 0, nd = 0, first = 0, n;
 	int neg = 0, weight;
 
 	if (len > 0 && v[0] == '-') {
 		neg = 1;
-		i = 1;
+		ipart++;
+		len--;
 	}
-	ip = i;
-	while (i < len && digit(v[i]))
-		i++;
-	ip = i - ip; /* integer digits */
+	while (ip < len && digit(ipart[ip]))
+		ip++;
 	if (ip == 0)
 		return 1;
-	if (i < len) {
-		if (v[i] != '.')
+	if (ip < len) {
+		if (ipart[ip] != '.' || ip + 1 == len)
 			return 1;
-		frac = v + i + 1;
-		fp = len - i - 1;
+		frac = ipart + ip + 1;
+		fp = len - ip - 1;
 		for (size_t k = 0; k < fp; k++)
 			if (!digit(frac[k]))
 				return 1;
-		if (fp == 0)
-			return 1;
 	}
 	if (ip + fp > NUMERIC_MAX_DIGITS)
 		return 1;
 	/* the integer part, from its first group (1 to 4 digits), then the fraction's */
-	const char *ipart = v + neg;
-	size_t lead = ip % 4 ? ip % 4 : 4;
-
-	for (size_t k = 0; k < ip;) {
-		size_t n = k == 0 ? lead : 4;
-		unsigned g = 0;
-
-		for (size_t j = 0; j < n; j++)
-			g = g * 10 + (unsigned)(ipart[k + j] - '0');
-		d[nd++] = (uint16_t)g;
-		k += n;
+	for (size_t k = 0; k < ip; k += n) {
+		n = k == 0 && ip % 4 ? ip % 4 : 4;
+		d[nd++] = (uint16_t)fixed_digits(ipart + k, n);
 	}
 	weight = (int)nd - 1;
 	for (size_t k = 0; k < fp; k += 4) {
@@ -214,19 +216,6 @@ static int put_numeric(struct sk_buf *b, const char *v, size_t len, struct sk_er
 		if (put16(b, d[k], err) < 0)
 			return -1;
 	return 0;
-}
-
-/* n digits at v as a number, or -1 */
-static int fixed_digits(const char *v, size_t n)
-{
-	int x = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		if (!digit(v[i]))
-			return -1;
-		x = x * 10 + (v[i] - '0');
-	}
-	return x;
 }
 
 /* PostgreSQL's Julian day number of a proleptic Gregorian date */
