@@ -18,9 +18,7 @@ command -v python3 >/dev/null 2>&1 || skip_all "python3 not installed"
 for b in extract-api load-postgres notify; do
 	[ -x "$BIN/$b" ] || skip_all "bin/$b not built"
 done
-command -v psql >/dev/null 2>&1 || skip_all "psql not installed"
-PGB=${PG_BINDIR:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
-[ -n "$PGB" ] || command -v initdb >/dev/null 2>&1 || skip_all "no PostgreSQL server binaries"
+need_pg
 unset STEPKIT_FAST_RETRY STEPKIT_WORKDIR STEPKIT_RUN_ID MAIL_TO MAIL_CC MAIL_OUTBOX WEBHOOK_URL \
 	SMTP_URL PGHOST PGPORT PGDATABASE PGUSER PGPASSWORD STEPKIT_DB OZON_CLIENT_ID OZON_API_KEY \
 	OZON_CLIENT_ID_FILE OZON_API_KEY_FILE
@@ -40,7 +38,8 @@ port=$(cat "$T/srv/port") || exit 1
 scenario() { curl -sf -o "$T/reset.out" -X POST --data-binary "$1" "http://127.0.0.1:$port/__reset"; }
 
 # PostgreSQL
-if ! PG_BINDIR=$PGB "$TOP/tests/servers/pg-up.sh" "$T/pg" >/dev/null 2>"$T/pg.err"; then
+# (not pg_up: the settings go to the pipeline's env file, not into this shell)
+if ! "$TOP/tests/servers/pg-up.sh" "$T/pg" >/dev/null 2>"$T/pg.err"; then
 	echo "Bail out! tests/servers/pg-up.sh failed: $(head -c 2000 "$T/pg.err")"
 	exit 1
 fi
