@@ -48,6 +48,14 @@ need_ready() {
 	wait_ready "$1" "$2" "${4:-10}" || { echo "Bail out! $3 did not start (its log above)"; exit 1; }
 }
 
+# need_built PROGRAM...: each of bin/'s PROGRAMs built, or bail out
+need_built() {
+	local b
+	for b in "$@"; do
+		[ -x "$BIN/$b" ] || { echo "Bail out! $BIN/$b is not built: run make"; exit 1; }
+	done
+}
+
 # need_pg: PostgreSQL's server binaries and psql, or skip the file (PG_BINDIR
 # exported for tests/servers/pg-up.sh)
 need_pg() {

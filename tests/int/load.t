@@ -9,7 +9,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 need_pg
-[ -x "$BIN/load-postgres" ] || { echo "Bail out! $BIN/load-postgres is not built: run make"; exit 1; }
+need_built load-postgres
 
 pg_up
 unset STEPKIT_TABLE STEPKIT_LOAD_MODE STEPKIT_KEY STEPKIT_DEDUP STEPKIT_AUDIT STEPKIT_WHERE \

@@ -12,9 +12,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 need_pg
-for b in extract-sales extract-customers extract-products; do
-	[ -x "$BIN/$b" ] || { echo "Bail out! $BIN/$b is not built: run make"; exit 1; }
-done
+need_built extract-sales extract-customers extract-products
 [ -f "$TOP/scripts/schema.sql" ] || { echo "Bail out! scripts/schema.sql is missing"; exit 1; }
 
 # --- the server ---
