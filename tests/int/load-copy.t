@@ -144,6 +144,8 @@ err "too long, in the binary part" 'line 9: column v: value too long for type ch
 	's,v,i\nok,short,1\n"multi\nline",w,2\n"a\r\nb\n\nc",w,5\n"x\ny",waaaaaa,5\n'
 err "too long, in the CSV part" 'line 9: column v: value too long for type character varying(5) (SQLSTATE 22001)' \
 	's,v,i\nok,short,1\n"multi\nline",w,+2\n"a\r\nb\n\nc",w,5\n"x\ny",waaaaaa,5\n'
+err "too long, in the binary part ended by a value of another form" 'line 4: column v: value too long for type character varying(5) (SQLSTATE 22001)' \
+	's,v,i\n"a\nb",short,1\nbad,waaaaaa,5\nx,y,+2\n'
 err "a NULL, in the binary part" 'line 5: column i: null value in column "i" of relation' \
 	's,v,i\nok,short,1\n"multi\nline",w,2\nbad,ok,\n'
 
